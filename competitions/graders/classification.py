@@ -1,0 +1,1 @@
+"""Graders for the classification competitions (being written)."""

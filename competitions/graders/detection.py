@@ -1,0 +1,1 @@
+"""Graders for the detection competitions (being written)."""

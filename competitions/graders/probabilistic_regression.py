@@ -1,0 +1,1 @@
+"""Graders for the probabilistic_regression competitions (being written)."""

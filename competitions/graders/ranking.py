@@ -1,0 +1,1 @@
+"""Graders for the ranking competitions (being written)."""

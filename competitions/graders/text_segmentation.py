@@ -1,0 +1,1 @@
+"""Graders for the text_segmentation competitions (being written)."""

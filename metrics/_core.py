@@ -1,0 +1,286 @@
+"""The metric registry and the input checks every metric shares.
+
+A metric is a plain function ``fn(y_true, y_pred, **params) -> float`` registered with :func:`register`.
+Each family module (``metrics/classification.py``, ...) registers its metrics at import time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+__all__ = [
+    "Metric",
+    "MetricInputError",
+    "register",
+    "get",
+    "names",
+    "score",
+    "as_1d",
+    "as_2d",
+    "as_float",
+    "check_same_length",
+    "check_finite",
+    "check_probabilities",
+    "check_binary",
+    "check_not_empty",
+]
+
+
+class MetricInputError(ValueError):
+    """Raised when a metric's inputs cannot be scored; the message names the problem and the fix.
+
+    >>> import metrics
+    >>> try:
+    ...     metrics.score("rmse", [1.0, 2.0], [1.0])
+    ... except metrics.MetricInputError as err:
+    ...     print(err)
+    rmse: y_true has 2 rows but y_pred has 1; pass one prediction per true value
+    """
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A registered metric: its name, direction, bounds and function.
+
+    ``bounds`` is ``(low, high)``; either may be ``-inf``/``inf``. ``fn(y_true, y_pred, **params)``
+    returns a Python float.
+    """
+
+    name: str
+    fn: Callable[..., float]
+    higher_is_better: bool
+    bounds: tuple[float, float]
+    aliases: tuple[str, ...] = ()
+    description: str = ""
+    default_params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def best(self) -> float:
+        """The best value the metric can take (the bound in its direction)."""
+        return self.bounds[1] if self.higher_is_better else self.bounds[0]
+
+    @property
+    def worst(self) -> float:
+        """The worst value the metric can take (the bound opposite its direction)."""
+        return self.bounds[0] if self.higher_is_better else self.bounds[1]
+
+    def __call__(self, y_true: Any, y_pred: Any, **params: Any) -> float:
+        return score(self.name, y_true, y_pred, **params)
+
+
+_REGISTRY: dict[str, Metric] = {}
+_ALIASES: dict[str, str] = {}
+
+
+def register(
+    name: str,
+    *,
+    higher_is_better: bool,
+    bounds: tuple[float, float],
+    aliases: Sequence[str] = (),
+    description: str = "",
+) -> Callable[[Callable[..., float]], Callable[..., float]]:
+    """Decorator that registers ``fn`` under ``name`` (and its aliases) and returns it unchanged."""
+
+    def decorate(fn: Callable[..., float]) -> Callable[..., float]:
+        for key in (name, *aliases):
+            if key in _REGISTRY or key in _ALIASES:
+                raise RuntimeError(f"metric name {key!r} registered twice")
+        metric = Metric(
+            name=name,
+            fn=fn,
+            higher_is_better=higher_is_better,
+            bounds=(float(bounds[0]), float(bounds[1])),
+            aliases=tuple(aliases),
+            description=description or (fn.__doc__ or "").strip().splitlines()[0],
+        )
+        _REGISTRY[name] = metric
+        for alias in aliases:
+            _ALIASES[alias] = name
+        return fn
+
+    return decorate
+
+
+def get(name: str) -> Metric:
+    """Return the :class:`Metric` registered under ``name`` or one of its aliases.
+
+    >>> import metrics
+    >>> m = metrics.get("roc_auc")
+    >>> (m.name, m.higher_is_better, m.bounds)
+    ('auc', True, (0.0, 1.0))
+    """
+    key = _ALIASES.get(name, name)
+    try:
+        return _REGISTRY[key]
+    except KeyError:
+        known = ", ".join(sorted(_REGISTRY))
+        raise MetricInputError(f"unknown metric {name!r}; known metrics: {known}") from None
+
+
+def names() -> list[str]:
+    """The canonical names of every registered metric, sorted (aliases not included).
+
+    >>> import metrics
+    >>> "auc" in metrics.names() and "map_at_k" in metrics.names()
+    True
+    """
+    return sorted(_REGISTRY)
+
+
+def score(name: str, y_true: Any, y_pred: Any, **params: Any) -> float:
+    """Score ``y_pred`` against ``y_true`` with the metric ``name``; returns a Python float.
+
+    Bad inputs raise :class:`MetricInputError` (a ``ValueError``) naming the problem.
+
+    >>> import metrics
+    >>> metrics.score("accuracy", [0, 1, 1, 0], [0, 1, 0, 0])
+    0.75
+    """
+    metric = get(name)
+    try:
+        value = metric.fn(y_true, y_pred, **params)
+    except MetricInputError:
+        raise
+    except TypeError as err:
+        if "unexpected keyword argument" in str(err):
+            raise MetricInputError(f"{metric.name}: {err}") from None
+        raise
+    return float(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared input checks. Each raises MetricInputError with the metric's name and a fix.
+# ---------------------------------------------------------------------------------------------
+
+
+def _to_array(values: Any, metric: str, what: str, dtype: Any = None) -> np.ndarray:
+    if values is None:
+        raise MetricInputError(f"{metric}: {what} is None; pass an array-like")
+    try:
+        arr = np.asarray(values, dtype=dtype)
+    except (ValueError, TypeError) as err:
+        raise MetricInputError(
+            f"{metric}: {what} cannot be read as an array ({err}); pass a rectangular array-like"
+        ) from None
+    if arr.dtype == object and dtype is None:
+        # Ragged input (lists of different lengths) becomes an object array: say so plainly.
+        if arr.ndim == 1 and len(arr) and all(isinstance(v, (list, tuple, np.ndarray)) for v in arr):
+            raise MetricInputError(f"{metric}: {what} is ragged; every row needs the same number of values")
+    return arr
+
+
+def as_float(values: Any, metric: str, what: str) -> np.ndarray:
+    """``values`` as a float64 array; text or other non-numbers raise MetricInputError."""
+    arr = _to_array(values, metric, what)
+    if arr.dtype.kind in "fiub":
+        return arr.astype(np.float64, copy=False)
+    try:
+        return arr.astype(np.float64)
+    except (ValueError, TypeError):
+        flat = arr.ravel()
+        bad = []
+        for v in flat[: min(len(flat), 100_000)]:
+            try:
+                float(v)
+            except (ValueError, TypeError):
+                bad.append(v)
+                if len(bad) == 3:
+                    break
+        raise MetricInputError(
+            f"{metric}: {what} holds values that are not numbers (e.g. {bad!r}); pass numeric values"
+        ) from None
+
+
+def check_not_empty(arr: np.ndarray, metric: str, what: str = "y_true") -> None:
+    """Raise if ``arr`` has no rows."""
+    if arr.ndim == 0 or arr.shape[0] == 0:
+        raise MetricInputError(f"{metric}: {what} is empty; pass at least one row")
+
+
+def as_1d(values: Any, metric: str, what: str, *, numeric: bool = True) -> np.ndarray:
+    """``values`` as a non-empty 1-D array (float64 when ``numeric``); a column vector is flattened."""
+    arr = as_float(values, metric, what) if numeric else _to_array(values, metric, what)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise MetricInputError(f"{metric}: {what} must be 1-D, got shape {arr.shape}; pass one value per row")
+    check_not_empty(arr, metric, what)
+    return arr
+
+
+def as_2d(values: Any, metric: str, what: str, *, numeric: bool = True) -> np.ndarray:
+    """``values`` as a non-empty 2-D array (rows x columns); a 1-D array becomes one column."""
+    arr = as_float(values, metric, what) if numeric else _to_array(values, metric, what)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise MetricInputError(f"{metric}: {what} must be 2-D (rows x columns), got shape {arr.shape}")
+    check_not_empty(arr, metric, what)
+    return arr
+
+
+def check_same_length(metric: str, *named: tuple[str, Any]) -> int:
+    """Raise unless every named array has the same number of rows; return that number.
+
+    >>> check_same_length("rmse", ("y_true", [1, 2]), ("y_pred", [3, 4]))
+    2
+    """
+    lengths = [(what, len(values)) for what, values in named]
+    first_what, first_len = lengths[0]
+    for what, n in lengths[1:]:
+        if n != first_len:
+            raise MetricInputError(
+                f"{metric}: {first_what} has {first_len} rows but {what} has {n}; "
+                "pass one prediction per true value"
+            )
+    return first_len
+
+
+def check_finite(arr: np.ndarray, metric: str, what: str) -> None:
+    """Raise if a float array holds NaN or infinity, with how many and where the first one is."""
+    if arr.dtype.kind != "f":
+        return
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        n_nan = int(np.isnan(arr).sum())
+        n_inf = int(bad.sum()) - n_nan
+        first = int(np.flatnonzero(bad.ravel())[0])
+        row = first // (arr.shape[1] if arr.ndim == 2 else 1)
+        parts = []
+        if n_nan:
+            parts.append(f"{n_nan} NaN")
+        if n_inf:
+            parts.append(f"{n_inf} infinite")
+        raise MetricInputError(
+            f"{metric}: {what} holds {' and '.join(parts)} value(s) (first at row {row}); "
+            "fill or drop them before scoring"
+        )
+
+
+def check_probabilities(arr: np.ndarray, metric: str, what: str = "y_pred") -> None:
+    """Raise unless every value is a finite number in [0, 1]."""
+    check_finite(arr, metric, what)
+    bad = (arr < 0) | (arr > 1)
+    if bad.any():
+        examples = arr[bad][:3].tolist()
+        raise MetricInputError(
+            f"{metric}: {what} holds {int(bad.sum())} value(s) outside [0, 1] (e.g. {examples}); "
+            "pass probabilities"
+        )
+
+
+def check_binary(arr: np.ndarray, metric: str, what: str = "y_true") -> None:
+    """Raise unless every value is 0 or 1 (bools count)."""
+    check_finite(arr, metric, what)
+    bad = (arr != 0) & (arr != 1)
+    if bad.any():
+        examples = np.unique(arr[bad])[:3].tolist()
+        raise MetricInputError(
+            f"{metric}: {what} must hold only 0 and 1, found {int(bad.sum())} other value(s) "
+            f"(e.g. {examples}); encode the positive class as 1"
+        )
+

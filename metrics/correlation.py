@@ -1,0 +1,1 @@
+"""correlation metrics (being written)."""

@@ -1,0 +1,1 @@
+"""probabilistic metrics (being written)."""

@@ -1,0 +1,1 @@
+"""regression metrics (being written)."""

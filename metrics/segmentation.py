@@ -1,0 +1,1 @@
+"""segmentation metrics (being written)."""
