@@ -1,0 +1,119 @@
+"""What every backend receives and returns: a :class:`RunRequest` in, a :class:`RunOutcome` out.
+
+An agent sees the same layout whatever the backend, through environment variables:
+``DATA_DIR`` (the competition's public files, read-only), ``SUBMISSION_DIR`` (write ``submission.csv`` here),
+``LOGS_DIR``, ``CODE_DIR``, ``INSTRUCTIONS`` (a file), ``COMPETITION_ID``, ``SEED`` and, when the host serves
+it, ``VALIDATE_SOCKET``. In a container they are ``/home/data``, ``/home/submission``, ``/home/logs``,
+``/home/code``, ``/home/instructions.txt`` and ``/home/validate/socket``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from runner.agent_spec import AgentSpec
+
+#: Longest agent log kept per run; the rest is dropped with a note, so a chatty agent cannot fill the disk.
+MAX_LOG_BYTES = 50 * 1024**2
+
+
+class InfrastructureError(RuntimeError):
+    """The harness, not the agent, failed (engine down, image missing, disk full): the run may be retried."""
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """One agent run on one competition and seed."""
+
+    run_id: str
+    agent: AgentSpec
+    competition_id: str
+    seed: int
+    public_dir: Path
+    run_dir: Path
+    instructions: Path
+    gpu_ids: tuple[str, ...] = ()
+    validate_socket: Path | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def submission_dir(self) -> Path:
+        return self.run_dir / "submission"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.run_dir / "logs"
+
+    @property
+    def code_dir(self) -> Path:
+        return self.run_dir / "code"
+
+    def make_dirs(self) -> None:
+        """Create the run's output folders, writable by the agent's (non-root) user."""
+        for folder in (self.submission_dir, self.logs_dir, self.code_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+            folder.chmod(0o777)
+
+
+@dataclass
+class RunOutcome:
+    """How a run ended. ``infra_error`` set means the harness failed, not the agent."""
+
+    exit_code: int | None = None
+    timed_out: bool = False
+    oom_killed: bool = False
+    started_at: str = ""
+    ended_at: str = ""
+    infra_error: str | None = None
+    image_id: str | None = None
+    log_truncated: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def now() -> str:
+    """The current UTC time, ISO 8601."""
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class Backend(ABC):
+    """Runs one :class:`RunRequest` to completion (or to its wall-clock limit) and reports the outcome."""
+
+    name: str = ""
+
+    @abstractmethod
+    def run(self, request: RunRequest) -> RunOutcome:
+        """Run the agent; never raise for an agent's failure (exit code, timeout, OOM go in the outcome)."""
+
+    def check(self, agent: AgentSpec) -> None:
+        """Raise a clear error before any run starts when this backend cannot run ``agent`` at all."""
+
+
+class LogWriter:
+    """Appends an agent's output to a file, keeping at most ``limit`` bytes."""
+
+    def __init__(self, path: Path, limit: int | None = None) -> None:
+        self.path = path
+        self.limit = MAX_LOG_BYTES if limit is None else limit
+        self.written = 0
+        self.truncated = False
+        self._fh = path.open("ab")
+
+    def write(self, chunk: bytes) -> None:
+        room = self.limit - self.written
+        if room <= 0:
+            if not self.truncated:
+                self._fh.write(b"\n[log truncated by the harness: limit reached]\n")
+                self.truncated = True
+            return
+        self._fh.write(chunk[:room])
+        self.written += min(len(chunk), room)
+        self._fh.flush()
+
+    def close(self) -> None:
+        self._fh.close()

@@ -1,0 +1,115 @@
+"""The docker backend against a real engine: isolation, limits, cleanup, and the refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from runner.agent_spec import parse_agent_spec
+from runner.backends import InfrastructureError, RunRequest
+from runner.backends.docker import LABEL, DockerBackend, DockerUnavailable, container_settings, docker_client
+from tests.runner.conftest import SECRET_MARKER
+
+
+def _request(tmp_path: Path, image: str, script: str, **resources) -> RunRequest:
+    prepared = tmp_path / "prepared"
+    public = prepared / "public"
+    public.mkdir(parents=True)
+    (prepared / "private").mkdir()
+    (prepared / "private" / "answers.csv").write_text(f"id,y\na,{SECRET_MARKER}\n")
+    (public / "sample_submission.csv").write_text("id,p\na,0.5\n")
+    instructions = tmp_path / "instructions.txt"
+    instructions.write_text("do it")
+    agent = parse_agent_spec({
+        "name": "t", "image": image, "command": ["sh", "-c", script],
+        "resources": {"wall_clock": 60, "memory": "128m", **resources},
+    })
+    return RunRequest(
+        run_id="r", agent=agent, competition_id="c", seed=0, public_dir=public, run_dir=tmp_path / "run",
+        instructions=instructions, labels={"run_group": "pytest"},
+    )
+
+
+def _log(request: RunRequest) -> str:
+    return (request.logs_dir / "agent.log").read_text()
+
+
+def test_container_settings_apply_the_security_model(tmp_path):
+    request = _request(tmp_path, "img", "true", cpus=1.5, pids=64, shm="64m")
+    s = container_settings(request)
+    assert s["network_mode"] == "none" and s["user"] == "65534:65534"
+    assert s["cap_drop"] == ["ALL"] and s["security_opt"] == ["no-new-privileges"] and s["privileged"] is False
+    assert s["read_only"] is True and "/tmp" in s["tmpfs"]
+    assert s["mem_limit"] == s["memswap_limit"] == 128 * 1024**2
+    assert s["nano_cpus"] == 1_500_000_000 and s["pids_limit"] == 64 and s["shm_size"] == 64 * 1024**2
+    assert s["volumes"][str(request.public_dir)] == {"bind": "/home/data", "mode": "ro"}
+    mounted = " ".join(s["volumes"])
+    assert "private" not in mounted
+    assert s["labels"][f"{LABEL}.run_group"] == "pytest"
+
+
+def test_agent_runs_unprivileged_without_network_and_writes_its_submission(tmp_path, docker_client, busybox_image):
+    script = (
+        'cp "$DATA_DIR/sample_submission.csv" "$SUBMISSION_DIR/submission.csv"; id -u; ls /sys/class/net; '
+        'grep CapEff /proc/self/status; wget -q -T 2 -O- http://1.1.1.1 >/dev/null 2>&1 && echo NET-OK || echo NO-NET; '
+        'touch /home/data/x 2>/dev/null && echo DATA-WRITABLE || echo DATA-RO'
+    )
+    request = _request(tmp_path, busybox_image, script)
+    outcome = DockerBackend().run(request)
+    log = _log(request)
+    assert outcome.exit_code == 0, log
+    assert (request.submission_dir / "submission.csv").read_text() == "id,p\na,0.5\n"
+    lines = log.split()
+    assert lines[0] == "65534" and lines[1] == "lo"
+    assert "CapEff:\t0000000000000000" in log
+    assert "NO-NET" in log and "DATA-RO" in log
+    assert docker_client.containers.list(all=True, filters={"label": f"{LABEL}.run_id=r"}) == []
+
+
+def test_answers_are_nowhere_in_the_container(tmp_path, busybox_image):
+    # The search reaches the mounts (it finds the control marker in public/) but never the answers' marker.
+    control = "PUBLIC-CONTROL-77"
+    script = (
+        rf"find / \( -path /proc -o -path /sys -o -path /dev \) -prune -o -type f "
+        rf"-exec grep -l -e {SECRET_MARKER} -e {control} {{}} +; env | grep -i -e private -e {SECRET_MARKER}; echo done"
+    )
+    request = _request(tmp_path, busybox_image, script)
+    (request.public_dir / "control.txt").write_text(control)
+    outcome = DockerBackend().run(request)
+    assert outcome.exit_code == 0
+    assert _log(request).split() == ["/home/data/control.txt", "done"]
+
+
+def test_wall_clock_limit_kills_the_container(tmp_path, busybox_image):
+    request = _request(tmp_path, busybox_image, "sleep 60; echo never", wall_clock=1)
+    outcome = DockerBackend().run(request)
+    assert outcome.timed_out and outcome.exit_code == 137
+    assert "never" not in _log(request)
+
+
+def test_memory_limit_kill_is_recorded_as_oom(tmp_path, busybox_image):
+    request = _request(tmp_path, busybox_image, "tail /dev/zero", memory="32m")
+    outcome = DockerBackend().run(request)
+    assert outcome.oom_killed and outcome.exit_code == 137 and not outcome.timed_out
+
+
+def test_agent_exit_code_and_missing_submission_are_recorded(tmp_path, busybox_image):
+    request = _request(tmp_path, busybox_image, "echo fail; exit 4")
+    outcome = DockerBackend().run(request)
+    assert outcome.exit_code == 4 and outcome.infra_error is None
+    assert not (request.submission_dir / "submission.csv").exists()
+
+
+def test_unknown_image_is_a_clear_error_before_any_run(tmp_path, docker_client):
+    request = _request(tmp_path, "no-such-image:never", "true")
+    with pytest.raises(InfrastructureError, match="not on this engine"):
+        DockerBackend().check(request.agent)
+    outcome = DockerBackend().run(request)
+    assert outcome.infra_error and "not found" in outcome.infra_error
+
+
+def test_engine_down_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no.sock")
+    with pytest.raises(DockerUnavailable, match="not reachable.*start dockerd"):
+        docker_client()
