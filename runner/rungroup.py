@@ -203,7 +203,7 @@ class RunGroup:
                 shutil.rmtree(planned.run_dir)  # a fresh folder for every attempt
             planned.run_dir.mkdir(parents=True)
             service = None
-            gpu_ids = self.gpu_pool.acquire(self.agent.resources.gpus)
+            allotted = [] if self.backend.allots_gpus else self.gpu_pool.acquire(self.agent.resources.gpus)
             try:
                 if self.validation:
                     service = ValidationService(comp.id, data.sample_submission, planned.run_dir / "validate")
@@ -211,15 +211,16 @@ class RunGroup:
                 request = RunRequest(
                     run_id=planned.run_id, agent=self.agent, competition_id=comp.id, seed=planned.seed,
                     public_dir=data.public_dir, run_dir=planned.run_dir,
-                    instructions=self.group_dir / "instructions.txt", gpu_ids=tuple(gpu_ids),
+                    instructions=self.group_dir / "instructions.txt", gpu_ids=tuple(allotted),
                     validate_socket=service.socket_path if service else None,
                     labels={"run_group": self.group_dir.name, "run_id": planned.run_id},
                 )
                 outcome = self.backend.run(request)
+                gpu_ids = outcome.gpu_ids or allotted
             finally:
                 if service is not None:
                     service.stop()
-                self.gpu_pool.release(gpu_ids)
+                self.gpu_pool.release(allotted)
             if outcome.infra_error is None:
                 break
             infra_errors.append(outcome.infra_error)

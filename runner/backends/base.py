@@ -71,6 +71,8 @@ class RunOutcome:
     infra_error: str | None = None
     image_id: str | None = None
     log_truncated: bool = False
+    #: GPUs the run held when the backend allotted them itself (ray); else the run group's allotment
+    gpu_ids: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -85,6 +87,8 @@ class Backend(ABC):
     """Runs one :class:`RunRequest` to completion (or to its wall-clock limit) and reports the outcome."""
 
     name: str = ""
+    #: True when the backend's scheduler gives runs their GPUs (ray); the run group allots them otherwise
+    allots_gpus: bool = False
 
     @abstractmethod
     def run(self, request: RunRequest) -> RunOutcome:
