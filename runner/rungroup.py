@@ -11,8 +11,8 @@ so a run interrupted by Ctrl-C or a crash is simply run again.
 from __future__ import annotations
 
 import json
-import os
 import shutil
+import tempfile
 import threading
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 import competitions
+from competitions.aggregate import aggregate_by_split, default_splits
+from competitions.reports import GradeReport, batch_report, write_json_atomic
 from runner.agent_spec import AgentSpec
 from runner.backends import Backend, RunOutcome, RunRequest
 from runner.gpus import GpuPool
@@ -40,14 +42,19 @@ class CompetitionData:
 
 
 def prepared_data(data_dir: Path, competition_id: str) -> CompetitionData:
-    """The prepared files of a competition in MLE-bench's layout ``<data_dir>/<id>/prepared/{public,private}``."""
+    """The prepared files of a competition in MLE-bench's layout ``<data_dir>/<id>/prepared/{public,private}``.
+
+    The dataset revision is read from ``<data_dir>/<id>/prepared/revision`` when that file exists.
+    """
     comp = competitions.get(competition_id)
     prepared = Path(data_dir) / competition_id / "prepared"
+    revision = prepared / "revision"
     data = CompetitionData(
         competition_id=competition_id,
         public_dir=prepared / "public",
         answers=prepared / comp.answers,
         sample_submission=prepared / comp.sample_submission,
+        dataset_revision=revision.read_text().strip() if revision.is_file() else None,
     )
     if not data.public_dir.is_dir() or not data.answers.is_file():
         raise FileNotFoundError(
@@ -155,10 +162,10 @@ class RunGroup:
     def run(self) -> list[dict[str, Any]]:
         """Run every unfinished run, then grade-report and aggregate; return every run's metadata."""
         self.group_dir.mkdir(parents=True, exist_ok=True)
-        _write_json(self.group_dir / "group.json", {
+        write_json_atomic({
             "agent": self.agent.name, "agent_spec": str(self.agent.source or ""), "backend": self.backend.name,
             "competitions": self.competition_ids, "seeds": self.seeds, "parallel": self.parallel,
-        })
+        }, self.group_dir / "group.json")
         self.backend.check(self.agent)
         shutil.copyfile(INSTRUCTIONS, self.group_dir / "instructions.txt")
         todo = [p for p in self.plan() if not self.is_finished(p)]
@@ -206,7 +213,8 @@ class RunGroup:
             allotted = [] if self.backend.allots_gpus else self.gpu_pool.acquire(self.agent.resources.gpus)
             try:
                 if self.validation:
-                    service = ValidationService(comp.id, data.sample_submission, planned.run_dir / "validate")
+                    # A short path of its own: unix socket paths are limited to 107 bytes.
+                    service = ValidationService(comp.id, data.sample_submission, Path(tempfile.mkdtemp(prefix="mleb-")))
                     service.start()
                 request = RunRequest(
                     run_id=planned.run_id, agent=self.agent, competition_id=comp.id, seed=planned.seed,
@@ -243,23 +251,24 @@ class RunGroup:
             report=report,
         )
         planned.run_dir.mkdir(parents=True, exist_ok=True)
-        _write_json(planned.run_dir / "metadata.json", asdict(meta))
+        write_json_atomic(asdict(meta), planned.run_dir / "metadata.json")
         self.on_event(meta.status, planned, meta)
 
     def _grade(self, competition_id: str, submission: Path, data: CompetitionData) -> dict[str, Any]:
-        """Grade on the host. A symlinked submission is refused: it could point anywhere on the host."""
+        """Grade on the host. A symlinked submission is refused unread: it could point anywhere on the host."""
         if submission.is_symlink():
-            report = competitions.grade(competition_id, submission.parent / "missing.csv", data.answers)
-            out = report.to_dict()
-            out["error"] = "submission.csv is a symbolic link; an agent must write a regular file"
-            out["submission_exists"] = True
-            return out
+            report = GradeReport(
+                competition_id, submission_path=str(submission), submission_exists=True,
+                competition_version=competitions.get(competition_id).version,
+                dataset_revision=data.dataset_revision,
+                error="submission.csv is a symbolic link; an agent must write a regular file",
+            )
+            return report.to_dict()
         report = competitions.grade(
-            competition_id, submission, data.answers, sample_submission=data.sample_submission
+            competition_id, submission, data.answers, sample_submission=data.sample_submission,
+            dataset_revision=data.dataset_revision,
         )
-        out = report.to_dict()
-        out["dataset_revision"] = data.dataset_revision
-        return out
+        return report.to_dict()
 
     # -- results --------------------------------------------------------------------------------------
 
@@ -267,6 +276,29 @@ class RunGroup:
         """Every finished run's metadata, in plan order."""
         metas = [read_metadata(p.run_dir) for p in self.plan()]
         return [m for m in metas if m is not None]
+
+    def summarize(self) -> dict[str, Any]:
+        """Write ``grading_report.json`` (MLE-bench's format) and ``aggregate.json`` (by split, over the
+        group's competitions, seeds in run order) and return the aggregate."""
+        metas = self.collect()
+        reports = [GradeReport.from_dict(m["report"]) if m.get("report") else _failed_report(m) for m in metas]
+        grading = batch_report(reports)
+        write_json_atomic(grading, self.group_dir / "grading_report.json")
+        ran = set(self.competition_ids)
+        splits = {name: [c for c in members if c in ran] for name, members in default_splits().items()}
+        splits = {name: members for name, members in splits.items() if members}
+        splits["group"] = sorted(ran)
+        summary = aggregate_by_split([grading], splits)
+        write_json_atomic(summary, self.group_dir / "aggregate.json")
+        return summary
+
+
+def _failed_report(meta: dict[str, Any]) -> GradeReport:
+    """The report of a run the infrastructure never completed: no submission, no medal."""
+    return GradeReport(
+        meta["competition_id"], competition_version=meta.get("competition_version"),
+        error="; ".join(meta.get("infra_errors") or ["the run did not complete"]),
+    )
 
 
 def read_metadata(run_dir: Path) -> dict[str, Any] | None:
@@ -277,8 +309,3 @@ def read_metadata(run_dir: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
 
-
-def _write_json(path: Path, data: Any) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str))
-    os.replace(tmp, path)

@@ -69,13 +69,12 @@ class ValidationService:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop serving and remove the socket."""
+        """Stop serving and remove the socket's folder."""
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
-        if self.socket_path.exists():
-            self.socket_path.unlink()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def validate_stream(self, stream) -> dict:
         """Read a submission from ``stream`` into a temporary file and validate it."""

@@ -13,6 +13,7 @@ from competitions.graders import get_grader
 from runner.rungroup import CompetitionData
 
 SECRET_MARKER = "ANSWER-SECRET-4f1c"
+TWO_COMPETITIONS = ("leaf-classification", "spooky-author-identification")
 
 
 def write_prepared(data_dir: Path, competition_id: str, n_rows: int = 40) -> CompetitionData:
@@ -31,13 +32,14 @@ def write_prepared(data_dir: Path, competition_id: str, n_rows: int = 40) -> Com
     (prepared / "private" / "secret.txt").write_text(SECRET_MARKER)
     case.sample_submission.to_csv(sample, index=False)
     (prepared / "public" / "description.md").write_text(f"# {comp.name}\n")
+    (prepared / "revision").write_text("test\n")
     return CompetitionData(competition_id, prepared / "public", answers, sample, dataset_revision="test")
 
 
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "data"
-    for cid in ("aerial-cactus-identification", "spooky-author-identification"):
+    for cid in TWO_COMPETITIONS:
         write_prepared(folder, cid)
     return folder
 

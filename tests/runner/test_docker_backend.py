@@ -113,3 +113,25 @@ def test_engine_down_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no.sock")
     with pytest.raises(DockerUnavailable, match="not reachable.*start dockerd"):
         docker_client()
+
+
+def test_run_group_in_containers_with_the_validation_socket(tmp_path, data_dir, python_image):
+    """Dummy-like agent in the Python image: it validates a good and a bad file through the socket."""
+    from runner.rungroup import RunGroup, prepared_data
+    from tests.runner.conftest import TWO_COMPETITIONS
+
+    script = (
+        'cp /home/data/sample_submission.csv /home/submission/submission.csv; '
+        'python3 /home/validate/validate.py /home/submission/submission.csv; echo "rc=$?"; '
+        'printf "id,x\\n1,2\\n" > /tmp/bad.csv; python3 /home/validate/validate.py /tmp/bad.csv; echo "rc=$?"'
+    )
+    agent = parse_agent_spec({"name": "validating", "image": python_image, "command": ["sh", "-c", script],
+                              "resources": {"wall_clock": 60, "memory": "256m"}})
+    group = RunGroup(agent, list(TWO_COMPETITIONS), tmp_path / "runs" / "g", DockerBackend(),
+                     lambda cid: prepared_data(data_dir, cid), parallel=2)
+    metas = group.run()
+    for meta in metas:
+        log = (Path(meta["submission_path"]).parents[1] / "logs" / "agent.log").read_text()
+        assert "Submission is valid.\nrc=0" in log
+        assert "Submission is invalid:" in log and log.rstrip().endswith("rc=1")
+        assert meta["report"]["valid_submission"] is True and meta["image_id"].startswith("sha256:")

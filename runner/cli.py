@@ -1,0 +1,132 @@
+"""The ``mle-bench run`` subcommand: an agent on competitions x seeds, then validation, grading and a report."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_commands", "competition_list"]
+
+
+def competition_list(value: str) -> list[str]:
+    """Competition ids from a split name (lite, medium, high, all, dev), a comma list, or a file of ids.
+
+    >>> competition_list("spaceship-titanic,aerial-cactus-identification")
+    ['spaceship-titanic', 'aerial-cactus-identification']
+    >>> len(competition_list("lite"))
+    22
+    """
+    import competitions
+
+    if value in ("lite", "low", "medium", "high", "all", "dev"):
+        return competitions.ids(value)
+    path = Path(value)
+    if path.is_file():
+        ids = [line.strip() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
+    else:
+        ids = [v.strip() for v in value.split(",") if v.strip()]
+    for cid in ids:
+        competitions.get(cid)  # unknown ids fail here, before anything runs
+    return ids
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Register ``run`` on the ``mle-bench`` parser."""
+    p = sub.add_parser("run", help="run an agent on competitions x seeds, then grade", description=__doc__)
+    p.add_argument("--agent", required=True, help="a packaged agent (dummy, baseline) or an agent spec YAML")
+    p.add_argument("--competitions", help="split name, comma list or file of ids (default: the agent spec's)")
+    p.add_argument("--seeds", type=int, help="runs per competition (default: the agent spec's)")
+    p.add_argument("--backend", default="docker", choices=("docker", "local", "ray"))
+    p.add_argument("--inner-backend", default="local", choices=("docker", "local"),
+                   help="what each Ray task runs (ray backend only)")
+    p.add_argument("--ray-address", help="join this Ray cluster instead of starting a local one")
+    p.add_argument("--parallel", type=int, default=1, help="runs at a time")
+    p.add_argument("--gpus", help="GPU ids to allot, e.g. 0,1 (default: discovered with nvidia-smi)")
+    p.add_argument("--gpu-mode", choices=("nvidia", "cdi", "devices"), help="how containers get GPUs")
+    p.add_argument("--data-dir", default=None, help="prepared data, <dir>/<id>/prepared/{public,private}")
+    p.add_argument("--runs-dir", default="runs", help="where run groups are written")
+    p.add_argument("--group", help="run group name; an existing group is resumed")
+    p.add_argument("--retries", type=int, default=2, help="retries for infrastructure failures only")
+    p.add_argument("--no-validation", action="store_true", help="do not serve the validation socket")
+    p.add_argument("--json", action="store_true", help="print the aggregate as JSON")
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from competitions.batch import default_data_dir
+    from mle_datasets.cli_grading import UsageError, format_table
+    from runner.agent_spec import AgentSpecError, load_agent
+    from runner.backends import InfrastructureError, get_backend
+    from runner.gpus import discover_gpus
+    from runner.rungroup import RunGroup, prepared_data
+
+    try:
+        agent = load_agent(args.agent)
+    except AgentSpecError as err:
+        raise UsageError(str(err)) from None
+    comps = competition_list(args.competitions) if args.competitions else (
+        competition_list(agent.competitions) if isinstance(agent.competitions, str) else list(agent.competitions)
+    )
+    data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
+    group_name = args.group or f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%dT%H-%M-%S}_run-group_{agent.name}"
+    options: dict[str, Any] = {}
+    if args.backend == "docker" and args.gpu_mode:
+        options["gpu_mode"] = args.gpu_mode
+    if args.backend == "ray":
+        options = {"address": args.ray_address, "inner": args.inner_backend}
+    backend = get_backend(args.backend, **options)
+
+    def progress(event: str, planned, meta) -> None:
+        detail = ""
+        if meta is not None:
+            report = meta.get("report") if isinstance(meta, dict) else meta.report
+            score = (report or {}).get("score")
+            detail = f" exit={meta.exit_code} timed_out={meta.timed_out} score={score}"
+        print(f"[{event:>12}] {planned.competition_id} seed {planned.seed}{detail}", file=sys.stderr, flush=True)
+
+    group = RunGroup(
+        agent, comps, Path(args.runs_dir) / group_name, backend, lambda cid: prepared_data(data_dir, cid),
+        seeds=args.seeds, parallel=args.parallel, gpus=discover_gpus(args.gpus), retries=args.retries,
+        validation=not args.no_validation, on_event=progress,
+    )
+    try:
+        metas = group.run()
+    except InfrastructureError as err:
+        raise UsageError(str(err)) from None
+    summary = group.summarize()
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return 0
+    rows = [
+        {"competition": m["competition_id"], "seed": m["seed"], "status": m["status"], "exit": m["exit_code"],
+         "valid": (m.get("report") or {}).get("valid_submission"), "score": (m.get("report") or {}).get("score"),
+         "medal": _medal(m.get("report") or {})}
+        for m in metas
+    ]
+    print(format_table(rows, ["competition", "seed", "status", "exit", "valid", "score", "medal"]))
+    print()
+    split_rows = [
+        {"split": name, "seeds": agg.get("n_seeds"), "any_medal %": _pm(agg, "any_medal"),
+         "valid %": _pm(agg, "valid_submission"), "above_median %": _pm(agg, "above_median")}
+        for name, agg in summary.items()
+    ]
+    print(format_table(split_rows, ["split", "seeds", "any_medal %", "valid %", "above_median %"]))
+    print(f"\nrun group: {group.group_dir}")
+    return 0
+
+
+def _medal(report: dict[str, Any]) -> str:
+    for medal in ("gold", "silver", "bronze"):
+        if report.get(f"{medal}_medal"):
+            return medal
+    return "-"
+
+
+def _pm(agg: dict[str, Any], flag: str) -> str:
+    if "error" in agg:
+        return agg["error"]
+    return f"{agg[flag]['mean']:.1f} ± {agg[flag]['sem']:.1f}"
