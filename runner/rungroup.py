@@ -182,9 +182,7 @@ class RunGroup:
         except KeyboardInterrupt:
             self._stop.set()
             pool.shutdown(wait=False, cancel_futures=True)
-            cancel = getattr(self.backend, "cancel_all", None)
-            if cancel:
-                cancel()
+            self.backend.cancel_all()
             raise
         finally:
             pool.shutdown(wait=True)

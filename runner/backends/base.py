@@ -97,6 +97,9 @@ class Backend(ABC):
     def check(self, agent: AgentSpec) -> None:
         """Raise a clear error before any run starts when this backend cannot run ``agent`` at all."""
 
+    def cancel_all(self) -> None:
+        """Kill every run this backend has going (used on Ctrl-C); their runs stay unfinished."""
+
 
 class LogWriter:
     """Appends an agent's output to a file, keeping at most ``limit`` bytes."""

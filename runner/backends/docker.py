@@ -108,6 +108,14 @@ class DockerBackend(Backend):
         self._client: Any = None
         self._gpu_mode_override = gpu_mode
         self._gpu_mode: str | None = None
+        self._active: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def cancel_all(self) -> None:
+        with self._lock:
+            containers = list(self._active.values())
+        for container in containers:
+            _kill(container)
 
     @property
     def client(self) -> Any:
@@ -144,6 +152,8 @@ class DockerBackend(Backend):
         try:
             settings = container_settings(request, self.gpu_mode if request.gpu_ids else "devices")
             container = self.client.containers.create(**settings)
+            with self._lock:
+                self._active[container.id] = container
             outcome.image_id = container.image.id
             container.start()
             pump = threading.Thread(target=_pump_logs, args=(container, log), daemon=True)
@@ -164,6 +174,8 @@ class DockerBackend(Backend):
             outcome.infra_error = f"docker engine error: {err}"
         finally:
             if container is not None:
+                with self._lock:
+                    self._active.pop(container.id, None)
                 try:
                     container.remove(force=True)
                 except docker.errors.DockerException:

@@ -21,6 +21,15 @@ class LocalBackend(Backend):
 
     name = "local"
 
+    def __init__(self) -> None:
+        self._active: set[subprocess.Popen] = set()
+        self._lock = threading.Lock()
+
+    def cancel_all(self) -> None:
+        with self._lock:
+            for proc in self._active:
+                _kill_group(proc)
+
     def run(self, request: RunRequest) -> RunOutcome:
         request.make_dirs()
         workdir = request.run_dir / "workdir"
@@ -56,6 +65,8 @@ class LocalBackend(Backend):
             outcome.exit_code = 127
             outcome.ended_at = now()
             return outcome
+        with self._lock:
+            self._active.add(proc)
         pump = threading.Thread(target=_pump, args=(proc, log), daemon=True)
         pump.start()
         try:
@@ -68,6 +79,8 @@ class LocalBackend(Backend):
             if proc.poll() is None:  # interrupted (Ctrl-C): never leave the agent running
                 _kill_group(proc)
                 proc.wait()
+            with self._lock:
+                self._active.discard(proc)
             pump.join(timeout=5)
             log.close()
             outcome.ended_at = now()

@@ -69,6 +69,7 @@ class FlakyBackend(LocalBackend):
     """Fails with an infrastructure error on each run's first attempt."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.seen: set[str] = set()
 
     def run(self, request: RunRequest) -> RunOutcome:
@@ -116,3 +117,21 @@ def test_unprepared_competition_is_recorded_and_the_rest_run(tmp_path, data_dir)
     assert by_id[TWO_COMPETITIONS[0]]["status"] == "infra_failed"
     assert "mle-bench prepare" in by_id[TWO_COMPETITIONS[0]]["infra_errors"][0]
     assert by_id[TWO_COMPETITIONS[1]]["report"]["valid_submission"] is True
+
+
+def test_ctrl_c_kills_running_agents_and_resume_completes_the_group(tmp_path, data_dir):
+    import os
+    import signal
+    import threading
+
+    import pytest
+
+    slow = _agent('sleep 20; cp "$DATA_DIR/sample_submission.csv" "$SUBMISSION_DIR/submission.csv"')
+    group = _group(tmp_path, data_dir, slow, parallel=2)
+    threading.Timer(1.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+    with pytest.raises(KeyboardInterrupt):
+        group.run()
+    assert group.collect() == []  # nothing half-finished counts as finished
+    fast = _group(tmp_path, data_dir, load_agent("dummy").with_overrides(name="scripted"))
+    metas = fast.run()
+    assert len(metas) == 2 and all(m["report"]["valid_submission"] for m in metas)
