@@ -1,0 +1,532 @@
+"""Every metric at a realistic size beside the straightforward reference, timed in the same run.
+
+References: scikit-learn or scipy where they implement the metric; otherwise the straightforward code that
+loops in Python (the Kaggle/MLE-bench way), or the C/Cython library MLE-bench calls (Levenshtein,
+pycocotools). A reference too slow for the full size is timed on a slice of the rows (``ref rows``) and its
+time scaled linearly to the full size; the table says so. Prints median seconds of the repeats and the ratio
+reference / ours (above 1: ours is faster).
+
+    python -m benchmarks.metrics [--repeats 3] [--scale 1.0] [--only auc,map_at_k] [--markdown]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+import metrics
+
+
+@dataclass
+class Bench:
+    metric: str
+    rows: int
+    make: Callable[[np.random.Generator, int], tuple[Any, Any, dict[str, Any]]]
+    reference: Callable[[Any, Any, dict[str, Any]], float] | None
+    reference_name: str
+    #: rows the reference is timed on (it is scaled to ``rows``); None: the full size
+    reference_rows: int | None = None
+    note: str = ""
+
+
+def _take(values: Any, n: int) -> Any:
+    if isinstance(values, dict):
+        return {k: _take(v, n) for k, v in values.items()}
+    if isinstance(values, (list, tuple, np.ndarray)) and not isinstance(values, str):
+        return values[:n]
+    return values
+
+
+# ------------------------------------------------------------------------------------------------
+# Input generators (realistic sizes and formats)
+# ------------------------------------------------------------------------------------------------
+
+
+def labels(rng, n, k=10):
+    y = rng.integers(0, k, n)
+    p = np.where(rng.random(n) < 0.7, y, rng.integers(0, k, n))
+    return y, p, {}
+
+
+def binary_scores(rng, n):
+    y = rng.integers(0, 2, n)
+    s = np.round(np.clip(y * 0.3 + rng.random(n) * 0.7, 0, 1), 4)
+    return y, s, {}
+
+
+def probabilities(rng, n, k):
+    y = rng.integers(0, k, n)
+    logits = rng.normal(size=(n, k))
+    logits[np.arange(n), y] += 2
+    p = np.exp(logits)
+    return y, p / p.sum(axis=1, keepdims=True), {}
+
+
+def regression(rng, n):
+    y = rng.normal(10, 3, n)
+    return y, y + rng.normal(0, 1, n), {}
+
+
+def label_strings(rng, n, vocab=5000, k=12):
+    items = np.array([f"{i:010d}" for i in range(vocab)])
+    truth = [" ".join(rng.choice(items, int(rng.integers(1, 8)), replace=False)) for _ in range(n)]
+    pred = [" ".join(rng.choice(items, k, replace=False)) for _ in range(n)]
+    return truth, pred, {"k": k}
+
+
+def random_text(rng, n, low, high, alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789()=/,-+"):
+    chars = np.array(list(alphabet))
+    lengths = rng.integers(low, high, n)
+    flat = rng.choice(chars, int(lengths.sum()))
+    cuts = np.cumsum(lengths)[:-1]
+    return ["".join(part) for part in np.split(flat, cuts)]
+
+
+def edited(rng, texts):
+    out = []
+    for t in texts:
+        i = int(rng.integers(len(t)))
+        out.append(t[:i] + "X" + t[i + 2:])
+    return out
+
+
+def rle_masks(rng, n, h=256, w=256):
+    from metrics.segmentation import rle_encode
+
+    truth, pred = [], []
+    for _ in range(n):
+        mask = np.zeros((h, w), dtype=bool)
+        y0, x0 = rng.integers(0, h - 64, 2)
+        mask[y0:y0 + rng.integers(8, 64), x0:x0 + rng.integers(8, 64)] = True
+        shifted = np.roll(mask, int(rng.integers(-4, 5)), axis=0)
+        truth.append(rle_encode(mask))
+        pred.append(rle_encode(shifted))
+    return truth, pred, {"shape": (h, w)}
+
+
+def boxes_2d(rng, n_images, per_image=6, n_classes=14):
+    truth, pred = [], []
+    for _ in range(n_images):
+        m = int(rng.integers(1, per_image))
+        xy = rng.uniform(0, 900, (m, 2))
+        gt = np.column_stack([rng.integers(0, n_classes, m), xy, xy + rng.uniform(20, 120, (m, 2))])
+        jitter = gt[:, 1:] + rng.normal(0, 8, (m, 4))
+        extra = int(rng.integers(0, 4))
+        exy = rng.uniform(0, 900, (extra, 2))
+        fp = np.column_stack([rng.integers(0, n_classes, extra), exy, exy + 50])
+        boxes = np.vstack([np.column_stack([gt[:, 0], jitter]), fp])
+        pred.append(np.column_stack([boxes[:, 0], rng.random(len(boxes)), boxes[:, 1:]]))
+        truth.append(gt.astype(float))
+    return truth, pred, {}
+
+
+def boxes_3d(rng, n_samples, per_sample=8, n_classes=9):
+    truth, pred = [], []
+    for _ in range(n_samples):
+        m = int(rng.integers(1, per_sample))
+        gt = np.column_stack([
+            rng.integers(0, n_classes, m), rng.uniform(-60, 60, (m, 2)), rng.uniform(-2, 2, m),
+            rng.uniform(1.5, 5, (m, 3)), rng.uniform(-3.1, 3.1, m),
+        ]).astype(float)
+        noisy = gt.copy()
+        noisy[:, 1:4] += rng.normal(0, 0.3, (m, 3))
+        pred.append(np.column_stack([noisy[:, 0], rng.random(m), noisy[:, 1:]]))
+        truth.append(gt)
+    return truth, pred, {}
+
+
+def pages(rng, n_pages, chars=120, n_labels=400):
+    truth, pred = [], []
+    for _ in range(n_pages):
+        xy = rng.uniform(0, 2000, (chars, 2))
+        wh = rng.uniform(20, 60, (chars, 2))
+        lab = rng.integers(0, n_labels, chars).astype(float)
+        truth.append(np.column_stack([lab, xy, wh]))
+        centre = xy + wh / 2 + rng.normal(0, 8, (chars, 2))
+        pred.append(np.column_stack([np.where(rng.random(chars) < 0.9, lab, 0.0), centre]))
+    return truth, pred, {}
+
+
+# ------------------------------------------------------------------------------------------------
+# References
+# ------------------------------------------------------------------------------------------------
+
+
+def sk(name: str, **kwargs) -> Callable:
+    def ref(y, p, params):
+        import sklearn.metrics as skm
+
+        return float(getattr(skm, name)(y, p, **kwargs))
+
+    return ref
+
+
+def python_map_at_k(y, p, params):
+    k = params["k"]
+    total = 0.0
+    for actual, predicted in zip(y, p):
+        actual, predicted = actual.split(), predicted.split()[:k]
+        hits, score = 0, 0.0
+        for i, item in enumerate(predicted):
+            if item in actual and item not in predicted[:i]:
+                hits += 1
+                score += hits / (i + 1)
+        total += score / min(len(actual), k) if actual else 0.0
+    return total / len(y)
+
+
+def python_levenshtein(a, b) -> int:
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def c_levenshtein_mean(y, p, params):
+    import Levenshtein
+
+    return float(np.mean([Levenshtein.distance(a, b) for a, b in zip(y, p)]))
+
+
+def python_jaccard(y, p, params):
+    total = 0.0
+    for a, b in zip(y, p):
+        sa, sb = set(a.lower().split()), set(b.lower().split())
+        inter = len(sa & sb)
+        total += inter / (len(sa) + len(sb) - inter)
+    return total / len(y)
+
+
+def python_dice(y, p, params):
+    h, w = params["shape"]
+
+    def decode(rle):
+        mask = np.zeros(h * w, dtype=bool)
+        values = [int(v) for v in rle.split()]
+        for start, length in zip(values[0::2], values[1::2]):
+            mask[start - 1:start - 1 + length] = True
+        return mask
+
+    scores = []
+    for a, b in zip(y, p):
+        ma, mb = decode(a), decode(b)
+        denom = ma.sum() + mb.sum()
+        scores.append(1.0 if denom == 0 else 2 * (ma & mb).sum() / denom)
+    return float(np.mean(scores))
+
+
+def python_qwk(y, p, params):
+    from sklearn.metrics import cohen_kappa_score
+
+    return float(cohen_kappa_score(y, p, weights="quadratic"))
+
+
+def python_pf1(y, p, params):
+    ctp = cfp = 0.0
+    y_true_count = 0
+    for label, prob in zip(y, p):
+        prob = min(max(prob, 0), 1)
+        if label:
+            y_true_count += 1
+            ctp += prob
+        else:
+            cfp += prob
+    precision, recall = ctp / (ctp + cfp), ctp / y_true_count
+    return 2 * precision * recall / (precision + recall)
+
+
+def pycocotools_ap(y, p, params):
+    from tests.metrics.test_detection import coco_reference
+
+    return coco_reference(y, p, thr=0.4)
+
+
+def lyft_reference(y, p, params):
+    from tests.metrics.test_detection import lyft_map
+
+    return float(np.mean([lyft_map(y, p, t) for t in np.arange(0.5, 1.0, 0.05)]))
+
+
+def siim_reference(y, p, params):
+    from tests.metrics.test_detection import siim_reference as ref
+
+    return ref(y, p)
+
+
+def kuzushiji_reference(y, p, params):
+    from tests.metrics.test_detection import kuzushiji_reference as ref
+
+    return ref(y, p)
+
+
+def kendall_reference(y, p, params):
+    inversions = total = 0
+    for truth, pred in zip(y, p):
+        rank = {c: i for i, c in enumerate(truth)}
+        ranks = [rank[c] for c in pred]
+        n = len(ranks)
+        inversions += sum(ranks[i] > ranks[j] for i in range(n) for j in range(i + 1, n))
+        total += n * (n - 1)
+    return 1 - 4 * inversions / total
+
+
+def python_laplace(y, p, params):
+    total = 0.0
+    for truth, pred, conf in zip(y, p, params["confidence"]):
+        sigma = max(conf, 70.0)
+        delta = min(abs(truth - pred), 1000.0)
+        total += -math.sqrt(2) * delta / sigma - math.log(math.sqrt(2) * sigma)
+    return total / len(y)
+
+
+def pandas_log_mae(y, p, params):
+    import pandas as pd
+
+    frame = pd.DataFrame({"g": params["groups"], "e": np.abs(np.asarray(y) - np.asarray(p))})
+    return float(np.log(frame.groupby("g")["e"].mean()).mean())
+
+
+def pandas_haversine(y, p, params):
+    import pandas as pd
+
+    lat1, lon1, lat2, lon2 = map(np.radians, (y[:, 0], y[:, 1], p[:, 0], p[:, 1]))
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    d = pd.Series(2 * 6_371_000 * np.arcsin(np.sqrt(a)))
+    per_trip = d.groupby(params["groups"]).agg(lambda v: (np.quantile(v, 0.5) + np.quantile(v, 0.95)) / 2)
+    return float(per_trip.mean())
+
+
+def python_angular(y, p, params):
+    total = 0.0
+    for (az1, ze1), (az2, ze2) in zip(y, p):
+        v1 = (math.sin(ze1) * math.cos(az1), math.sin(ze1) * math.sin(az1), math.cos(ze1))
+        v2 = (math.sin(ze2) * math.cos(az2), math.sin(ze2) * math.sin(az2), math.cos(ze2))
+        total += math.acos(max(-1.0, min(1.0, sum(a * b for a, b in zip(v1, v2)))))
+    return total / len(y)
+
+
+def per_column(name: str, **kwargs) -> Callable:
+    def ref(y, p, params):
+        import sklearn.metrics as skm
+
+        fn = getattr(skm, name)
+        return float(np.mean([fn(y[:, j], p[:, j], **kwargs) for j in range(y.shape[1])]))
+
+    return ref
+
+
+def scipy_pearson(y, p, params):
+    from scipy.stats import pearsonr
+
+    return float(pearsonr(y, p)[0])
+
+
+def scipy_spearman_columns(y, p, params):
+    from scipy.stats import spearmanr
+
+    return float(np.mean([spearmanr(y[:, j], p[:, j])[0] for j in range(y.shape[1])]))
+
+
+def pandas_kl(y, p, params):
+    import pandas as pd
+
+    truth = pd.DataFrame(y / y.sum(axis=1, keepdims=True))
+    pred = pd.DataFrame(np.clip(p, 1e-15, 1 - 1e-15))
+    values = truth * np.log(truth / pred)
+    return float(values.where(truth != 0, 0).sum(axis=1).mean())
+
+
+def python_token_levenshtein(y, p, params):
+    total = sum(python_levenshtein(a.split(), b.split()) for a, b in zip(y, p))
+    return total / sum(len(a.split()) for a in y)
+
+
+def python_weighted_auc(y, p, params):
+    from tests.metrics.test_ranking import _weighted_auc_reference
+
+    return _weighted_auc_reference(np.asarray(y), np.asarray(p))
+
+
+def python_jigsaw(y, p, params):
+    from tests.metrics.test_ranking import _jigsaw_reference
+
+    return _jigsaw_reference(y, p, params["subgroups"], False)
+
+
+def python_iou_map(y, p, params):
+    from metrics.segmentation import rle_decode
+    from tests.metrics.test_segmentation import ref_iou_image
+
+    h, w = params["shape"]
+    return float(np.mean([ref_iou_image(rle_decode(a, (h, w)), rle_decode(b, (h, w)), False) for a, b in zip(y, p)]))
+
+
+def python_weighted_logloss(y, p, params):
+    import pandas as pd
+
+    groups = params["groups"]
+    pos, neg = params["positive_weights"], params["negative_weights"]
+    pc = np.clip(p, 1e-15, 1 - 1e-15)
+    loss = -(y * np.log(pc) * pos + (1 - y) * np.log(1 - pc) * neg)
+    weight = np.where(y == 1, pos, neg)
+    frame = pd.DataFrame({"g": groups, "l": loss, "w": weight})
+    sums = frame.groupby("g")[["l", "w"]].sum()
+    return float((sums["l"] / sums["w"]).mean())
+
+
+def orders(rng, n_notebooks, cells=(10, 60)):
+    truth, pred = [], []
+    for i in range(n_notebooks):
+        m = int(rng.integers(*cells))
+        cells_ids = [f"{i:05x}{j:03x}" for j in range(m)]
+        truth.append(cells_ids)
+        perm = list(cells_ids)
+        a, b = rng.integers(0, m, 2)
+        perm[a], perm[b] = perm[b], perm[a]
+        pred.append(perm)
+    return truth, pred, {}
+
+
+BENCHES: list[Bench] = [
+    Bench("accuracy", 1_000_000, labels, sk("accuracy_score"), "sklearn accuracy_score"),
+    Bench("top1_error", 1_000_000, labels, lambda y, p, _: 1 - sk("accuracy_score")(y, p, _), "1 - sklearn accuracy"),
+    Bench("f1_macro", 1_000_000, labels, sk("f1_score", average="macro"), "sklearn f1_score macro"),
+    Bench("f1_micro", 1_000_000, labels, sk("f1_score", average="micro"), "sklearn f1_score micro"),
+    Bench("mcc", 1_000_000, lambda r, n: labels(r, n, 2), sk("matthews_corrcoef"), "sklearn matthews_corrcoef"),
+    Bench("qwk", 1_000_000, lambda r, n: (*labels(r, n, 5)[:2], {"labels": "observed"}), python_qwk,
+          "sklearn cohen_kappa_score"),
+    Bench("pf1", 1_000_000, lambda r, n: binary_scores(r, n), python_pf1, "Kaggle pfbeta (Python loop)", 100_000),
+    Bench("auc", 1_000_000, binary_scores, sk("roc_auc_score"), "sklearn roc_auc_score"),
+    Bench("lwlrap", 10_000,
+          lambda r, n: ((r.random((n, 80)) < 0.03).astype(int) | np.eye(80, dtype=int)[r.integers(0, 80, n)],
+                        r.random((n, 80)), {}),
+          lambda y, p, _: sk("label_ranking_average_precision_score", sample_weight=y.sum(axis=1))(y, p, _),
+          "sklearn LRAP, weighted"),
+    Bench("map_at_k", 100_000, label_strings, python_map_at_k, "Python loop (Kaggle apk)"),
+    Bench("kendall_tau", 20_000, orders, kendall_reference, "Python O(n^2) per notebook", 2_000),
+    Bench("logloss_binary", 1_000_000, lambda r, n: (binary_scores(r, n)[0], np.clip(binary_scores(r, n)[1], .01, .99),
+                                                     {"eps": "float64"}), sk("log_loss"), "sklearn log_loss"),
+    Bench("logloss_multiclass", 100_000, lambda r, n: (*probabilities(r, n, 120)[:2], {"eps": "float64",
+                                                                                       "renormalize": False}),
+          lambda y, p, _: sk("log_loss", labels=list(range(120)))(y, p, _), "sklearn log_loss (120 classes)"),
+    Bench("rmse", 1_000_000, regression, sk("root_mean_squared_error"), "sklearn"),
+    Bench("mae", 1_000_000, regression, sk("mean_absolute_error"), "sklearn"),
+    Bench("auc_mean_columnwise", 200_000,
+          lambda r, n: ((r.random((n, 6)) < 0.2).astype(int), r.random((n, 6)), {}),
+          sk("roc_auc_score", average="macro"), "sklearn roc_auc_score macro"),
+    Bench("weighted_auc", 1_000_000, binary_scores, python_weighted_auc, "sklearn roc_curve + auc per band"),
+    Bench("jigsaw_bias_auc", 100_000,
+          lambda r, n: (r.random(n), r.random(n), {"subgroups": (r.random((n, 9)) < 0.1).astype(float)}),
+          python_jigsaw, "sklearn AUC per subgroup (Kaggle)"),
+    Bench("pearson", 1_000_000, regression, scipy_pearson, "scipy pearsonr"),
+    Bench("spearman_mean_columnwise", 100_000,
+          lambda r, n: ((y := r.random((n, 30))), y + r.normal(0, .1, (n, 30)), {}),
+          scipy_spearman_columns, "scipy spearmanr per column"),
+    Bench("logloss_weighted_multilabel", 200_000,
+          lambda r, n: ((y := (r.random(n) < 0.2).astype(float)), np.clip(y * .6 + r.random(n) * .4, 0, 1),
+                        {"groups": np.repeat(np.arange(n // 8 + 1), 8)[:n],
+                         "positive_weights": np.resize([14.0, 2, 2, 2, 2, 2, 2, 2], n),
+                         "negative_weights": np.resize([7.0, 1, 1, 1, 1, 1, 1, 1], n)}),
+          python_weighted_logloss, "pandas groupby"),
+    Bench("kl_divergence", 100_000,
+          lambda r, n: ((v := r.integers(0, 5, (n, 6)).astype(float) + np.eye(6)[r.integers(0, 6, n)]),
+                        (q := r.random((n, 6))) / q.sum(axis=1, keepdims=True), {}),
+          pandas_kl, "pandas (Kaggle reference style)"),
+    Bench("rmsle_mean_columnwise", 1_000_000, lambda r, n: ((y := r.random((n, 2)) * 5), y * 1.1, {}),
+          per_column("root_mean_squared_log_error"), "sklearn per column"),
+    Bench("mcrmse", 1_000_000, lambda r, n: ((y := r.normal(size=(n, 3))), y + 0.1, {}),
+          per_column("root_mean_squared_error"), "sklearn per column"),
+    Bench("log_mae_grouped", 1_000_000,
+          lambda r, n: (*regression(r, n)[:2], {"groups": r.integers(0, 8, n).astype(str)}),
+          pandas_log_mae, "pandas groupby + mean"),
+    Bench("mean_angular_error", 1_000_000,
+          lambda r, n: ((y := np.column_stack([r.uniform(0, 6.28, n), r.uniform(0, 3.14, n)])), y + 0.1, {}),
+          python_angular, "Python loop", 100_000),
+    Bench("haversine_p50_p95", 1_000_000,
+          lambda r, n: ((y := np.column_stack([r.uniform(37, 38, n), r.uniform(-122, -121, n)])),
+                        y + r.normal(0, 1e-5, (n, 2)), {"groups": np.repeat(np.arange(100), n // 100 + 1)[:n]}),
+          pandas_haversine, "pandas groupby quantiles"),
+    Bench("laplace_log_likelihood", 1_000_000,
+          lambda r, n: ((y := r.normal(2500, 500, n)), y + r.normal(0, 100, n),
+                        {"confidence": r.uniform(50, 400, n)}),
+          python_laplace, "Python loop", 100_000),
+    Bench("levenshtein_normalized", 10_000,
+          lambda r, n: ((t := [" ".join(map(str, r.integers(1, 21, 20))) for _ in range(n)]),
+                        [s.rsplit(" ", 3)[0] for s in t], {}),
+          python_token_levenshtein, "pure-Python token DP"),
+    Bench("fbeta", 10_000_000, lambda r, n: ((y := r.integers(0, 2, n)), np.where(r.random(n) < .9, y, 1 - y),
+                                            {"beta": 0.5}),
+          sk("fbeta_score", beta=0.5), "sklearn fbeta_score (pixels)"),
+    Bench("iou_map", 4_000, lambda r, n: rle_masks(r, n, 101, 101), python_iou_map, "decode + Python per image"),
+    Bench("levenshtein_mean", 100_000, lambda r, n: ((t := random_text(r, n, 40, 120)), edited(r, t), {}),
+          c_levenshtein_mean, "Levenshtein (C), what MLE-bench calls"),
+    Bench("levenshtein_mean", 100_000, lambda r, n: ((t := random_text(r, n, 40, 120)), edited(r, t), {}),
+          lambda y, p, _: float(np.mean([python_levenshtein(a, b) for a, b in zip(y, p)])),
+          "pure-Python DP", 500),
+    Bench("jaccard_word", 100_000,
+          lambda r, n: ((t := [" ".join(w) for w in np.array(random_text(r, n * 8, 2, 8)).reshape(n, 8)]),
+                        [s.rsplit(" ", 2)[0] for s in t], {}),
+          python_jaccard, "Python sets (Kaggle function)"),
+    Bench("dice", 2_000, rle_masks, python_dice, "decode each RLE + numpy per image"),
+    Bench("map_detection_coco", 1_500, lambda r, n: boxes_2d(r, n), pycocotools_ap, "pycocotools COCOeval"),
+    Bench("map_detection_voc", 1_500, lambda r, n: boxes_2d(r, n, n_classes=4), siim_reference,
+          "Python matching + sklearn AP (MLE-bench)"),
+    Bench("map_detection_3d", 2_000, lambda r, n: boxes_3d(r, n), lyft_reference, "shapely loops (Lyft)", 200),
+    Bench("f1_detection_points", 400, lambda r, n: pages(r, n), kuzushiji_reference, "Python loops (Kaggle)", 40),
+]
+
+
+def _time(fn: Callable[[], float], repeats: int) -> tuple[float, float]:
+    times, value = [], float("nan")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        value = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), value
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply every size (e.g. 0.1 for a quick run)")
+    parser.add_argument("--only", help="comma-separated metric names")
+    parser.add_argument("--markdown", action="store_true")
+    args = parser.parse_args()
+    only = set(args.only.split(",")) if args.only else None
+    head = ("metric", "rows", "ours s", "reference", "ref rows", "ref s", "ratio", "same value")
+    rows = []
+    for bench in BENCHES:
+        if only and bench.metric not in only:
+            continue
+        n = max(10, int(bench.rows * args.scale))
+        y, p, params = bench.make(np.random.default_rng(0), n)
+        bench.reference(_take(y, 50), _take(p, 50), _take(params, 50))  # warm-up: imports, caches
+        ours_s, ours = _time(lambda: metrics.score(bench.metric, y, p, **params), args.repeats)
+        ref_n = min(n, bench.reference_rows or n)
+        ry, rp, rparams = _take(y, ref_n), _take(p, ref_n), _take(params, ref_n)
+        ref_s, ref_value = _time(lambda: bench.reference(ry, rp, rparams), 1 if ref_n < n else args.repeats)
+        ref_s *= n / ref_n
+        same = "-"
+        if ref_n == n:
+            same = "yes" if math.isclose(ours, ref_value, rel_tol=1e-9, abs_tol=1e-12) else f"no ({ref_value:.6g})"
+        rows.append((bench.metric, f"{n:,}", f"{ours_s:.4f}", bench.reference_name,
+                     f"{ref_n:,}" if ref_n < n else "all", f"{ref_s:.4f}", f"{ref_s / ours_s:.1f}x", same))
+        print(" | ".join(rows[-1]), flush=True) if not args.markdown else None
+    if args.markdown:
+        print("| " + " | ".join(head) + " |")
+        print("|" + "---|" * len(head))
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
