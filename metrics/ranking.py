@@ -1,1 +1,655 @@
-"""ranking metrics (being written)."""
+"""Ranking metrics: ROC AUC and its variants, label-ranking precision (LWLRAP) and MAP@k.
+
+Every AUC here comes from one vectorised rank-sum routine (sort once, average the ranks of tied scores),
+which equals scikit-learn's ``roc_auc_score``: the trapezoid rule over distinct thresholds, so tied scores
+get half credit.
+"""
+
+from __future__ import annotations
+
+from itertools import chain
+from typing import Any, Sequence
+
+import numpy as np
+
+from metrics._core import (
+    MetricInputError,
+    as_1d,
+    as_2d,
+    check_binary,
+    check_finite,
+    check_same_length,
+    register,
+)
+
+__all__ = [
+    "auc",
+    "auc_mean_columnwise",
+    "weighted_auc",
+    "jigsaw_bias_auc",
+    "lwlrap",
+    "map_at_k",
+    "roc_points",
+    "tokenize",
+    "match_tokens",
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# AUC core
+# ---------------------------------------------------------------------------------------------
+
+
+def _group_starts(sorted_values: np.ndarray) -> np.ndarray:
+    """Start index of each run of equal values in a sorted array."""
+    change = np.flatnonzero(sorted_values[1:] != sorted_values[:-1]) + 1
+    return np.concatenate(([0], change))
+
+
+def _auc_sorted(y_sorted: np.ndarray, s_sorted: np.ndarray) -> float:
+    """AUC from labels and scores already sorted by ascending score (Mann-Whitney with average ranks).
+
+    Returns NaN when only one class is present; callers turn that into an error.
+    """
+    n = len(s_sorted)
+    n_pos = float(np.count_nonzero(y_sorted))
+    n_neg = n - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    starts = _group_starts(s_sorted)
+    ends = np.append(starts[1:], n)
+    avg_rank = (starts + ends + 1) / 2.0  # 1-based average rank of each tie group
+    pos_per_group = np.add.reduceat(y_sorted.astype(np.float64), starts)
+    rank_sum = float(np.dot(pos_per_group, avg_rank))
+    return (rank_sum - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg)
+
+
+def _binary_inputs(y_true: Any, y_score: Any, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    y = as_1d(y_true, metric, "y_true")
+    s = as_1d(y_score, metric, "y_score")
+    check_same_length(metric, ("y_true", y), ("y_score", s))
+    check_binary(y, metric, "y_true")
+    check_finite(s, metric, "y_score")
+    return y, s
+
+
+def _one_class_error(metric: str, where: str = "y_true") -> MetricInputError:
+    return MetricInputError(
+        f"{metric}: {where} holds only one class, so the AUC is undefined; "
+        "score a set that has both positives (1) and negatives (0)"
+    )
+
+
+@register("auc", higher_is_better=True, bounds=(0.0, 1.0), aliases=("roc_auc", "auroc"))
+def auc(y_true: Any, y_score: Any) -> float:
+    """Binary ROC AUC; tied scores get half credit (equals scikit-learn's ``roc_auc_score``).
+
+    Parameters
+    ----------
+    y_true : 1-D array-like of 0/1 (bools accepted); both classes must be present.
+    y_score : 1-D array-like of finite scores (any real numbers; only their order matters).
+
+    >>> auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    0.75
+    >>> auc([0, 1, 0, 1], [0.5, 0.5, 0.5, 0.5])   # a constant prediction
+    0.5
+    """
+    y, s = _binary_inputs(y_true, y_score, "auc")
+    order = np.argsort(s)
+    value = _auc_sorted(y[order], s[order])
+    if np.isnan(value):
+        raise _one_class_error("auc")
+    return value
+
+
+@register("auc_mean_columnwise", higher_is_better=True, bounds=(0.0, 1.0), aliases=("roc_auc_macro",))
+def auc_mean_columnwise(y_true: Any, y_score: Any, ignore_value: float | None = None) -> float:
+    """Mean over columns of the binary ROC AUC (scikit-learn's ``roc_auc_score(average="macro")``).
+
+    Parameters
+    ----------
+    y_true : 2-D array-like (rows x columns) of 0/1; each column needs both classes.
+    y_score : 2-D array-like of finite scores, same shape.
+    ignore_value : rows whose truth equals this value are left out of that column's AUC. MLE-bench v1
+        uses ``ignore_value=-1`` for jigsaw-toxic-comment-classification-challenge, whose unscored test
+        rows are labelled -1 (there a whole row is -1, so dropping per column equals dropping the row).
+
+    >>> auc_mean_columnwise([[0, 1], [1, 0], [1, 1]], [[0.2, 0.9], [0.8, 0.3], [0.6, 0.1]])  # (1 + 0.5) / 2
+    0.75
+    >>> auc_mean_columnwise([[0, 1], [1, 0], [-1, -1], [1, 1]],
+    ...                     [[0.2, 0.9], [0.8, 0.3], [0.9, 0.9], [0.6, 0.1]], ignore_value=-1)
+    0.75
+    """
+    metric = "auc_mean_columnwise"
+    y = as_2d(y_true, metric, "y_true")
+    s = as_2d(y_score, metric, "y_score")
+    check_same_length(metric, ("y_true", y), ("y_score", s))
+    if y.shape != s.shape:
+        raise MetricInputError(
+            f"{metric}: y_true has shape {y.shape} but y_score has {s.shape}; pass one score per label"
+        )
+    check_finite(s, metric, "y_score")
+    keep = np.ones(y.shape, dtype=bool) if ignore_value is None else y != ignore_value
+    check_binary(np.where(keep, y, 0.0), metric, "y_true")
+    values = []
+    for j in range(y.shape[1]):
+        yj, sj = y[keep[:, j], j], s[keep[:, j], j]
+        order = np.argsort(sj)
+        value = _auc_sorted(yj[order], sj[order])
+        if np.isnan(value):
+            raise _one_class_error(metric, f"column {j} of y_true")
+        values.append(value)
+    return float(np.mean(values))
+
+
+# ---------------------------------------------------------------------------------------------
+# Weighted AUC (ALASKA2)
+# ---------------------------------------------------------------------------------------------
+
+
+def roc_points(y_true: np.ndarray, y_score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ROC curve's ``(fpr, tpr)`` vertices, one per distinct score from the highest, starting at (0, 0).
+
+    >>> fpr, tpr = roc_points(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8]))
+    >>> fpr.tolist(), tpr.tolist()
+    ([0.0, 0.0, 0.5, 0.5, 1.0], [0.0, 0.5, 0.5, 1.0, 1.0])
+    """
+    order = np.argsort(-y_score, kind="stable")
+    s, y = y_score[order], y_true[order].astype(np.float64)
+    ends = np.append(np.flatnonzero(s[1:] != s[:-1]), len(s) - 1)
+    tps = np.cumsum(y)[ends]
+    fps = (ends + 1) - tps
+    tpr = np.concatenate(([0.0], tps / tps[-1]))
+    fpr = np.concatenate(([0.0], fps / fps[-1]))
+    return fpr, tpr
+
+
+def _insert_tpr_breakpoints(fpr: np.ndarray, tpr: np.ndarray, breaks: np.ndarray):
+    """Add a vertex at each TPR breakpoint the curve lacks, its FPR linearly interpolated."""
+    missing = breaks[~np.isin(breaks, tpr)]
+    if missing.size == 0:
+        return fpr, tpr
+    i = np.searchsorted(tpr, missing, side="right")  # first vertex with tpr > breakpoint
+    new_fpr = fpr[i - 1] + (fpr[i] - fpr[i - 1]) * (missing - tpr[i - 1]) / (tpr[i] - tpr[i - 1])
+    return np.insert(fpr, i, new_fpr), np.insert(tpr, i, missing)
+
+
+@register("weighted_auc", higher_is_better=True, bounds=(0.0, 1.0))
+def weighted_auc(
+    y_true: Any,
+    y_score: Any,
+    tpr_thresholds: Sequence[float] = (0.0, 0.4, 1.0),
+    weights: Sequence[float] = (2, 1),
+) -> float:
+    """ALASKA2's weighted AUC: the ROC area cut into horizontal TPR bands, each band weighted.
+
+    The area of band ``[lo, hi]`` is the integral over FPR of ``clip(tpr - lo, 0, hi - lo)`` along the
+    piecewise-linear ROC curve (TPR breakpoints inserted with interpolated FPR); the score is
+    ``sum(weight * area) / sum(weight * (hi - lo))``, so it lies in [0, 1]. This is Kaggle's definition
+    and MLE-bench v1's (whose grader inserts the breakpoints the same way).
+
+    Parameters
+    ----------
+    y_true : 1-D array-like of 0/1, both classes present.
+    y_score : 1-D array-like of finite scores.
+    tpr_thresholds : increasing TPR band edges from 0 to 1.
+    weights : one weight per band.
+
+    >>> round(weighted_auc([0, 1, 0, 1], [0, 0, 0, 0]), 5)   # constant prediction
+    0.58571
+    >>> weighted_auc([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9])
+    1.0
+    """
+    metric = "weighted_auc"
+    y, s = _binary_inputs(y_true, y_score, metric)
+    edges = np.asarray(tpr_thresholds, dtype=np.float64)
+    w = np.asarray(weights, dtype=np.float64)
+    if edges.ndim != 1 or len(edges) < 2 or len(w) != len(edges) - 1:
+        raise MetricInputError(
+            f"{metric}: need k+1 tpr_thresholds for k weights, got {len(edges)} and {len(w)}"
+        )
+    if edges[0] != 0.0 or edges[-1] != 1.0 or np.any(np.diff(edges) <= 0):
+        raise MetricInputError(f"{metric}: tpr_thresholds must increase from 0 to 1, got {edges.tolist()}")
+    n_pos = np.count_nonzero(y)
+    if n_pos == 0 or n_pos == len(y):
+        raise _one_class_error(metric)
+    fpr, tpr = roc_points(y, s)
+    fpr, tpr = _insert_tpr_breakpoints(fpr, tpr, edges)
+    dx = np.diff(fpr)
+    total = 0.0
+    for lo, hi, weight in zip(edges[:-1], edges[1:], w):
+        band = np.clip(tpr - lo, 0.0, hi - lo)
+        total += weight * float(np.dot(dx, (band[1:] + band[:-1]) / 2.0))
+    return float(total / np.dot(np.diff(edges), w))
+
+
+# ---------------------------------------------------------------------------------------------
+# Jigsaw Unintended Bias
+# ---------------------------------------------------------------------------------------------
+
+
+def _subgroup_matrix(subgroups: Any, n: int, metric: str) -> tuple[np.ndarray, list[str]]:
+    """Identity memberships as a float matrix (rows x identities) and the identity names."""
+    if isinstance(subgroups, dict):
+        names = [str(k) for k in subgroups]
+        cols = [as_1d(v, metric, f"subgroups[{k!r}]") for k, v in subgroups.items()]
+        if not cols:
+            raise MetricInputError(f"{metric}: subgroups is empty; pass at least one identity column")
+        matrix = np.column_stack(cols)
+    elif hasattr(subgroups, "columns") and hasattr(subgroups, "to_numpy"):  # a DataFrame
+        names = [str(c) for c in subgroups.columns]
+        matrix = as_2d(subgroups.to_numpy(dtype=np.float64, na_value=np.nan), metric, "subgroups")
+    else:
+        matrix = as_2d(subgroups, metric, "subgroups")
+        names = [f"identity {j}" for j in range(matrix.shape[1])]
+    check_same_length(metric, ("y_true", range(n)), ("subgroups", matrix))
+    if np.isinf(matrix).any():
+        raise MetricInputError(f"{metric}: subgroups hold infinite values; pass identity scores in [0, 1]")
+    return matrix, names
+
+
+@register("jigsaw_bias_auc", higher_is_better=True, bounds=(0.0, 1.0))
+def jigsaw_bias_auc(
+    y_true: Any,
+    y_score: Any,
+    subgroups: Any,
+    power: float = -5.0,
+    overall_weight: float = 0.25,
+    binarize_predictions: bool = False,
+    threshold: float = 0.5,
+) -> float:
+    """Jigsaw Unintended Bias final metric: overall AUC blended with power means of bias AUCs.
+
+    Labels and identity values are binarised as ``value >= threshold`` (NaN identity values count as
+    "not mentioned"). For each identity three AUCs are computed: subgroup (rows mentioning it), BPSN
+    (non-toxic rows mentioning it with toxic rows that do not) and BNSP (toxic rows mentioning it with
+    non-toxic rows that do not). Each kind is combined over identities by the power mean
+    ``(mean(auc ** power)) ** (1 / power)``. The score is ``overall_weight * overall_auc`` plus
+    ``(1 - overall_weight) / 3`` times each of the three power means (Kaggle: 0.25 each).
+
+    Parameters
+    ----------
+    y_true : 1-D toxicity targets (fractions in [0, 1] or 0/1).
+    y_score : 1-D predicted scores.
+    subgroups : identity values, 2-D (rows x identities), a DataFrame or a dict of columns.
+    power : power-mean exponent (Kaggle: -5).
+    overall_weight : weight of the overall AUC.
+    binarize_predictions : MLE-bench v1 uses ``True``: predictions are thresholded at ``threshold``
+        before every AUC, so the AUCs rank 0/1 predictions (Kaggle ranks the raw scores).
+    threshold : binarisation threshold (0.5).
+
+    >>> y = [0, 0, 1, 1, 0, 1]
+    >>> s = [0.1, 0.6, 0.7, 0.9, 0.2, 0.4]
+    >>> g = [[1, 0], [1, 0], [1, 0], [0, 1], [0, 1], [0, 1]]
+    >>> round(jigsaw_bias_auc(y, s, g), 6)  # 0.25 * (8/9 + 1 + 2 * ((0.75**-5 + 1) / 2) ** -0.2)
+    0.885024
+    >>> jigsaw_bias_auc(y, s, g, binarize_predictions=True)  # 0.25 * (2/3 + 0.75 + 2 * 16.5 ** -0.2)
+    0.6395793150752872
+    """
+    metric = "jigsaw_bias_auc"
+    target = as_1d(y_true, metric, "y_true")
+    s = as_1d(y_score, metric, "y_score")
+    n = check_same_length(metric, ("y_true", target), ("y_score", s))
+    check_finite(target, metric, "y_true")
+    check_finite(s, metric, "y_score")
+    matrix, names = _subgroup_matrix(subgroups, n, metric)
+    if power == 0:
+        raise MetricInputError(f"{metric}: power must be non-zero")
+    y = target >= threshold
+    members = matrix >= threshold  # NaN compares False: not mentioned
+    if binarize_predictions:
+        s = (s >= threshold).astype(np.float64)
+
+    order = np.argsort(s)
+    y_sorted, s_sorted, members_sorted = y[order], s[order], members[order]
+
+    def sub_auc(mask_sorted: np.ndarray, what: str) -> float:
+        value = _auc_sorted(y_sorted[mask_sorted], s_sorted[mask_sorted])
+        if np.isnan(value):
+            raise _one_class_error(metric, what)
+        return value
+
+    overall = sub_auc(np.ones(n, dtype=bool), "y_true")
+    per_kind = np.empty((3, matrix.shape[1]))
+    for j, name in enumerate(names):
+        m = members_sorted[:, j]
+        per_kind[0, j] = sub_auc(m, f"the subgroup of {name}")
+        per_kind[1, j] = sub_auc((m & ~y_sorted) | (~m & y_sorted), f"the BPSN set of {name}")
+        per_kind[2, j] = sub_auc((m & y_sorted) | (~m & ~y_sorted), f"the BNSP set of {name}")
+    with np.errstate(divide="ignore"):
+        power_means = np.mean(per_kind**power, axis=1) ** (1.0 / power)
+    bias_weight = (1.0 - overall_weight) / 3.0
+    return float(overall_weight * overall + bias_weight * power_means.sum())
+
+
+# ---------------------------------------------------------------------------------------------
+# LWLRAP (Freesound 2019)
+# ---------------------------------------------------------------------------------------------
+
+
+@register("lwlrap", higher_is_better=True, bounds=(0.0, 1.0), aliases=("label_weighted_lrap",))
+def lwlrap(y_true: Any, y_score: Any) -> float:
+    """Label-weighted label-ranking average precision (Freesound Audio Tagging 2019).
+
+    For each true label of each row: the number of true labels scored at least as high, divided by the
+    number of labels scored at least as high; the score averages this over all true (row, label) pairs.
+    Equals scikit-learn's ``label_ranking_average_precision_score`` with ``sample_weight`` = the number
+    of true labels per row, rows without a true label skipped (as Kaggle and MLE-bench v1 do).
+
+    Parameters
+    ----------
+    y_true : 2-D array-like (rows x labels) of 0/1; at least one row must have a true label.
+    y_score : 2-D array-like of finite scores, same shape.
+
+    >>> lwlrap([[1, 0, 0], [0, 1, 1]], [[0.9, 0.5, 0.1], [0.8, 0.7, 0.2]])  # (1 + 1/2 + 2/3) / 3
+    0.7222222222222222
+    """
+    metric = "lwlrap"
+    y = as_2d(y_true, metric, "y_true")
+    s = as_2d(y_score, metric, "y_score")
+    check_same_length(metric, ("y_true", y), ("y_score", s))
+    if y.shape != s.shape:
+        raise MetricInputError(f"{metric}: y_true has shape {y.shape} but y_score has {s.shape}")
+    check_binary(y, metric, "y_true")
+    check_finite(s, metric, "y_score")
+    scored = y.any(axis=1)
+    if not scored.any():
+        raise MetricInputError(f"{metric}: no row of y_true has a true label; nothing to score")
+    y, s = y[scored], s[scored]
+    n_labels = y.shape[1]
+    order = np.argsort(-s, axis=1, kind="stable")
+    s_sorted = np.take_along_axis(s, order, axis=1)
+    y_sorted = np.take_along_axis(y, order, axis=1)
+    # Last position of each element's tie group: its rank counts every label scored >= it.
+    pos = np.broadcast_to(np.arange(n_labels), s.shape)
+    is_last = np.ones(s.shape, dtype=bool)
+    is_last[:, :-1] = s_sorted[:, :-1] != s_sorted[:, 1:]
+    last = np.minimum.accumulate(np.where(is_last, pos, n_labels)[:, ::-1], axis=1)[:, ::-1]
+    true_at_or_above = np.take_along_axis(np.cumsum(y_sorted, axis=1), last, axis=1)
+    precision = true_at_or_above / (last + 1.0)
+    return float(precision[y_sorted == 1].sum() / y_sorted.sum())
+
+
+# ---------------------------------------------------------------------------------------------
+# MAP@k
+# ---------------------------------------------------------------------------------------------
+
+
+def tokenize(values: Any, metric: str, what: str, split_on: str = "whitespace") -> list[list[Any]]:
+    """Rows of tokens: strings are split (``"whitespace"``: ``str.split()``; ``"single_space"``:
+    ``str.split(" ")``, so double spaces give empty tokens); other rows must be collections.
+
+    >>> tokenize(["a b", "c  d", ["x", 1]], "map_at_k", "y_pred", split_on="single_space")
+    [['a', 'b'], ['c', '', 'd'], ['x', 1]]
+    """
+    if split_on not in ("whitespace", "single_space"):
+        raise MetricInputError(f"{metric}: split_on must be 'whitespace' or 'single_space', got {split_on!r}")
+    if isinstance(values, str) or values is None:
+        raise MetricInputError(f"{metric}: {what} must be a sequence of rows, got {type(values).__name__}")
+    if hasattr(values, "tolist"):
+        values = values.tolist()
+    sep = None if split_on == "whitespace" else " "
+    try:
+        return [v.split(sep) if isinstance(v, str) else list(v) for v in values]
+    except TypeError:
+        bad = next(v for v in values if not isinstance(v, str) and not hasattr(v, "__iter__"))
+        raise MetricInputError(
+            f"{metric}: {what} holds {bad!r}, which is neither a string nor a collection of labels; "
+            "pass one string or list per row (write missing rows as empty strings)"
+        ) from None
+
+
+_MIX = np.int64(-7046029254386353131)  # odd 64-bit constant (0x9E3779B97F4A7C15) spreading row ids
+
+
+def _exact_codes(tokens: list[Any]) -> np.ndarray:
+    vocab: dict[Any, int] = {}
+    return np.fromiter(map(vocab.setdefault, tokens, range(len(tokens))), np.int64, len(tokens))
+
+
+def match_tokens(tokens: list[Any], rows: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """Group equal tokens of the same row: ``(order, new)`` where ``order`` sorts the tokens so that equal
+    (row, token) pairs are adjacent and keep their input order, and ``new[i]`` is True where the i-th
+    sorted token starts a new (row, token) group.
+
+    Keys mix each token's hash with its row; equal keys are then compared as objects, and a hash
+    collision between different tokens falls back to exact dictionary codes, so grouping is exact.
+
+    >>> order, new = match_tokens(["a", "b", "a", "a"], np.array([0, 0, 0, 1]), "demo")
+    >>> sorted(group.tolist() for group in np.split(order, np.flatnonzero(new)[1:]))
+    [[0, 2], [1], [3]]
+    """
+    try:
+        codes = np.fromiter(map(hash, tokens), dtype=np.int64, count=len(tokens))
+    except TypeError as err:
+        raise MetricInputError(f"{metric}: labels must be hashable ({err}); pass strings or numbers") from None
+    for attempt in ("hash", "exact"):
+        if attempt == "exact":
+            codes = _exact_codes(tokens) + rows * np.int64(len(tokens))
+            order = np.argsort(codes, kind="stable")
+            break
+        with np.errstate(over="ignore"):
+            keys = codes + rows * _MIX  # wraps around modulo 2**64
+        order = np.argsort(keys, kind="stable")
+        sorted_keys = keys[order]
+        same = sorted_keys[1:] == sorted_keys[:-1]
+        if not same.any():
+            break
+        obj = np.empty(len(tokens), dtype=object)
+        obj[:] = tokens
+        left, right = order[:-1][same], order[1:][same]
+        if bool(np.all(obj[left] == obj[right])) and bool(np.all(rows[left] == rows[right])):
+            break
+    sorted_codes = codes[order] if attempt == "exact" else sorted_keys
+    new = np.concatenate(([True], sorted_codes[1:] != sorted_codes[:-1])) if len(order) else order.astype(bool)
+    return order, new
+
+
+def _flatten(rows: list[list[Any]]) -> tuple[list[Any], np.ndarray]:
+    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    return list(chain.from_iterable(rows)), lengths
+
+
+@register("map_at_k", higher_is_better=True, bounds=(0.0, 1.0), aliases=("mapk", "map@k"))
+def map_at_k(y_true: Any, y_pred: Any, k: int = 12, split_on: str = "whitespace") -> float:
+    """Mean average precision at k over rows (Kaggle's MAP@k).
+
+    Per row: predictions are truncated to ``k``; the i-th prediction (1-based) adds
+    ``hits so far / i`` when it is a true label and not a repeat of an earlier prediction; the sum is
+    divided by ``min(number of true labels, k)``; a row with no true label scores 0. The score is the
+    mean over rows.
+
+    Parameters
+    ----------
+    y_true : sequence of label collections (lists, sets, or space-separated strings), one per row.
+    y_pred : sequence of ranked predictions, same forms.
+    k : number of predictions used per row.
+    split_on : how strings are split. ``"whitespace"`` (default) splits on runs of whitespace.
+        MLE-bench v1 uses ``"single_space"``: ``str.split(" ")``, so a double space makes an empty
+        token that takes one of the k slots.
+
+    >>> map_at_k(["a b", "c"], ["a x b", "y c"], k=3)
+    0.6666666666666666
+    >>> map_at_k([["a"]], [["a", "a"]], k=2)
+    1.0
+    """
+    metric = "map_at_k"
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
+        raise MetricInputError(f"{metric}: k must be a positive integer, got {k!r}")
+    if split_on not in ("whitespace", "single_space"):
+        raise MetricInputError(f"{metric}: split_on must be 'whitespace' or 'single_space', got {split_on!r}")
+    fast = _map_at_k_ascii(y_true, y_pred, k, split_on)
+    if fast is not None:
+        return fast
+    actual = tokenize(y_true, metric, "y_true", split_on)
+    predicted = tokenize(y_pred, metric, "y_pred", split_on)
+    n = check_same_length(metric, ("y_true", actual), ("y_pred", predicted))
+    if n == 0:
+        raise MetricInputError(f"{metric}: y_true is empty; pass at least one row")
+
+    act_flat, act_len = _flatten(actual)
+    pred_flat, pred_len = _flatten([row[:k] for row in predicted])
+    n_act = len(act_flat)
+    rows = np.repeat(np.tile(np.arange(n, dtype=np.int64), 2), np.concatenate((act_len, pred_len)))
+    order, new = match_tokens(act_flat + pred_flat, rows, metric)
+    # Within a (row, token) group the true labels come first, then the predictions in rank order.
+    is_pred = order >= n_act
+    group = np.cumsum(new) - 1
+    group_is_true = np.zeros(int(group[-1]) + 1 if len(group) else 0, dtype=bool)
+    group_is_true[group[~is_pred]] = True
+    first_pred = is_pred & np.concatenate(([True], new[1:] | ~is_pred[:-1]))
+    hit = np.zeros(len(pred_flat), dtype=bool)
+    hit[order[first_pred & group_is_true[group]] - n_act] = True
+    n_true = np.bincount(rows[order[new & ~is_pred]], minlength=n)  # distinct true labels per row
+    pred_row = rows[n_act:]
+
+    row_start = np.concatenate(([0], np.cumsum(pred_len)[:-1]))
+    position = np.arange(len(pred_flat)) - np.repeat(row_start, pred_len)  # 0-based rank in its row
+    cum_hits = np.cumsum(hit)
+    hits_before_row = np.repeat(np.concatenate(([0], cum_hits))[row_start], pred_len)
+    precision = np.where(hit, (cum_hits - hits_before_row) / (position + 1.0), 0.0)
+    row_sum = np.bincount(pred_row, weights=precision, minlength=n)
+    denom = np.minimum(n_true, k)
+    ap = np.divide(row_sum, denom, out=np.zeros(n), where=denom > 0)
+    return float(ap.mean())
+
+
+# ---------------------------------------------------------------------------------------------
+# MAP@k fast path: rows of ASCII text, tokenised and compared as bytes without Python token objects
+# ---------------------------------------------------------------------------------------------
+
+_ASCII_WHITESPACE = np.frombuffer(b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f", dtype=np.uint8)  # what str.split() splits on
+_HASH_BASE = np.uint64(0x100000001B3)
+_MAX_FAST_TOKEN = 64
+_MAX_FAST_K = 64
+
+
+def _text_rows(values: Any) -> list[str] | None:
+    if isinstance(values, str) or values is None:
+        return None
+    rows = values.tolist() if hasattr(values, "tolist") else list(values)
+    return rows if set(map(type, rows)) == {str} else None
+
+
+def _ascii_tokens(rows: list[str], split_on: str):
+    """Byte buffer, token starts, lengths and row ids of the rows' tokens, or None if not plain ASCII.
+
+    Joining rows with one space and splitting the whole text gives exactly the rows' own splits in order,
+    for both ``str.split(" ")`` and ``str.split()``.
+    """
+    text = " ".join(rows)
+    if not text.isascii() or "\x00" in text:
+        return None
+    buf = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    if split_on == "single_space":
+        sep = np.flatnonzero(buf == 32)
+        starts = np.concatenate(([0], sep + 1))
+        ends = np.append(sep, len(buf))
+    else:
+        space = np.isin(buf, _ASCII_WHITESPACE)
+        solid = ~space
+        starts = np.flatnonzero(solid & np.concatenate(([True], space[:-1])))
+        ends = np.flatnonzero(solid & np.append(space[1:], True)) + 1
+    row_len = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    row_start = np.concatenate(([0], np.cumsum(row_len + 1)[:-1]))
+    first_token = np.searchsorted(starts, row_start)  # one search per row, not per token
+    row = np.repeat(np.arange(len(rows)), np.diff(np.append(first_token, len(starts))))
+    return buf, starts, ends - starts, row
+
+
+class _Tokens:
+    """Tokens as slices of one ASCII byte buffer (no NUL byte, so zero padding is unambiguous)."""
+
+    def __init__(self, buf: np.ndarray, starts: np.ndarray, lengths: np.ndarray, rows: np.ndarray) -> None:
+        self.buf, self.starts, self.lengths, self.rows = buf, starts, lengths, rows
+
+    def subset(self, keep: np.ndarray) -> "_Tokens":
+        return _Tokens(self.buf, self.starts[keep], self.lengths[keep], self.rows[keep])
+
+    def column(self, c: int, which: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Byte ``c`` of each token (0 past its end)."""
+        starts, lengths = self.starts[which], self.lengths[which]
+        if len(self.buf) == 0:
+            return np.zeros(len(starts), dtype=np.uint64)
+        byte = self.buf[np.minimum(starts + c, len(self.buf) - 1)].astype(np.uint64)
+        return np.where(c < lengths, byte, np.uint64(0))
+
+    def keys(self, width: int) -> np.ndarray:
+        """A 64-bit key per token from its bytes and its row; equal tokens of a row get equal keys."""
+        h = np.zeros(len(self.starts), dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            for c in range(width):
+                h = h * _HASH_BASE + self.column(c)
+            return (h + self.rows.astype(np.uint64) * _MIX.astype(np.uint64)).view(np.int64)
+
+    def equal(self, left: np.ndarray, other: "_Tokens", right: np.ndarray, width: int) -> bool:
+        """True when tokens ``left`` of self equal tokens ``right`` of ``other`` (bytes and rows)."""
+        if not np.array_equal(self.rows[left], other.rows[right]):
+            return False
+        if not np.array_equal(self.lengths[left], other.lengths[right]):
+            return False
+        return all(np.array_equal(self.column(c, left), other.column(c, right)) for c in range(width))
+
+
+def _map_at_k_ascii(y_true: Any, y_pred: Any, k: int, split_on: str) -> float | None:
+    """MAP@k for rows of ASCII strings, fully vectorised; None when the input does not suit this path
+    (the general path then scores it)."""
+    truth, pred = _text_rows(y_true), _text_rows(y_pred)
+    if truth is None or pred is None or len(truth) != len(pred) or not truth or k > _MAX_FAST_K:
+        return None
+    a_tok, p_tok = _ascii_tokens(truth, split_on), _ascii_tokens(pred, split_on)
+    if a_tok is None or p_tok is None:
+        return None
+    n = len(truth)
+    a, p = _Tokens(*a_tok), _Tokens(*p_tok)
+    first_of_row = np.searchsorted(p.rows, np.arange(n))
+    p_pos = np.arange(len(p.rows)) - first_of_row[p.rows]
+    p = p.subset(p_pos < k)
+    p_pos = p_pos[p_pos < k]
+    width = int(max(a.lengths.max(initial=0), p.lengths.max(initial=0)))
+    if width > _MAX_FAST_TOKEN:
+        return None
+    a_key, p_key = a.keys(width), p.keys(width)
+
+    # True labels as per-row sets: sort the keys, keep one of each.
+    order = np.argsort(a_key)
+    sorted_key = a_key[order]
+    repeat_of_prev = sorted_key[1:] == sorted_key[:-1]
+    if not a.equal(order[1:][repeat_of_prev], a, order[:-1][repeat_of_prev], width):
+        return None
+    unique = np.concatenate(([True], ~repeat_of_prev)) if len(order) else np.zeros(0, dtype=bool)
+    set_key, set_token = sorted_key[unique], order[unique]
+    n_true = np.bincount(a.rows[set_token], minlength=n)
+
+    # Hits: the prediction's key is one of its row's true keys (checked byte for byte).
+    hit = np.zeros(len(p_key), dtype=bool)
+    if len(set_key):
+        by_key = np.argsort(p_key)  # sorted needles make the search cache-friendly
+        at = np.empty(len(p_key), dtype=np.int64)
+        at[by_key] = np.minimum(np.searchsorted(set_key, p_key[by_key]), len(set_key) - 1)
+        hit = set_key[at] == p_key
+        if not p.equal(np.flatnonzero(hit), a, set_token[at[hit]], width):
+            return None
+
+    if not hit.any():
+        return 0.0
+    # Repeats: a prediction equal to an earlier one of its row scores nothing.
+    grid = np.full((n, k), -1, dtype=np.int64)
+    grid[p.rows, p_pos] = np.arange(len(p_key))
+    filled = grid >= 0
+    grid_key = np.where(filled, p_key[np.maximum(grid, 0)], 0)
+    earlier = np.tri(k, k, -1, dtype=bool)
+    same = (grid_key[:, :, None] == grid_key[:, None, :]) & filled[:, :, None] & filled[:, None, :] & earlier
+    repeated = same.any(axis=2)
+    if repeated.any():
+        r, i = np.nonzero(repeated)
+        j = same[r, i].argmax(axis=1)
+        if not p.equal(grid[r, i], p, grid[r, j], width):
+            return None
+    scored = np.zeros((n, k), dtype=bool)
+    scored[p.rows, p_pos] = hit
+    scored &= ~repeated
+    precision = np.cumsum(scored, axis=1) / np.arange(1, k + 1)
+    row_sum = np.where(scored, precision, 0.0).sum(axis=1)
+    denom = np.minimum(n_true, k)
+    return float(np.divide(row_sum, denom, out=np.zeros(n), where=denom > 0).mean())
