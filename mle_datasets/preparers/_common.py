@@ -1,0 +1,414 @@
+"""Shared building blocks of the MLE-bench v1 preparers: split positions, CSV I/O, zips, the raw contract.
+
+Preparers never modify ``raw_dir``: archives are read in place (``zipfile``) instead of being unpacked next
+to the download, so a read-only raw folder works and the same raw always gives the same output bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import zipfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+import pyarrow as pa_lib
+import pyarrow.compute as pc
+from sklearn.model_selection import train_test_split
+
+from mle_datasets.errors import RawDataError
+
+#: Fixed timestamp of every zip entry we write, so that the same input gives the same bytes.
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+#: Rows of a raw table the contract reads to check column names and types (whole-table checks run in ``run``).
+CONTRACT_ROWS = 20_000
+
+
+# ----------------------------------------------------------------------------------------------- splitting
+def split_positions(n: int, test_size: float | int) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions of MLE-bench v1's ``train_test_split(..., test_size, random_state=0)`` on ``n`` rows.
+
+    The permutation depends only on ``n``, ``test_size`` and the seed, never on the data.
+
+    Parameters
+    ----------
+    n : int
+        Number of rows split.
+    test_size : float or int
+        A fraction (test rows = ``ceil(test_size * n)``) or an absolute number of test rows.
+
+    >>> train, test = split_positions(10, 0.2)
+    >>> len(train), len(test), sorted(np.concatenate([train, test]).tolist()) == list(range(10))
+    (8, 2, True)
+    """
+    try:
+        train, test = train_test_split(np.arange(n), test_size=test_size, random_state=0)
+    except ValueError as err:
+        raise RawDataError(
+            f"cannot split {n} rows with test_size={test_size!r} ({err}); the raw data is too small or "
+            "incomplete: download the full competition data again"
+        ) from None
+    return np.asarray(train), np.asarray(test)
+
+
+def split_frame(df: pd.DataFrame, test_size: float | int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split ``df`` exactly as ``train_test_split(df, test_size=..., random_state=0)`` does (rows permuted).
+
+    >>> df = pd.DataFrame({"id": range(10)})
+    >>> train, test = split_frame(df, 0.2)
+    >>> test["id"].tolist()
+    [2, 8]
+    """
+    train, test = split_positions(len(df), test_size)
+    return df.iloc[train], df.iloc[test]
+
+
+# ------------------------------------------------------------------------------------------------- tables
+#: pandas 3 parses floats exactly by default (and deprecates ``float_precision``); older pandas needs round_trip.
+_ROUND_TRIP = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
+
+
+def read_csv(source: Path | io.IOBase, name: str, **kwargs) -> pd.DataFrame:
+    """Read a raw CSV as MLE-bench v1 does (``float_precision="round_trip"``, pandas' default NA parsing).
+
+    ``name`` is the file's name used in error messages.
+    """
+    try:
+        return pd.read_csv(source, **_ROUND_TRIP, **kwargs)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, zipfile.BadZipFile) as err:
+        raise RawDataError(f"{name} cannot be read as CSV ({err}); download the file again") from None
+
+
+def write_csv(df: pd.DataFrame, path: Path, **kwargs) -> None:
+    """Write ``df`` without its index, as MLE-bench v1 does (``DataFrame.to_csv(index=False)``).
+
+    With the default quoting the bytes are assembled by :func:`fast_csv_bytes` (same bytes, about twice as
+    fast on large tables); other options go through pandas.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fast = None if kwargs else fast_csv_bytes(df)
+    if fast is None:
+        df.to_csv(path, index=False, lineterminator="\n", **kwargs)
+    else:
+        path.write_bytes(fast)
+
+
+def _needs_quotes_pattern() -> str:
+    """Characters that make Python's csv writer (used by pandas) quote a field with ``lineterminator="\\n"``.
+
+    Whether a lone carriage return triggers quoting depends on the Python version, so ask the csv module.
+    """
+    probe = io.StringIO()
+    csv.writer(probe, lineterminator="\n").writerow(["\r", "x"])
+    return r'[,"\r\n]' if probe.getvalue().startswith('"') else r'[,"\n]'
+
+
+_NEEDS_QUOTES = _needs_quotes_pattern()
+
+
+def _quote_minimal(text: pa_lib.Array) -> pa_lib.Array:
+    """Quote fields holding a comma, a quote or a line break, as ``csv.QUOTE_MINIMAL`` does."""
+    needs = pc.match_substring_regex(text, _NEEDS_QUOTES)
+    quote, empty = pa_lib.scalar('"', pa_lib.large_string()), pa_lib.scalar("", pa_lib.large_string())
+    quoted = pc.binary_join_element_wise(quote, pc.replace_substring(text, '"', '""'), quote, empty)
+    return pc.if_else(needs, quoted, text)
+
+
+def _column_text(column: pd.Series) -> pa_lib.Array | None:
+    """The text ``to_csv`` writes for each value of ``column``; None for dtypes left to pandas."""
+    kind = column.dtype.kind
+    if kind in "iu" and not isinstance(column.dtype, pd.api.extensions.ExtensionDtype):
+        return pc.cast(pa_lib.array(column.to_numpy()), pa_lib.large_string())
+    if kind == "b" and not isinstance(column.dtype, pd.api.extensions.ExtensionDtype):
+        return pa_lib.array(np.where(column.to_numpy(), "True", "False"), pa_lib.large_string())
+    if kind == "f" and column.dtype in (np.float64, np.float32):
+        values = column.to_numpy()
+        if values.dtype == np.float64:  # Python's repr is numpy's shortest repr of a float64, and faster
+            text = pa_lib.array(list(map(float.__repr__, values.tolist())), pa_lib.large_string())
+        else:
+            text = pa_lib.array(values.astype(str), pa_lib.large_string())
+        return pc.if_else(pa_lib.array(np.isnan(values)), pa_lib.scalar("", pa_lib.large_string()), text)
+    if isinstance(column.dtype, pd.StringDtype):
+        text = pc.cast(pa_lib.array(column, from_pandas=True), pa_lib.large_string())
+        return _quote_minimal(pc.fill_null(text, ""))
+    if kind == "O" and pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
+        text = pa_lib.array(column.to_numpy(dtype=object, na_value=None), pa_lib.large_string())
+        return _quote_minimal(pc.fill_null(text, ""))
+    return None
+
+
+def fast_csv_bytes(df: pd.DataFrame) -> bytes | None:
+    """``df.to_csv(index=False, lineterminator="\\n")`` as bytes, assembled with pyarrow; None when a column
+    dtype is not one it handles (ints, bools, float32/64, strings) or for a single column (left to pandas).
+
+    >>> fast_csv_bytes(pd.DataFrame({"a": [1, 2], "b": ["x,y", None], "c": [0.5, float("nan")]}))
+    b'a,b,c\\n1,"x,y",0.5\\n2,,\\n'
+    """
+    if df.shape[1] < 2 or not df.columns.is_unique or not all(isinstance(c, str) for c in df.columns):
+        return None
+    header = _quote_minimal(pa_lib.array([str(c) for c in df.columns], pa_lib.large_string())).to_pylist()
+    head = (",".join(header) + "\n").encode("utf-8")
+    if len(df) == 0:
+        return head
+    columns = []
+    for name in df.columns:
+        text = _column_text(df[name])
+        if text is None:
+            return None
+        columns.append(text)
+    large = pa_lib.large_string()
+    rows = pc.binary_join_element_wise(*columns, pa_lib.scalar(",", large))
+    lines = pc.binary_join_element_wise(rows, pa_lib.scalar("", large), pa_lib.scalar("\n", large))
+    lines = lines.combine_chunks() if isinstance(lines, pa_lib.ChunkedArray) else lines
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
+    return head + memoryview(lines.buffers()[2])[offsets[0]:offsets[-1]].tobytes()
+
+
+def preformat_floats(df: pd.DataFrame) -> pd.DataFrame:
+    r"""``df`` with its float columns already turned into the text ``to_csv`` writes for them.
+
+    ``to_csv`` formats floats with numpy's shortest repr and writes NaN as an empty field; doing it once lets
+    a table written to several files (with the default quoting) pay for the float formatting only once.
+
+    >>> preformat_floats(pd.DataFrame({"x": [0.5, float("nan")], "n": [1, 2]})).to_csv(index=False, lineterminator="\n")
+    'x,n\n0.5,1\n,2\n'
+    """
+    out = df.copy()
+    for name in df.columns[[dt.kind == "f" for dt in df.dtypes]]:
+        values = df[name].to_numpy()
+        if values.dtype == np.float64:
+            text = np.array(list(map(float.__repr__, values.tolist())), dtype=object)
+        else:
+            text = values.astype(str).astype(object)
+        text[np.isnan(values)] = ""
+        out[name] = text
+    return out
+
+
+def csv_bytes(df: pd.DataFrame, **kwargs) -> bytes:
+    """The bytes :func:`write_csv` would write."""
+    return df.to_csv(index=False, lineterminator="\n", **kwargs).encode("utf-8")
+
+
+QUOTE_NONNUMERIC = csv.QUOTE_NONNUMERIC
+
+
+def one_hot(ids: pd.Series, labels: pd.Series, id_column: str, classes: Iterable[str]) -> pd.DataFrame:
+    """One-hot table ``id_column`` + one int column per class, as MLE-bench's ``df_to_one_hot`` (vectorised).
+
+    Labels must all be in ``classes`` (the raw contract checks it).
+
+    >>> one_hot(pd.Series(["a", "b"]), pd.Series(["y", "x"]), "id", ["x", "y"])
+      id  x  y
+    0  a  0  1
+    1  b  1  0
+    """
+    classes = list(classes)
+    codes = pd.Categorical(labels, categories=classes).codes
+    matrix = np.zeros((len(ids), len(classes)), dtype=np.int64)
+    matrix[np.arange(len(ids)), codes] = 1
+    out = pd.DataFrame(matrix, columns=classes, index=ids.index)
+    out.insert(0, id_column, ids.to_numpy())
+    return out
+
+
+# ----------------------------------------------------------------------------------------------- archives
+def open_zip(path: Path) -> zipfile.ZipFile:
+    """Open a raw zip, turning a missing or truncated archive into a :class:`RawDataError`."""
+    if not path.is_file():
+        raise RawDataError(f"{path.name} is missing from {path.parent}; download the full competition data")
+    try:
+        return zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as err:
+        raise RawDataError(f"{path.name} is not a readable zip ({err}); it may be truncated: download it again") from None
+
+
+def zip_names(path: Path) -> list[str]:
+    """Names of the entries of a raw zip (folders included), checked readable."""
+    with open_zip(path) as zf:
+        return zf.namelist()
+
+
+def read_member(zf: zipfile.ZipFile, member: str) -> bytes:
+    """Bytes of one zip entry, with a clear error when it is absent or corrupt."""
+    try:
+        return zf.read(member)
+    except KeyError:
+        raise RawDataError(
+            f"{Path(zf.filename or '?').name} has no entry {member!r}; download the full competition data"
+        ) from None
+    except (zipfile.BadZipFile, OSError, EOFError) as err:
+        raise RawDataError(
+            f"{Path(zf.filename or '?').name}: entry {member!r} is corrupt ({err}); download the file again"
+        ) from None
+
+
+def write_zip(
+    path: Path, entries: Mapping[str, bytes | Path], folders: Iterable[str] = (), compression: int = zipfile.ZIP_DEFLATED
+) -> None:
+    """Write a zip with fixed timestamps; entries in sorted name order, ``folders`` as folder entries.
+
+    Values are bytes or paths of files to read.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", compression) as zf:
+        for folder in sorted(folders):
+            info = zipfile.ZipInfo(folder.rstrip("/") + "/", date_time=ZIP_DATE)
+            info.external_attr = (0o40755 << 16) | 0x10
+            zf.writestr(info, b"")
+        for name in sorted(entries):
+            value = entries[name]
+            data = value.read_bytes() if isinstance(value, Path) else value
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            info.compress_type = compression
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, data)
+
+
+def copy_zip_members(zf: zipfile.ZipFile, pairs: Iterable[tuple[str, Path]]) -> None:
+    """Copy zip entries to files: each ``(member, destination)``."""
+    for member, dest in pairs:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(read_member(zf, member))
+
+
+# ------------------------------------------------------------------------------------------------ files
+def require_files(raw_dir: Path, names: Iterable[str]) -> None:
+    """Raise :class:`RawDataError` naming every file of ``names`` (glob patterns allowed) absent from raw_dir."""
+    missing = [n for n in names if not (any(raw_dir.glob(n)) if any(c in n for c in "*?[") else (raw_dir / n).exists())]
+    if missing:
+        raise RawDataError(
+            f"raw data in {raw_dir} is incomplete: missing {', '.join(missing)}; download the full competition "
+            "data (one zip from Kaggle, unpacked one level) and pass its folder or zip as --raw"
+        )
+
+
+def require_named_files(folder: Path, names: Iterable[str], what: str) -> None:
+    """Raise :class:`RawDataError` when files ``folder/<name>`` are missing (counts and a few examples)."""
+    names = list(names)
+    present = {p.name for p in folder.iterdir()} if folder.is_dir() else set()
+    missing = [n for n in names if n not in present]
+    if missing:
+        raise RawDataError(
+            f"{len(missing)} {what} file(s) missing from {folder} (e.g. {', '.join(missing[:3])}); "
+            "download the full competition data again"
+        )
+
+
+def copy_files(pairs: Iterable[tuple[Path, Path]]) -> None:
+    """Copy each ``(source, destination)`` file, creating destination folders."""
+    made: set[Path] = set()
+    for src, dst in pairs:
+        if dst.parent not in made:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            made.add(dst.parent)
+        shutil.copyfile(src, dst)
+
+
+def copy_by_id(src_dir: Path, dst_dir: Path, names: Iterable[str], what: str) -> None:
+    """Copy files ``src_dir/<name>`` to ``dst_dir/<name>`` after checking they all exist."""
+    names = list(names)
+    require_named_files(src_dir, names, what)
+    dst_dir.mkdir(parents=True, exist_ok=True)
+    copy_files((src_dir / n, dst_dir / n) for n in names)
+
+
+# --------------------------------------------------------------------------------------------- contract
+def _describe_failure(column: object, check: str, cases: pd.Series) -> str:
+    """One readable line for a group of Pandera failure cases."""
+    values = cases.astype(str).unique()
+    examples = ", ".join(map(repr, values[:3]))
+    if check == "column_in_dataframe":
+        return f"missing column(s) {examples}"
+    if check == "column_in_schema":
+        return f"unexpected column(s) {examples}"
+    if check == "column_ordered":
+        return f"columns out of the expected order (e.g. {examples})"
+    if check.startswith("dtype("):
+        return f"column {column!r} has dtype {values[0]}, expected {check[6:-1]}"
+    return f"column {column!r} fails {check} in {len(cases)} row(s) (e.g. {examples})"
+
+
+def check_table(df: pd.DataFrame, schema: pa.DataFrameSchema, name: str) -> pd.DataFrame:
+    """Validate a raw table with Pandera; a failure becomes a :class:`RawDataError` naming file and column.
+
+    >>> schema = pa.DataFrameSchema({"id": pa.Column(int), "label": pa.Column(int)}, strict=True)
+    >>> check_table(pd.DataFrame({"id": [1], "Label": [0]}), schema, "train.csv")
+    Traceback (most recent call last):
+    ...
+    mle_datasets.errors.RawDataError: train.csv does not match the Kaggle layout: unexpected column(s) 'Label'; \
+missing column(s) 'label'. Expected columns id, label; the file may have changed or be incomplete: download it again
+    """
+    try:
+        return schema.validate(df, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        groups = err.failure_cases.groupby(["column", "check"], dropna=False, sort=False)["failure_case"]
+        lines = [_describe_failure(column, str(check), cases) for (column, check), cases in groups]
+        expected = list(schema.columns)
+        shown = ", ".join(expected) if len(expected) <= 12 else ", ".join(expected[:10]) + f", ... ({len(expected)} in all)"
+        raise RawDataError(
+            f"{name} does not match the Kaggle layout: " + "; ".join(lines)
+            + f". Expected columns {shown}; the file may have changed or be incomplete: download it again"
+        ) from None
+
+
+def check_csv(
+    source: Path | io.IOBase, schema: pa.DataFrameSchema, name: str, nrows: int | None = CONTRACT_ROWS
+) -> pd.DataFrame:
+    """Read up to ``nrows`` rows of a raw CSV and validate them with ``schema``."""
+    return check_table(read_csv(source, name, nrows=nrows), schema, name)
+
+
+def check_csv_in_zip(
+    zip_path: Path, member: str, schema: pa.DataFrameSchema, nrows: int | None = CONTRACT_ROWS
+) -> pd.DataFrame:
+    """Validate the CSV ``member`` of a raw zip with ``schema``."""
+    with open_zip(zip_path) as zf:
+        if member not in zf.namelist():
+            raise RawDataError(f"{zip_path.name} has no entry {member!r}; download the full competition data")
+        with zf.open(member) as fh:
+            return check_csv(fh, schema, f"{zip_path.name}:{member}", nrows=nrows)
+
+
+def read_csv_in_zip(zip_path: Path, member: str, **kwargs) -> pd.DataFrame:
+    """Read the CSV ``member`` of a raw zip as MLE-bench v1 does."""
+    with open_zip(zip_path) as zf:
+        if member not in zf.namelist():
+            raise RawDataError(f"{zip_path.name} has no entry {member!r}; download the full competition data")
+        with zf.open(member) as fh:
+            return read_csv(fh, f"{zip_path.name}:{member}", **kwargs)
+
+
+def require_unique(values: pd.Series, name: str, column: str) -> None:
+    """Raise :class:`RawDataError` when ``values`` has duplicates."""
+    dup = values[values.duplicated()]
+    if len(dup):
+        raise RawDataError(
+            f"{name}: column {column!r} has {len(dup)} duplicated value(s) (e.g. {', '.join(map(str, dup.unique()[:3]))}); "
+            "ids must be unique: download the file again"
+        )
+
+
+def require_in(values: pd.Series, allowed: Iterable[str], name: str, column: str) -> None:
+    """Raise :class:`RawDataError` when ``values`` holds labels outside ``allowed``."""
+    bad = values[~values.isin(list(allowed))]
+    if len(bad):
+        raise RawDataError(
+            f"{name}: column {column!r} has {len(bad)} value(s) outside the competition's label set "
+            f"(e.g. {', '.join(map(repr, bad.astype(str).unique()[:3]))}); the raw data has changed: download it again"
+        )
+
+
+def hex_id(n: int) -> pa.Check:
+    """Pandera check: strings of ``n`` lowercase hex digits."""
+    return pa.Check.str_matches(rf"^[0-9a-f]{{{n}}}$", error=f"{n} lowercase hex digits")
+
+
+def binary() -> pa.Check:
+    """Pandera check: values 0 or 1."""
+    return pa.Check.isin([0, 1])

@@ -1,0 +1,620 @@
+"""The versioned store: each competition version as two git repositories in the Hugging Face Hub layout.
+
+Layout under the store root (``$MLE_BENCH_HOME``, default ``~/.cache/open-mle-bench``)::
+
+    hub/datasets/open-mle-bench/<id>/           public repository (git; work tree = last added version)
+    hub/datasets/open-mle-bench-private/<id>/   answers repository (git)
+    checkouts/<org>/<id>/<version>/             older versions, exported from git on demand
+    locks/<id>.lock                             held while a version is being added
+
+``hub/`` can be served as it is by a Hub-compatible server (``olah`` with ``mirrors-path``). Each repository
+holds a ``README.md`` dataset card (YAML ``configs``: one config per table), ``data/<table>/*.parquet``
+shards, ``files/`` (every prepared file byte for byte, large folders as tar shards under ``archives/``) and
+``manifest.json`` (sha256 and size of every file, the tables, the provenance). A version is one commit with
+fixed author and date, tagged ``v<version>``, so the same raw data gives the same bytes and the same commit
+sha: the ``dataset_revision`` of every grading report.
+
+A new version is built in a hidden clone beside the repository and renamed into place only when complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import tarfile
+import uuid
+import zipfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from mle_datasets.errors import ChecksumError, DataError, StoreError, UnknownVersionError
+from mle_datasets.raw import checksum_files, list_files, sha256_file
+
+if TYPE_CHECKING:
+    from competitions.spec import Competition
+    from mle_datasets.prepare import Prepared
+
+__all__ = ["Store", "store_root", "ORG", "PRIVATE_ORG", "MANIFEST", "StoredVersion"]
+
+ORG = "open-mle-bench"
+PRIVATE_ORG = "open-mle-bench-private"
+MANIFEST = "manifest.json"
+#: folders with more files than this are stored as tar shards
+ARCHIVE_MIN_FILES = 1000
+#: files per tar shard
+ARCHIVE_SHARD_FILES = 10_000
+#: rows per parquet shard
+SHARD_ROWS = 5_000_000
+#: bytes of CSV parsed per block when converting tables (larger blocks let memory grow with the file)
+CSV_BLOCK = 1 << 22
+#: rows per parquet row group (batches are gathered up to this many before writing)
+ROW_GROUP_ROWS = 1 << 18
+_DATE = "2024-01-01T00:00:00+0000"
+_GIT_ENV = {
+    "GIT_AUTHOR_NAME": "open-mle-bench", "GIT_AUTHOR_EMAIL": "store@open-mle-bench.invalid",
+    "GIT_COMMITTER_NAME": "open-mle-bench", "GIT_COMMITTER_EMAIL": "store@open-mle-bench.invalid",
+    "GIT_AUTHOR_DATE": _DATE, "GIT_COMMITTER_DATE": _DATE, "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull, "GIT_TERMINAL_PROMPT": "0",
+}
+_GIT_OPTS = ("-c", "core.autocrlf=false", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false",
+             "-c", "core.compression=1", "-c", "gc.auto=0", "-c", "core.fsync=none", "-c", "init.defaultBranch=main")
+#: provenance kept in a stored version: what the bytes depend on (not whether the raw came zipped or not)
+STORED_PROVENANCE = ("spec_version", "preparer_version", "tool_version", "raw_files", "raw_sha256", "split_rule")
+_VERSION_RE = re.compile(r"^\d+(\.\d+)*$")
+
+
+def store_root(root: str | os.PathLike | None = None) -> Path:
+    """Return the store's root: ``root``, else ``$MLE_BENCH_HOME``, else ``<user cache>/open-mle-bench``.
+
+    Parameters
+    ----------
+    root : path-like, optional
+        An explicit root.
+
+    >>> store_root("/data/store")
+    PosixPath('/data/store')
+    """
+    if root is not None:
+        return Path(root)
+    if os.environ.get("MLE_BENCH_HOME"):
+        return Path(os.environ["MLE_BENCH_HOME"])
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "open-mle-bench"
+
+
+def _git(repo: Path, *args: str, binary: bool = False) -> Any:
+    env = {**os.environ, **_GIT_ENV}
+    try:
+        proc = subprocess.run(["git", *_GIT_OPTS, "-C", str(repo), *args], capture_output=True,
+                              env=env, check=False)
+    except FileNotFoundError:
+        raise StoreError("the git program is not installed; the store needs it (apt-get install git)") from None
+    if proc.returncode != 0:
+        raise StoreError(f"git {' '.join(args[:2])} failed in {repo}: {proc.stderr.decode(errors='replace').strip()}")
+    return proc.stdout if binary else proc.stdout.decode().strip()
+
+
+def _version_key(v: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in v.split("."))
+
+
+def _config_name(filename: str) -> str:
+    """A config (and split) name the Hub accepts, from a table's file name."""
+    stem = filename.split(".", 1)[0]
+    name = re.sub(r"\W+", "_", stem).strip("_") or "table"
+    return name if not name[0].isdigit() else f"t_{name}"
+
+
+class StoredVersion(dict):
+    """What :meth:`Store.add` stored: ``competition_id``, ``version``, ``revision`` (public commit sha),
+    ``private_revision``, ``public_dir``, ``private_dir``."""
+
+
+class Store:
+    """The versioned store under ``root`` (see the module docstring for the layout).
+
+    Parameters
+    ----------
+    root : path-like, optional
+        The store's root (default: :func:`store_root`).
+
+    >>> import tempfile, pathlib
+    >>> from competitions.spec import parse_spec
+    >>> from mle_datasets.prepare import Prepared
+    >>> spec = parse_spec({"id": "toy", "name": "Toy", "category": "Tabular", "split": "dev",
+    ...     "awards_medals": False, "metric": "auc", "lower_is_better": False, "id_columns": ["id"],
+    ...     "submission_columns": [{"name": "id"}, {"name": "y", "dtype": "float"}],
+    ...     "answers": "private/test.csv", "sample_submission": "public/sample_submission.csv",
+    ...     "answers_format": "csv", "grader": "binary_auc", "version": "1.0.0", "description": "Toy."})
+    >>> d = pathlib.Path(tempfile.mkdtemp()); (d / "public").mkdir(); (d / "private").mkdir()
+    >>> _ = (d / "public/sample_submission.csv").write_text("id,y\\n007,0.5\\n")
+    >>> _ = (d / "private/test.csv").write_text("id,y\\n007,1\\n")
+    >>> prepared = Prepared("toy", d, d / "public", d / "private", d / "private/test.csv",
+    ...                     d / "public/sample_submission.csv", {"raw_sha256": "0" * 64, "raw_files": {}})
+    >>> s = Store(d / "store")
+    >>> s.versions("toy")
+    []
+    >>> stored = s.add(prepared, spec=spec)
+    >>> s.versions("toy"), len(s.revision("toy")), stored["revision"] == s.revision("toy", "1.0.0")
+    (['1.0.0'], 40, True)
+    >>> sorted(s.manifest("toy")["tables"]), sorted(s.manifest("toy", private=True)["tables"])
+    (['sample_submission'], ['test'])
+    >>> s.verify("toy") == s.repo_dir("toy")
+    True
+    """
+
+    def __init__(self, root: str | os.PathLike | None = None) -> None:
+        self.root = store_root(root)
+
+    # -- paths -------------------------------------------------------------------------------------------------
+    @property
+    def hub_dir(self) -> Path:
+        """The folder holding ``datasets/<org>/<id>`` repositories (a Hub mirror's ``mirrors-path``)."""
+        return self.root / "hub"
+
+    def repo_id(self, competition_id: str, private: bool = False) -> str:
+        """The repository id ``<org>/<competition id>`` under which the store (and a mirror) serves it."""
+        return f"{PRIVATE_ORG if private else ORG}/{competition_id}"
+
+    def repo_dir(self, competition_id: str, private: bool = False) -> Path:
+        """The git repository of a competition's public (or private) data."""
+        path = self.hub_dir / "datasets" / self.repo_id(competition_id, private)
+        _recover(path)
+        return path
+
+    # -- reading -----------------------------------------------------------------------------------------------
+    def versions(self, competition_id: str, private: bool = False) -> list[str]:
+        """The stored versions of a competition, oldest first."""
+        repo = self.repo_dir(competition_id, private)
+        if not (repo / ".git").is_dir():
+            return []
+        tags = _git(repo, "tag", "--list", "v*").split()
+        return sorted((t[1:] for t in tags if _VERSION_RE.match(t[1:])), key=_version_key)
+
+    def resolve_version(self, competition_id: str, version: str | None = None, private: bool = False) -> str:
+        """``version`` checked to exist (the latest when None); :class:`UnknownVersionError` otherwise."""
+        known = self.versions(competition_id, private)
+        if not known:
+            raise UnknownVersionError(
+                f"{competition_id} is not in the store at {self.root}; run `mle-bench prepare -c {competition_id}` "
+                "(or set MLE_BENCH_HOME to the store that has it)"
+            )
+        if version is None:
+            return known[-1]
+        version = version.removeprefix("v")
+        if version not in known:
+            raise UnknownVersionError(
+                f"{competition_id} has no version {version!r} in the store; stored: {', '.join(known)}"
+            )
+        return version
+
+    def revision(self, competition_id: str, version: str | None = None, private: bool = False) -> str:
+        """The commit sha of a stored version (the ``dataset_revision`` recorded in grading reports)."""
+        version = self.resolve_version(competition_id, version, private)
+        return _git(self.repo_dir(competition_id, private), "rev-parse", f"v{version}^{{commit}}")
+
+    def version_dir(self, competition_id: str, version: str | None = None, private: bool = False) -> Path:
+        """A folder holding exactly the files of a version (the repository itself for its checked-out one)."""
+        version = self.resolve_version(competition_id, version, private)
+        repo = self.repo_dir(competition_id, private)
+        if _git(repo, "rev-parse", "HEAD") == _git(repo, "rev-parse", f"v{version}^{{commit}}"):
+            return repo
+        org = PRIVATE_ORG if private else ORG
+        dest = self.root / "checkouts" / org / competition_id / version
+        if not dest.is_dir():
+            tmp = dest.with_name(f".{version}.tmp-{os.getpid()}-{uuid.uuid4().hex[:6]}")
+            try:
+                tmp.mkdir(parents=True)
+                data = _git(repo, "archive", "--format=tar", f"v{version}", binary=True)
+                with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+                    tar.extractall(tmp, filter="data")
+                os.replace(tmp, dest)
+            except OSError as err:
+                raise StoreError(f"cannot export {competition_id} v{version} to {dest}: {err}") from None
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+        return dest
+
+    def manifest(self, competition_id: str, version: str | None = None, private: bool = False) -> dict[str, Any]:
+        """The manifest of a stored version."""
+        path = self.version_dir(competition_id, version, private) / MANIFEST
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise ChecksumError(
+                f"the manifest {path} is missing or corrupt ({err}); re-run `mle-bench prepare -c {competition_id}`"
+            ) from None
+
+    def verify(self, competition_id: str, version: str | None = None, private: bool = False,
+               paths: list[str] | None = None) -> Path:
+        """Check files of a version against their manifest sha256 (all, or ``paths``); return the version folder.
+
+        Raises :class:`ChecksumError` naming the files that are missing or differ.
+        """
+        folder = self.version_dir(competition_id, version, private)
+        manifest = self.manifest(competition_id, version, private)
+        files = manifest["files"]
+        names = sorted(files) if paths is None else paths
+        missing = [n for n in names if not (folder / n).is_file()]
+        present = [n for n in names if n not in missing]
+        digests = checksum_files(folder, present)
+        bad = [n for n in present if digests[n] != files[n]["sha256"]]
+        if missing or bad:
+            problems = [f"{n} (missing)" for n in missing[:3]] + [f"{n} (sha256 differs)" for n in bad[:3]]
+            raise ChecksumError(
+                f"{competition_id} v{manifest['version']} in {folder} does not match its manifest: "
+                f"{len(missing) + len(bad)} file(s), e.g. {', '.join(problems)}; the stored data was changed or "
+                f"corrupted: restore it with `git -C {folder} checkout -- .` or re-run "
+                f"`mle-bench prepare -c {competition_id} --force`"
+            )
+        return folder
+
+    # -- writing -----------------------------------------------------------------------------------------------
+    def add(self, prepared: Prepared, spec: Competition | None = None, version: str | None = None,
+            split_rule: str | None = None) -> StoredVersion:
+        """Store a prepared competition as version ``version`` (the spec's version when None).
+
+        Adding the same data again is a no-op; adding different data under an existing version raises
+        :class:`StoreError` (a version never changes).
+        """
+        from mle_datasets.prepare import get_spec
+
+        spec = spec or get_spec(prepared.competition_id)
+        version = (version or spec.version).removeprefix("v")
+        if not _VERSION_RE.match(version):
+            raise StoreError(f"version {version!r} is not dotted numbers such as 1.0.0")
+        provenance = {"spec_version": spec.version, "preparer_version": "unknown", "raw_files": {},
+                      "raw_sha256": "", **prepared.provenance}
+        self._check_writable()
+        built: list[tuple[Path, Path]] = []
+        lock = self.root / "locks" / f"{prepared.competition_id}.lock"
+        stack = contextlib.ExitStack()
+        try:
+            stack.enter_context(_locked(lock))
+            revisions = []
+            for private, source in ((False, prepared.public_dir), (True, prepared.private_dir)):
+                repo = self.repo_dir(prepared.competition_id, private)
+                tmp, rev = self._build(repo, source, spec, version, provenance, private, split_rule)
+                if tmp is not None:
+                    built.append((tmp, repo))
+                revisions.append(rev)
+            for tmp, repo in built:
+                _swap(tmp, repo)
+        except OSError as err:
+            raise StoreError(
+                f"cannot write {prepared.competition_id} v{version} to the store at {self.root}: {err}; free disk "
+                "space or set MLE_BENCH_HOME to a writable folder"
+            ) from None
+        finally:
+            for tmp, _ in built:
+                shutil.rmtree(tmp, ignore_errors=True)
+            stack.close()
+        return StoredVersion(
+            competition_id=prepared.competition_id, version=version, revision=revisions[0],
+            private_revision=revisions[1], public_dir=self.repo_dir(prepared.competition_id),
+            private_dir=self.repo_dir(prepared.competition_id, private=True),
+        )
+
+    def _check_writable(self) -> None:
+        try:
+            self.hub_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise StoreError(
+                f"cannot create the store at {self.root}: {err}; set MLE_BENCH_HOME to a writable folder"
+            ) from None
+        if not os.access(self.hub_dir, os.W_OK):
+            raise StoreError(f"the store at {self.root} is read-only; set MLE_BENCH_HOME to a writable folder")
+
+    def _build(self, repo: Path, source: Path, spec: Competition, version: str, provenance: dict[str, Any],
+               private: bool, split_rule: str | None) -> tuple[Path | None, str]:
+        """Commit ``source`` as ``version`` in a hidden clone of ``repo``; return (clone or None, commit sha)."""
+        repo.parent.mkdir(parents=True, exist_ok=True)
+        tmp = repo.parent / f".{repo.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        try:
+            if (repo / ".git").is_dir():
+                _git(repo.parent, "clone", "--quiet", "--no-checkout", "--local", repo.name, tmp.name)
+                _git(tmp, "remote", "remove", "origin")
+            else:
+                tmp.mkdir()
+                _git(tmp, "init", "--quiet", "--initial-branch=main")
+            write_version(tmp, source, spec, version, provenance, private, split_rule)
+            _git(tmp, "add", "--all")
+            tree = _git(tmp, "write-tree")
+            tag = f"v{version}"
+            if _git(tmp, "tag", "--list", tag):
+                if _git(tmp, "rev-parse", f"{tag}^{{tree}}") != tree:
+                    raise StoreError(
+                        f"{spec.id} v{version} is already stored with different content, and a version never "
+                        "changes; bump the spec's version, or delete the store's copy to rebuild it"
+                    )
+                shutil.rmtree(tmp, ignore_errors=True)
+                return None, _git(repo, "rev-parse", f"{tag}^{{commit}}")
+            kind = "answers" if private else "public data"
+            message = f"{spec.id} {kind} v{version}\n\nraw sha256 {provenance.get('raw_sha256', '')}\n"
+            _git(tmp, "commit", "--quiet", "--allow-empty", "-m", message)
+            _git(tmp, "tag", tag)
+            return tmp, _git(tmp, "rev-parse", "HEAD")
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+
+def _recover(repo: Path) -> None:
+    """Finish a swap that was interrupted between its two renames; drop dead processes' hidden clones."""
+    from mle_datasets.prepare import remove_stale
+
+    if repo.parent.is_dir():
+        remove_stale(repo)
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (created) so two processes never add to one repository at once."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _swap(tmp: Path, repo: Path) -> None:
+    if repo.exists():
+        trash = repo.with_name(f".{repo.name}.old")
+        os.replace(repo, trash)
+        os.replace(tmp, repo)
+        shutil.rmtree(trash, ignore_errors=True)
+    else:
+        os.replace(tmp, repo)
+
+
+# -- building one version's files --------------------------------------------------------------------------------
+def write_version(dest: Path, source: Path, spec: Competition, version: str, provenance: dict[str, Any],
+                  private: bool, split_rule: str | None = None) -> dict[str, Any]:
+    """Fill ``dest`` (a work tree) with one version of ``source`` in the Hub layout; return its manifest.
+
+    Parameters
+    ----------
+    dest : Path
+        The folder to fill; everything but ``.git`` is replaced.
+    source : Path
+        The prepared ``public/`` (or ``private/``) folder.
+    spec : Competition
+        The competition's spec.
+    version : str
+        The version being written.
+    provenance : dict
+        Raw checksums and versions, from the preparation.
+    private : bool
+        True for the answers repository.
+    split_rule : str, optional
+        Text for the card.
+    """
+    from mle_datasets.cards import dataset_card
+
+    for child in dest.iterdir():
+        if child.name != ".git":
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+    files = list_files(source)
+    tables: dict[str, Any] = {}
+    for name in files:
+        if is_table_file(name):
+            config = _config_name(name)
+            if config in tables:
+                config = _config_name(name.replace(".", "_"))
+            tables[config] = write_table(source / name, dest / "data" / config, config, tuple(spec.id_columns))
+    archives, plain = _plan_archives(files)
+    for name in plain:
+        target = dest / "files" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source / name, target)
+    archive_meta = {}
+    for folder, members in archives.items():
+        archive_meta.update(write_archives(source, members, dest / "archives", folder))
+    manifest: dict[str, Any] = {
+        "format": 1,
+        "competition_id": spec.id,
+        "kind": "private" if private else "public",
+        "version": version,
+        "tables": tables,
+        "archives": archive_meta,
+        "provenance": {k: v for k, v in provenance.items() if k in STORED_PROVENANCE},
+        "originals": {name: sha256_file(source / name) for name in files},
+    }
+    (dest / "README.md").write_text(dataset_card(spec, manifest, private, split_rule), encoding="utf-8")
+    names = [r for r in list_files(dest) if not r.startswith(".git/") and r != MANIFEST]
+    digests = checksum_files(dest, names)
+    manifest["files"] = {n: {"sha256": digests[n], "size": (dest / n).stat().st_size} for n in names}
+    (dest / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return manifest
+
+
+def _plan_archives(files: list[str]) -> tuple[dict[str, list[str]], list[str]]:
+    """Split files into large top-level folders (archived) and the rest (copied as they are)."""
+    per_folder: dict[str, list[str]] = {}
+    for name in files:
+        if "/" in name:
+            per_folder.setdefault(name.split("/", 1)[0], []).append(name)
+    archives = {f: m for f, m in per_folder.items() if len(m) > ARCHIVE_MIN_FILES}
+    archived = {n for m in archives.values() for n in m}
+    return archives, [n for n in files if n not in archived]
+
+
+def write_archives(source: Path, members: list[str], out_dir: Path, folder: str) -> dict[str, Any]:
+    """Write ``members`` (paths relative to ``source``) as deterministic tar shards; return their entries.
+
+    Parameters
+    ----------
+    source : Path
+        Folder the member paths are relative to.
+    members : list of str
+        Sorted relative paths, all under ``folder``.
+    out_dir : Path
+        Where the shards go (``<folder>-00000-of-0000N.tar``).
+    folder : str
+        The top-level folder being archived.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp()); (d / "img").mkdir(); _ = (d / "img" / "a.png").write_bytes(b"x")
+    >>> write_archives(d, ["img/a.png"], d / "archives", "img")
+    {'archives/img-00000-of-00001.tar': {'folder': 'img', 'files': 1}}
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    chunks = [members[i:i + ARCHIVE_SHARD_FILES] for i in range(0, len(members), ARCHIVE_SHARD_FILES)]
+    entries = {}
+    for i, chunk in enumerate(chunks):
+        name = f"{folder}-{i:05d}-of-{len(chunks):05d}.tar"
+        with tarfile.open(out_dir / name, "w", format=tarfile.GNU_FORMAT) as tar:
+            for rel in chunk:
+                info = tarfile.TarInfo(rel)
+                info.size = (source / rel).stat().st_size
+                info.mode, info.mtime, info.uid, info.gid = 0o644, 0, 0, 0
+                with open(source / rel, "rb") as f:
+                    tar.addfile(info, f)
+        entries[f"{out_dir.name}/{name}"] = {"folder": folder, "files": len(chunk)}
+    return entries
+
+
+def is_table_file(name: str) -> bool:
+    """Whether a top-level file of a prepared folder is stored as a table (parquet config).
+
+    Parameters
+    ----------
+    name : str
+        The file name.
+
+    >>> [is_table_file(n) for n in ("train.csv", "en_train.csv.zip", "images.zip", "notes.txt")]
+    [True, True, False, False]
+    """
+    from schemas.prepared import TABLE_SUFFIXES
+
+    lower = name.lower()
+    return "/" not in name and (lower.endswith(TABLE_SUFFIXES) or lower.endswith(".csv.zip"))
+
+
+def _open_csv_source(path: Path):
+    """A binary file object of the CSV in ``path`` (a plain CSV, or a zip holding exactly one CSV)."""
+    if not path.name.lower().endswith(".zip"):
+        return open(path, "rb")
+    zf = zipfile.ZipFile(path)
+    members = [m for m in zf.namelist() if m.lower().endswith(".csv")]
+    if len(members) != 1:
+        zf.close()
+        raise DataError(f"{path.name} holds {len(members)} CSV files; a zipped table must hold exactly one")
+    return zf.open(members[0])
+
+
+def _csv_batches(path: Path, types: dict[str, pa.DataType]) -> Iterator[pa.RecordBatch]:
+    read = pacsv.ReadOptions(block_size=CSV_BLOCK)
+    convert = pacsv.ConvertOptions(column_types=types, strings_can_be_null=False)
+    with _open_csv_source(path) as source:
+        reader = pacsv.open_csv(source, read_options=read, convert_options=convert)
+        yield pa.RecordBatch.from_pylist([], schema=reader.schema)
+        for batch in reader:
+            yield batch
+
+
+_BAD_COLUMN = re.compile(r"In CSV column #(\d+): .*conversion error to (\w+)")
+
+
+def write_table(path: Path, out_dir: Path, config: str, id_columns: tuple[str, ...]) -> dict[str, Any]:
+    """Convert a table file to parquet shards ``<config>-0000i-of-0000N.parquet``, streaming; return its entry.
+
+    CSV files are read block by block (memory stays bounded whatever the size); id columns stay strings; a
+    column whose type guessed from the first block fails later is widened (int -> float -> string).
+
+    Parameters
+    ----------
+    path : Path
+        A CSV, parquet, JSON or JSONL table.
+    out_dir : Path
+        Folder for the shards (``data/<config>``).
+    config : str
+        The config name (used in shard names).
+    id_columns : tuple of str
+        Columns always read as strings.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp()); _ = (d / "t.csv").write_text("id,y\\n007,1\\n008,2.5\\n")
+    >>> entry = write_table(d / "t.csv", d / "data" / "t", "t", ("id",))
+    >>> entry["rows"], entry["columns"], entry["shards"]
+    (2, ['id', 'y'], ['data/t/t-00000-of-00001.parquet'])
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if path.name.lower().endswith((".csv", ".csv.zip")):
+        with _open_csv_source(path) as source:
+            header = pacsv.open_csv(source).schema.names
+        types = {c: pa.string() for c in id_columns if c in header}
+        for _ in range(2 * len(header) + 1):
+            try:
+                return _write_shards(_csv_batches(path, types), out_dir, config, path.name)
+            except pa.ArrowInvalid as err:
+                match = _BAD_COLUMN.search(str(err))
+                if not match:
+                    raise DataError(f"{path.name} cannot be read as CSV: {err}") from None
+                column = header[int(match.group(1))]
+                types[column] = pa.float64() if match.group(2).startswith(("int", "uint")) else pa.string()
+        raise DataError(f"{path.name}: column types could not be settled")
+    from schemas.prepared import read_table
+
+    table = read_table(path, string_columns=id_columns)
+    batches = table.to_batches() or [pa.RecordBatch.from_pylist([], schema=table.schema)]
+    return _write_shards(iter(batches), out_dir, config, path.name)
+
+
+def _row_groups(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.Table]:
+    """Gather batches into tables of about ``ROW_GROUP_ROWS`` rows (the first one may be empty: the schema)."""
+    pending: list[pa.RecordBatch] = []
+    count = 0
+    for batch in batches:
+        if not pending and count == 0 and batch.num_rows == 0:
+            yield pa.Table.from_batches([batch])
+            count = -1
+            continue
+        pending.append(batch)
+        count = max(count, 0) + batch.num_rows
+        if count >= ROW_GROUP_ROWS:
+            yield pa.Table.from_batches(pending)
+            pending, count = [], 0
+    if pending:
+        yield pa.Table.from_batches(pending)
+
+
+def _write_shards(batches: Iterator[pa.RecordBatch], out_dir: Path, config: str, source: str) -> dict[str, Any]:
+    for old in [*out_dir.glob("*.parquet"), *out_dir.glob(".part-*")]:
+        old.unlink()
+    written: list[Path] = []
+    writer, rows_in_shard, rows, schema = None, 0, 0, None
+    try:
+        for table in _row_groups(batches):
+            schema = schema or table.schema
+            if writer is None or rows_in_shard >= SHARD_ROWS:
+                if writer is not None:
+                    writer.close()
+                written.append(out_dir / f".part-{len(written):05d}")
+                writer = pq.ParquetWriter(written[-1], table.schema, compression="zstd")
+                rows_in_shard = 0
+            if table.num_rows:
+                writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
+            rows_in_shard += table.num_rows
+            rows += table.num_rows
+    finally:
+        if writer is not None:
+            writer.close()
+    shards = []
+    for i, part in enumerate(written):
+        final = out_dir / f"{config}-{i:05d}-of-{len(written):05d}.parquet"
+        os.replace(part, final)
+        shards.append(f"data/{out_dir.name}/{final.name}")
+    return {"source": source, "rows": rows, "columns": list(schema.names) if schema else [], "shards": shards}

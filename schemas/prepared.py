@@ -1,0 +1,317 @@
+"""The prepared contract: what a prepared competition (``public/`` + ``private/``) must satisfy.
+
+Checked after every preparation, before anything is stored:
+
+- the answers file and the sample submission exist and can be read;
+- ids are present, non-null and unique in the answers and the sample submission;
+- the sample submission's columns are the spec's submission columns, its numeric columns parse as numbers;
+- sample-submission ids == answers ids, and the public test table's ids == answers ids (when public/ holds
+  a test table with the id columns);
+- the leakage audit: the public test table carries no target column; no public file is a byte copy of the
+  answers; no public table reproduces the answers' target values for the answer ids.
+
+"Target columns" are the submission's non-id columns that the answers hold and the sample submission does
+not reproduce (a column copied from the test set into the sample submission, such as a date, is an input,
+not a target).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from mle_datasets.errors import PreparedDataError
+
+if TYPE_CHECKING:
+    from competitions.spec import Competition
+
+__all__ = ["PreparedReport", "check_prepared", "read_table", "TABLE_SUFFIXES"]
+
+#: file suffixes read as tables by the audit (and stored as parquet configs)
+TABLE_SUFFIXES = (".csv", ".parquet", ".json", ".jsonl")
+#: share of the answer rows a public table may reproduce before it counts as answer-bearing
+LEAK_SHARE = 0.5
+_NUMERIC = ("int", "float")
+
+
+@dataclass
+class PreparedReport:
+    """What the contract saw: row counts, target columns, the public tables it audited."""
+
+    n_answers: int
+    target_columns: list[str]
+    audited: list[str] = field(default_factory=list)
+
+
+def read_table(path: str | Path, columns: list[str] | None = None, string_columns: tuple[str, ...] = ()) -> pa.Table:
+    """Read a CSV, parquet, JSON (list of records) or JSONL file as a pyarrow Table.
+
+    Parameters
+    ----------
+    path : path-like
+        The file; its suffix picks the reader.
+    columns : list of str, optional
+        Read only these columns (those absent from the file are skipped).
+    string_columns : tuple of str
+        Columns read as strings whatever they look like (ids keep leading zeros).
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"; _ = p.write_text("id,y\\n007,1\\n")
+    >>> read_table(p, string_columns=("id",)).to_pylist()
+    [{'id': '007', 'y': 1}]
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        header = table_columns(path)
+        types = {c: pa.string() for c in string_columns if c in header}
+        include = [c for c in columns if c in header] if columns is not None else None
+        convert = pacsv.ConvertOptions(column_types=types, include_columns=include, strings_can_be_null=False)
+        return pacsv.read_csv(path, convert_options=convert)
+    if suffix == ".parquet":
+        names = pq.read_schema(path).names
+        return pq.read_table(path, columns=[c for c in columns if c in names] if columns is not None else None)
+    if suffix in (".json", ".jsonl"):
+        frame = pd.read_json(path, lines=suffix == ".jsonl", dtype={c: str for c in string_columns})
+        if columns is not None:
+            frame = frame[[c for c in columns if c in frame.columns]]
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    raise PreparedDataError(f"{path.name}: cannot read a {suffix or 'suffix-less'} file as a table")
+
+
+def table_columns(path: str | Path) -> list[str]:
+    """Return the column names of a table file without reading its rows (CSV: the header line).
+
+    Parameters
+    ----------
+    path : path-like
+        A CSV, parquet, JSON or JSONL file.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"; _ = p.write_text("id,y\\n1,2\\n")
+    >>> table_columns(p)
+    ['id', 'y']
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        reader = pacsv.open_csv(path, convert_options=pacsv.ConvertOptions(column_types={}))
+        return list(reader.schema.names)
+    if suffix == ".parquet":
+        return list(pq.read_schema(path).names)
+    return list(read_table(path).column_names)
+
+
+def _read(path: Path, what: str, string_columns: tuple[str, ...], columns: list[str] | None = None) -> pa.Table:
+    if not path.is_file():
+        raise PreparedDataError(f"the {what} {path} was not written; the preparer must create it")
+    try:
+        return read_table(path, columns=columns, string_columns=string_columns)
+    except (pa.ArrowInvalid, ValueError, OSError) as err:
+        if isinstance(err, PreparedDataError):
+            raise
+        raise PreparedDataError(f"the {what} {path.name} cannot be read as a table: {err}") from None
+
+
+def _key(table: pa.Table, id_columns: tuple[str, ...]) -> pa.Array:
+    """One string key per row (id columns joined by a separator no id contains)."""
+    parts = [pc.cast(table.column(c), pa.string()) for c in id_columns]
+    if len(parts) == 1:
+        return parts[0].combine_chunks()
+    return pc.binary_join_element_wise(*parts, "\x1f").combine_chunks()
+
+
+def _check_ids(table: pa.Table, id_columns: tuple[str, ...], what: str) -> pa.Array:
+    missing = [c for c in id_columns if c not in table.column_names]
+    if missing:
+        raise PreparedDataError(f"the {what} lacks id column(s) {missing}; it has {table.column_names}")
+    key = _key(table, id_columns)
+    nulls = 0
+    for c in id_columns:
+        part = pc.cast(table.column(c), pa.string())
+        nulls += part.null_count + int(pc.sum(pc.equal(part, "")).as_py() or 0)
+    if nulls:
+        raise PreparedDataError(f"the {what} has {nulls} empty id(s) in {list(id_columns)}; every row needs an id")
+    counts = pc.value_counts(key)
+    dup = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
+    if len(dup):
+        raise PreparedDataError(
+            f"the {what} repeats {len(dup)} id(s), e.g. {dup.slice(0, 3).to_pylist()}; ids must be unique"
+        )
+    return key
+
+
+def _compare_ids(key: pa.Array, ref: pa.Array, what: str) -> None:
+    extra = pc.filter(key, pc.invert(pc.is_in(key, value_set=ref)))
+    lacking = pc.filter(ref, pc.invert(pc.is_in(ref, value_set=key)))
+    if len(extra) or len(lacking):
+        raise PreparedDataError(
+            f"the ids of the {what} differ from the answers' ids: {len(lacking)} answer id(s) missing, "
+            f"{len(extra)} unknown id(s) (e.g. {extra.slice(0, 3).to_pylist()}); the preparer must write the "
+            "same ids to both"
+        )
+
+
+def _aligned_values(table: pa.Table, key: pa.Array, ref_key: pa.Array, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of ``ref_key`` rows found in ``key``, and the table's values of ``column`` there."""
+    idx = pc.index_in(ref_key, value_set=key)
+    found = pc.is_valid(idx)
+    ref_pos = np.flatnonzero(found.to_numpy(zero_copy_only=False))
+    take = pc.filter(idx, found)
+    values = table.column(column).combine_chunks().take(take)
+    return ref_pos, values.to_numpy(zero_copy_only=False)
+
+
+def _same_values(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Element-wise equality that treats numbers by value (1 == 1.0) and text as text."""
+    try:
+        fa, fb = a.astype(float), b.astype(float)
+        return np.isclose(fa, fb, rtol=0, atol=1e-12) | (np.isnan(fa) & np.isnan(fb))
+    except (TypeError, ValueError):
+        return a.astype(str) == b.astype(str)
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.stat().st_size < (1 << 30) else ""
+
+
+def _public_tables(public_dir: Path) -> list[Path]:
+    return sorted(p for p in public_dir.iterdir() if p.is_file() and p.suffix.lower() in TABLE_SUFFIXES)
+
+
+def check_prepared(prepared_dir: str | Path, spec: Competition) -> PreparedReport:
+    """Check a prepared competition folder against the prepared contract; raise :class:`PreparedDataError`.
+
+    Parameters
+    ----------
+    prepared_dir : path-like
+        The folder holding ``public/`` and ``private/`` (spec paths such as ``private/test.csv`` are
+        relative to it).
+    spec : Competition
+        The competition's spec (id columns, submission columns, answers and sample-submission paths).
+
+    >>> import tempfile, pathlib, types
+    >>> d = pathlib.Path(tempfile.mkdtemp()); (d / "public").mkdir(); (d / "private").mkdir()
+    >>> _ = (d / "public/train.csv").write_text("id,y\\na,1\\nb,0\\n")
+    >>> _ = (d / "public/test.csv").write_text("id\\nc\\nd\\n")
+    >>> _ = (d / "public/sample_submission.csv").write_text("id,y\\nc,0.5\\nd,0.5\\n")
+    >>> _ = (d / "private/test.csv").write_text("id,y\\nc,1\\nd,0\\n")
+    >>> col = types.SimpleNamespace
+    >>> spec = col(id="toy", id_columns=("id",), answers="private/test.csv",
+    ...            sample_submission="public/sample_submission.csv",
+    ...            submission_columns=(col(name="id", dtype="str"), col(name="y", dtype="float")))
+    >>> check_prepared(d, spec).target_columns
+    ['y']
+    >>> _ = (d / "public/test.csv").write_text("id,y\\nd,0\\nc,1\\n")
+    >>> check_prepared(d, spec)
+    Traceback (most recent call last):
+    ...
+    mle_datasets.errors.PreparedDataError: leakage: public/test.csv carries target column(s) ['y']; the public test table must not hold answers
+    """
+    root = Path(prepared_dir)
+    public_dir = root / "public"
+    ids = tuple(spec.id_columns)
+    answers_path, sample_path = root / spec.answers, root / spec.sample_submission
+    if not public_dir.is_dir() or not any(public_dir.iterdir()):
+        raise PreparedDataError(f"{public_dir} is missing or empty; the preparer wrote no public files")
+    answers = _read(answers_path, "answers file", ids)
+    sample = _read(sample_path, "sample submission", ids)
+    ans_key = _check_ids(answers, ids, f"answers file {spec.answers}")
+    sample_key = _check_ids(sample, ids, f"sample submission {spec.sample_submission}")
+    _compare_ids(sample_key, ans_key, f"sample submission {spec.sample_submission}")
+    _check_sample_columns(sample, spec)
+
+    targets = _target_columns(spec, answers, ans_key, sample, sample_key)
+    report = PreparedReport(n_answers=answers.num_rows, target_columns=targets)
+    answers_sha = _sha(answers_path)
+    for path in sorted(p for p in public_dir.rglob("*") if p.is_file()):
+        if path.stat().st_size == answers_path.stat().st_size and _sha(path) == answers_sha:
+            raise PreparedDataError(
+                f"leakage: public/{path.relative_to(public_dir).as_posix()} is a copy of the answers file; "
+                "remove it from public/"
+            )
+    for path in _public_tables(public_dir):
+        rel = f"public/{path.name}"
+        if path.resolve() == sample_path.resolve():
+            _audit_values(sample, sample_key, answers, ans_key, targets, rel)
+            continue
+        columns = table_columns(path)
+        is_test = path.name.lower().startswith("test")
+        present = [c for c in targets if c in columns]
+        if is_test and present:
+            raise PreparedDataError(
+                f"leakage: {rel} carries target column(s) {present}; the public test table must not hold answers"
+            )
+        if not all(c in columns for c in ids):
+            continue
+        table = _read(path, "public table", ids, columns=[*ids, *present])
+        key = _check_ids(table, ids, rel) if is_test else _key(table, ids)
+        if is_test:
+            _compare_ids(key, ans_key, f"public test table {rel}")
+        _audit_values(table, key, answers, ans_key, present, rel)
+        report.audited.append(rel)
+    return report
+
+
+def _check_sample_columns(sample: pa.Table, spec: Competition) -> None:
+    expected = [c.name for c in spec.submission_columns]
+    got = sample.column_names
+    if sorted(got) != sorted(expected):
+        missing = [c for c in expected if c not in got]
+        extra = [c for c in got if c not in expected]
+        raise PreparedDataError(
+            f"the sample submission's columns differ from the spec of {spec.id}: missing {missing}, "
+            f"unexpected {extra}; fix the preparer or the spec"
+        )
+    for col in spec.submission_columns:
+        if col.dtype in _NUMERIC and col.name not in spec.id_columns:
+            typ = sample.schema.field(col.name).type
+            if not (pa.types.is_integer(typ) or pa.types.is_floating(typ) or pa.types.is_null(typ)):
+                raise PreparedDataError(
+                    f"sample submission column {col.name!r} holds {typ} values, but the spec says {col.dtype}"
+                )
+
+
+def _target_columns(spec: Competition, answers: pa.Table, ans_key: pa.Array, sample: pa.Table,
+                    sample_key: pa.Array) -> list[str]:
+    targets = []
+    for col in spec.submission_columns:
+        name = col.name
+        if name in spec.id_columns or name not in answers.column_names:
+            continue
+        pos, values = _aligned_values(sample, sample_key, ans_key, name)
+        truth = answers.column(name).combine_chunks().to_numpy(zero_copy_only=False)[pos]
+        if not _same_values(values, truth).all():
+            targets.append(name)
+    return targets
+
+
+def _audit_values(table: pa.Table, key: pa.Array, answers: pa.Table, ans_key: pa.Array, targets: list[str],
+                  rel: str) -> None:
+    """Raise when ``table`` reproduces a target column for most answer ids, better than any constant could."""
+    for name in targets:
+        if name not in table.column_names:
+            continue
+        truth_all = answers.column(name).combine_chunks()
+        if pc.count_distinct(truth_all).as_py() < 2:
+            continue
+        pos, values = _aligned_values(table, key, ans_key, name)
+        truth = truth_all.to_numpy(zero_copy_only=False)[pos]
+        matches = int(_same_values(values, truth).sum())
+        # a constant (e.g. a sample submission of all ones) can match many answers without revealing them
+        best_constant = int(pc.max(pc.value_counts(truth_all).field("counts")).as_py())
+        if matches >= max(1, LEAK_SHARE * answers.num_rows) and matches > best_constant:
+            raise PreparedDataError(
+                f"leakage: {rel} reproduces the answers' {name!r} for {matches} of {answers.num_rows} answer "
+                "ids; public files must not hold the answers"
+            )
+

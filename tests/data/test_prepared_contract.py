@@ -1,0 +1,84 @@
+"""The prepared contract (``schemas.prepared.check_prepared``) on small hand-made prepared folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mle_datasets.errors import PreparedDataError
+from schemas.prepared import check_prepared
+from tests.data.toy import TOY_SPEC
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
+GOOD = {
+    "public/train.csv": "id,feature,label\n001,0.5,1\n002,0.1,0\n003,0.7,1\n004,0.2,0\n",
+    "public/test.csv": "id,feature\n005,0.3\n006,0.9\n007,0.4\n008,0.8\n",
+    "public/sample_submission.csv": "id,label\n005,0.5\n006,0.5\n007,0.5\n008,0.5\n",
+    "private/test.csv": "id,label\n005,0\n006,1\n007,0\n008,1\n",
+}
+
+
+def _check(tmp_path, **changes):
+    files = {**GOOD, **changes}
+    return check_prepared(_write(tmp_path, {k: v for k, v in files.items() if v is not None}), TOY_SPEC)
+
+
+def test_good_folder_passes(tmp_path):
+    report = _check(tmp_path)
+    assert report.target_columns == ["label"] and report.n_answers == 4
+    assert report.audited == ["public/test.csv", "public/train.csv"]
+
+
+def test_ids_keep_leading_zeros(tmp_path):
+    with pytest.raises(PreparedDataError, match=r"1 unknown id\(s\) \(e.g. \['5'\]\)"):
+        _check(tmp_path, **{"public/sample_submission.csv": "id,label\n5,0.5\n006,0.5\n007,0.5\n008,0.5\n"})
+
+
+@pytest.mark.parametrize("rel, text, message", [
+    ("private/test.csv", "id,label\n005,0\n005,1\n007,0\n008,1\n", r"answers file .* repeats 1 id"),
+    ("private/test.csv", "id,label\n005,0\n,1\n007,0\n008,1\n", r"1 empty id"),
+    ("private/test.csv", "key,label\n005,0\n", r"lacks id column\(s\) \['id'\]"),
+    ("private/test.csv", None, r"answers file .* was not written"),
+    ("public/sample_submission.csv", None, r"sample submission .* was not written"),
+    ("public/sample_submission.csv", "id,label\n005,0.5\n006,0.5\n007,0.5\n", r"1 answer id\(s\) missing, 0 unknown"),
+    ("public/sample_submission.csv", "id,label,extra\n005,0.5,1\n006,0.5,1\n007,0.5,1\n008,0.5,1\n",
+     r"missing \[\], unexpected \['extra'\]"),
+    ("public/sample_submission.csv", "id,label\n005,a\n006,b\n007,c\n008,d\n", r"holds string values.*float"),
+    ("public/test.csv", "id,feature\n005,0.3\n006,0.9\n007,0.4\n009,0.8\n", r"public test table .* 1 answer id"),
+    ("public/test.csv", "id,feature,label\n005,0.3,0\n006,0.9,1\n007,0.4,0\n008,0.8,1\n",
+     r"leakage: public/test.csv carries target column\(s\) \['label'\]"),
+    ("public/extra.csv", "id,label\n006,1\n005,0\n007,0\n008,1\n",
+     r"leakage: public/extra.csv reproduces the answers' 'label' for 4 of 4"),
+    ("public/train.csv", "id,feature,label\n005,0.5,0\n006,0.1,1\n007,0.7,0\n004,0.2,0\n",
+     r"leakage: public/train.csv reproduces the answers' 'label' for 3 of 4"),
+    ("public/sample_submission.csv", "id,label\n005,0\n006,1\n007,0\n008,0.9\n", None),
+    ("public/nested/answers_copy.csv", GOOD["private/test.csv"], r"public/nested/answers_copy.csv is a copy"),
+])
+def test_contract_violations(tmp_path, rel, text, message):
+    if message is None:  # the sample submission reproduces 3 of 4 answers: more than any constant (2)
+        with pytest.raises(PreparedDataError, match="leakage: public/sample_submission.csv reproduces"):
+            _check(tmp_path, **{rel: text})
+        return
+    with pytest.raises(PreparedDataError, match=message):
+        _check(tmp_path, **{rel: text})
+
+
+def test_constant_sample_submission_is_not_a_leak(tmp_path):
+    answers = "id,label\n005,1\n006,1\n007,1\n008,0\n"
+    sample = "id,label\n005,1\n006,1\n007,1\n008,1\n"  # a constant matches 3 of 4, as any constant could
+    report = _check(tmp_path, **{"private/test.csv": answers, "public/sample_submission.csv": sample})
+    assert report.target_columns == ["label"]
+
+
+def test_empty_public_folder(tmp_path):
+    (tmp_path / "public").mkdir()
+    with pytest.raises(PreparedDataError, match="wrote no public files"):
+        check_prepared(tmp_path, TOY_SPEC)
