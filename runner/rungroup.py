@@ -126,7 +126,7 @@ class RunGroup:
     ) -> None:
         self.agent = agent
         self.competition_ids = list(competition_ids)
-        self.group_dir = Path(group_dir)
+        self.group_dir = Path(group_dir).resolve()  # agents run in other working folders
         self.backend = backend
         self.data = data
         self.seeds = seeds or agent.seeds
@@ -216,7 +216,7 @@ class RunGroup:
                     service.start()
                 request = RunRequest(
                     run_id=planned.run_id, agent=self.agent, competition_id=comp.id, seed=planned.seed,
-                    public_dir=data.public_dir, run_dir=planned.run_dir,
+                    public_dir=data.public_dir.resolve(), run_dir=planned.run_dir,
                     instructions=self.group_dir / "instructions.txt", gpu_ids=tuple(allotted),
                     validate_socket=service.socket_path if service else None,
                     labels={"run_group": self.group_dir.name, "run_id": planned.run_id},
