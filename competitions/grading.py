@@ -1,0 +1,193 @@
+"""Grading one submission: read, contract, grader, round as MLE-bench does, rank against the leaderboard.
+
+The pipeline never raises for a bad submission: every problem becomes an invalid :class:`GradeReport` with a
+reason. Problems on the host side (unknown competition, unreadable answers) raise :class:`GradingError`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from competitions.catalogue import get
+from competitions.graders import InvalidSubmission, get_grader
+from competitions.leaderboards import LeaderboardError
+from competitions.medals import medal_thresholds, rank_score
+from competitions.reports import GradeReport
+from competitions.spec import Competition
+from schemas.csvio import CSVReadError, read_csv
+from schemas.submission import ID_POLICIES, read_submission, validate_frame
+
+__all__ = ["GradingError", "grade", "round_score", "read_answers", "ID_POLICIES"]
+
+log = logging.getLogger(__name__)
+
+
+class GradingError(ValueError):
+    """A host-side problem that stops one grading (unknown competition, missing or unreadable answers)."""
+
+
+def round_score(score: Any, rounding: str) -> float:
+    """Round a raw score to 5 decimals the way MLE-bench does for the grader's return type.
+
+    ``python``: built-in ``round`` on a Python float (correctly rounded); ``numpy``: ``round`` on
+    ``np.float64`` (numpy's algorithm: scale, round half to even, unscale); ``int``: ``int(round(x))``.
+
+    >>> round_score(0.123456789, "python"), round_score(2.5, "int"), round_score(1.0000049999, "numpy")
+    (0.12346, 2.0, 1.0)
+    >>> round_score(0.123455, "python"), round_score(0.123455, "numpy")
+    (0.12345, 0.12346)
+    """
+    if rounding == "python":
+        return round(float(score), 5)
+    if rounding == "numpy":
+        return float(round(np.float64(score), 5))
+    if rounding == "int":
+        return float(int(round(float(score))))
+    raise ValueError(f"unknown score_rounding {rounding!r}; use python, numpy or int")
+
+
+def _competition(competition: str | Competition) -> Competition:
+    if isinstance(competition, Competition):
+        return competition
+    try:
+        return get(competition)
+    except KeyError as err:
+        raise GradingError(str(err)) from None
+
+
+def read_answers(comp: Competition, answers: Any) -> Any:
+    """The answers as the grader takes them: a DataFrame (id columns as strings) or, for JSONL, a list of dicts."""
+    if isinstance(answers, (pd.DataFrame, list)):
+        return answers
+    path = Path(answers)
+    if not path.is_file():
+        raise GradingError(f"{comp.id}: answers file not found ({path}); prepare the competition's data first")
+    if path.suffix.lower() == ".jsonl":
+        try:
+            with path.open(encoding="utf-8") as fh:
+                return [json.loads(line) for line in fh if line.strip()]
+        except (OSError, ValueError) as err:
+            raise GradingError(f"{comp.id}: answers file {path} is not valid JSONL ({err})") from None
+    try:
+        return read_csv(path, string_columns=list(comp.id_columns), require_suffix=False)
+    except CSVReadError as err:
+        raise GradingError(f"{comp.id}: answers file unreadable: {err.message}") from None
+
+
+def _expected_ids(comp: Competition, sample: Any, answers: Any) -> tuple[pd.DataFrame | None, bool]:
+    """The frame whose id columns give the expected id set, and whether missing ids may be shown."""
+    if sample is not None:
+        if isinstance(sample, pd.DataFrame):
+            return sample, True
+        try:
+            return read_csv(sample, string_columns=list(comp.id_columns)), True
+        except CSVReadError as err:
+            raise GradingError(f"{comp.id}: sample submission unreadable: {err.message}") from None
+    frame = pd.DataFrame(answers) if isinstance(answers, list) else answers
+    if all(c in frame.columns for c in comp.id_columns):
+        return frame[list(comp.id_columns)].astype("str"), False
+    return None, False
+
+
+def _check_submission(comp: Competition, submission: Any, sample: Any, answers: Any,
+                      report: GradeReport) -> pd.DataFrame | None:
+    """Read and validate the submission; fill ``report`` and return None when it is invalid."""
+    try:
+        frame = read_submission(comp, submission)
+    except CSVReadError as err:
+        report.error = err.message
+        report.validation_errors = [{"column": None, "check": f"read:{err.check}", "count": 1, "examples": [],
+                                     "message": err.message}]
+        return None
+    expected, reveal = _expected_ids(comp, sample, answers)
+    validation, frame = validate_frame(comp, frame, expected, reveal_missing=reveal)
+    if not validation.valid:
+        report.error = "invalid submission: " + validation.summary()
+        report.validation_errors = [e.to_dict() for e in validation.errors]
+        return None
+    return frame
+
+
+def _score(comp: Competition, frame: pd.DataFrame, answers: Any, report: GradeReport) -> float | None:
+    try:
+        raw = get_grader(comp.grader).grade(frame, answers, comp)
+    except InvalidSubmission as err:
+        report.error = f"invalid submission: {err.message}"
+        report.validation_errors = [{"column": err.column, "check": err.check, "count": err.count,
+                                     "examples": list(err.examples), "message": err.message}]
+        return None
+    except Exception as err:  # MLE-bench v1: any grader exception makes the submission invalid
+        log.exception("grader %s failed on %s", comp.grader, comp.id)
+        report.error = (f"grader error: {type(err).__name__} while scoring; the submission could not be "
+                        "graded (details are in the host log)")
+        return None
+    if raw is None:
+        report.error = "grader error: the grader returned no score"
+        return None
+    if comp.score_rounding == "int" and not math.isfinite(float(raw)):
+        report.error = "grader error: the score is not finite and cannot be rounded to an integer"
+        return None
+    return round_score(raw, comp.score_rounding)
+
+
+def _rank(comp: Competition, report: GradeReport, leaderboards: Any) -> str | None:
+    """Fill thresholds and medals; return a note when the leaderboard is missing."""
+    try:
+        t = medal_thresholds(comp.id, leaderboards)
+    except LeaderboardError as err:
+        report.is_lower_better = comp.lower_is_better
+        return f"no medals: {err}"
+    report.gold_threshold, report.silver_threshold = t["gold"], t["silver"]
+    report.bronze_threshold, report.median_threshold = t["bronze"], t["median"]
+    report.is_lower_better = t["lower_is_better"]
+    medals = rank_score(report.score, t)
+    report.gold_medal, report.silver_medal = medals.gold_medal, medals.silver_medal
+    report.bronze_medal, report.above_median = medals.bronze_medal, medals.above_median
+    return None
+
+
+def grade(
+    competition: str | Competition,
+    submission: str | os.PathLike[str] | pd.DataFrame,
+    answers: str | os.PathLike[str] | pd.DataFrame | list[dict[str, Any]],
+    sample_submission: str | os.PathLike[str] | pd.DataFrame | None = None,
+    *,
+    leaderboards: str | os.PathLike[str] | None = None,
+    dataset_revision: str | None = None,
+) -> GradeReport:
+    """Grade a submission as MLE-bench v1 does and return its :class:`GradeReport`.
+
+    ``submission``, ``answers`` and ``sample_submission`` are DataFrames or paths (answers: ``.csv`` or
+    ``.jsonl``). The expected id set comes from the sample submission, else from the answers' id columns
+    (host-side only). ``leaderboards`` overrides the leaderboard folder. A NaN score is valid and earns no
+    medal; a missing leaderboard leaves the score and explains the missing medals in ``error``.
+    """
+    comp = _competition(competition)
+    report = GradeReport(comp.id, competition_version=comp.version, dataset_revision=dataset_revision)
+    if isinstance(submission, pd.DataFrame):
+        report.submission_exists = True
+    else:
+        path = Path(submission)
+        report.submission_path = str(path)
+        report.submission_exists = path.is_file() and path.suffix.lower() == ".csv"
+    answers = read_answers(comp, answers)
+    notes = []
+    frame = _check_submission(comp, submission, sample_submission, answers, report)
+    if frame is not None:
+        report.score = _score(comp, frame, answers, report)
+        report.valid_submission = report.score is not None
+    if report.error:
+        notes.append(report.error)
+    lb_note = _rank(comp, report, leaderboards)
+    if lb_note:
+        notes.append(lb_note)
+    report.error = "; ".join(notes) or None
+    return report

@@ -1,0 +1,178 @@
+"""Grading reports: one competition's :class:`GradeReport`, and the grading report of a batch.
+
+``GradeReport.to_dict()`` has exactly MLE-bench's CompetitionReport keys, plus ``error``,
+``competition_version``, ``dataset_revision``, ``validation_errors`` and ``score_is_nan``. Unlike MLE-bench,
+which writes the non-standard JSON token ``NaN``, a NaN score is written as ``null`` with
+``score_is_nan: true`` so that every report is valid JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterable
+
+__all__ = ["GradeReport", "REPORT_KEYS", "batch_report", "write_json_atomic", "report_filename"]
+
+#: MLE-bench's CompetitionReport keys, in its order
+REPORT_KEYS = (
+    "competition_id", "score", "gold_threshold", "silver_threshold", "bronze_threshold", "median_threshold",
+    "any_medal", "gold_medal", "silver_medal", "bronze_medal", "above_median", "submission_exists",
+    "valid_submission", "is_lower_better", "created_at", "submission_path",
+)
+
+
+def _num(x: Any) -> float | None:
+    """A JSON number: None for None/NaN."""
+    if x is None:
+        return None
+    x = float(x)
+    return None if math.isnan(x) else x
+
+
+@dataclass
+class GradeReport:
+    """The result of grading one submission to one competition."""
+
+    competition_id: str
+    score: float | None = None
+    gold_threshold: float | None = None
+    silver_threshold: float | None = None
+    bronze_threshold: float | None = None
+    median_threshold: float | None = None
+    gold_medal: bool = False
+    silver_medal: bool = False
+    bronze_medal: bool = False
+    above_median: bool = False
+    submission_exists: bool = False
+    valid_submission: bool = False
+    is_lower_better: bool | None = None
+    created_at: datetime = field(default_factory=datetime.now)
+    submission_path: str | None = None
+    error: str | None = None
+    competition_version: str | None = None
+    dataset_revision: str | None = None
+    validation_errors: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def any_medal(self) -> bool:
+        """Gold, silver or bronze."""
+        return self.gold_medal or self.silver_medal or self.bronze_medal
+
+    @property
+    def score_is_nan(self) -> bool:
+        """True when the metric returned NaN (a valid submission that earns nothing)."""
+        return isinstance(self.score, float) and math.isnan(self.score)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON types: MLE-bench's keys first, then ours.
+
+        >>> r = GradeReport("toy", score=float("nan"), submission_exists=True, valid_submission=True,
+        ...                 created_at=datetime(2024, 1, 2, 3, 4, 5))
+        >>> d = r.to_dict()
+        >>> d["score"], d["score_is_nan"], d["any_medal"], d["created_at"]
+        (None, True, False, '2024-01-02T03:04:05')
+        """
+        return {
+            "competition_id": self.competition_id,
+            "score": _num(self.score),
+            "gold_threshold": _num(self.gold_threshold),
+            "silver_threshold": _num(self.silver_threshold),
+            "bronze_threshold": _num(self.bronze_threshold),
+            "median_threshold": _num(self.median_threshold),
+            "any_medal": self.any_medal,
+            "gold_medal": self.gold_medal,
+            "silver_medal": self.silver_medal,
+            "bronze_medal": self.bronze_medal,
+            "above_median": self.above_median,
+            "submission_exists": self.submission_exists,
+            "valid_submission": self.valid_submission,
+            "is_lower_better": self.is_lower_better,
+            "created_at": self.created_at.isoformat(),
+            "submission_path": self.submission_path,
+            "error": self.error,
+            "competition_version": self.competition_version,
+            "dataset_revision": self.dataset_revision,
+            "validation_errors": list(self.validation_errors),
+            "score_is_nan": self.score_is_nan,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GradeReport:
+        """Rebuild a report from :meth:`to_dict` output or an MLE-bench CompetitionReport dict.
+
+        >>> GradeReport.from_dict({"competition_id": "toy", "score": None, "score_is_nan": True,
+        ...                        "gold_medal": True}).any_medal
+        True
+        """
+        names = {f.name for f in fields(cls)}
+        kwargs = {k: v for k, v in data.items() if k in names}
+        created = kwargs.get("created_at")
+        if isinstance(created, str):
+            try:
+                kwargs["created_at"] = datetime.fromisoformat(created)
+            except ValueError:
+                kwargs.pop("created_at")
+        elif created is None:
+            kwargs.pop("created_at", None)
+        if data.get("score_is_nan"):
+            kwargs["score"] = float("nan")
+        for key in ("gold_medal", "silver_medal", "bronze_medal", "above_median", "submission_exists",
+                    "valid_submission"):
+            kwargs[key] = bool(kwargs.get(key) or False)
+        kwargs["validation_errors"] = list(kwargs.get("validation_errors") or [])
+        return cls(**kwargs)
+
+
+def batch_report(reports: Iterable[GradeReport]) -> dict[str, Any]:
+    """The grading report of a batch: MLE-bench's totals and every competition report, in input order.
+
+    >>> batch_report([GradeReport("a", submission_exists=True, valid_submission=True, gold_medal=True),
+    ...               GradeReport("b")])["total_gold_medals"]
+    1
+    """
+    reports = list(reports)
+    return {
+        "total_runs": len(reports),
+        "total_runs_with_submissions": sum(r.submission_exists for r in reports),
+        "total_valid_submissions": sum(r.valid_submission for r in reports),
+        "total_medals": sum(r.any_medal for r in reports),
+        "total_gold_medals": sum(r.gold_medal for r in reports),
+        "total_silver_medals": sum(r.silver_medal for r in reports),
+        "total_bronze_medals": sum(r.bronze_medal for r in reports),
+        "total_above_median": sum(r.above_median for r in reports),
+        "competition_reports": [r.to_dict() for r in reports],
+    }
+
+
+def report_filename(now: datetime | None = None) -> str:
+    """MLE-bench's report name, ``YYYY-MM-DDTHH-MM-SS-GMT_grading_report.json`` (UTC).
+
+    >>> report_filename(datetime(2024, 5, 6, 7, 8, 9))
+    '2024-05-06T07-08-09-GMT_grading_report.json'
+    """
+    from datetime import timezone
+
+    now = now or datetime.now(timezone.utc)
+    return f"{now.strftime('%Y-%m-%dT%H-%M-%S')}-GMT_grading_report.json"
+
+
+def write_json_atomic(data: Any, path: str | os.PathLike[str]) -> Path:
+    """Write ``data`` as strict JSON (no NaN) to ``path`` through a temporary file and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(data, indent=2, allow_nan=False)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,300 @@
+"""The grading subcommands of ``mle-bench``: list, validate, grade-sample, grade, leaderboards, report, demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+__all__ = ["add_commands", "UsageError", "USER_ERRORS", "format_table"]
+
+
+class UsageError(Exception):
+    """A mistake in the command line or its inputs (exit code 2)."""
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    from competitions.aggregate import AggregationError
+    from competitions.catalogue import UnknownCompetition
+    from competitions.grading import GradingError
+    from schemas.csvio import CSVReadError
+
+    return (UsageError, UnknownCompetition, GradingError, AggregationError, CSVReadError)
+
+
+USER_ERRORS = _user_errors()
+
+
+def format_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
+    """A plain-text table of ``rows`` (dicts) with the given ``columns``.
+
+    >>> print(format_table([{"a": 1, "b": "x"}, {"a": 22, "b": None}], ["a", "b"]))
+    a   b
+    --  -
+    1   x
+    22  -
+    """
+    def cell(v: Any) -> str:
+        if v is None:
+            return "-"
+        if isinstance(v, float):
+            return f"{v:.5g}"
+        return str(v)
+
+    body = [[cell(r.get(c)) for c in columns] for r in rows]
+    widths = [max([len(c)] + [len(b[i]) for b in body]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip(),
+             "  ".join("-" * w for w in widths).rstrip()]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(b, widths)).rstrip() for b in body]
+    return "\n".join(lines)
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, allow_nan=False))
+
+
+def _existing_file(path: str, what: str) -> Path:
+    p = Path(path)
+    if not p.is_file():
+        raise UsageError(f"{what} {path} not found")
+    return p
+
+
+def _add(sub: Any, name: str, func: Callable[[argparse.Namespace], int], help_: str) -> argparse.ArgumentParser:
+    parser = sub.add_parser(name, help=help_, description=help_)
+    parser.set_defaults(func=func)
+    return parser
+
+
+# ---- list --------------------------------------------------------------------------------------------
+
+def cmd_list(args: argparse.Namespace) -> int:
+    import competitions
+
+    try:
+        ids = competitions.ids(args.split)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    rows = []
+    for cid in ids:
+        c = competitions.get(cid)
+        rows.append({"id": c.id, "split": c.split, "metric": c.metric, "lower_is_better": c.lower_is_better,
+                     "category": c.category, "version": c.version})
+    if args.json:
+        _print_json(rows)
+    else:
+        print(format_table(rows, ["id", "split", "metric", "lower_is_better", "category"]))
+        print(f"{len(rows)} competition(s)")
+    return 0
+
+
+# ---- validate ----------------------------------------------------------------------------------------
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    import competitions
+    import schemas
+
+    comp = competitions.get(args.competition)
+    sample = _existing_file(args.sample_submission, "sample submission")
+    report = schemas.validate(comp, args.submission, sample)
+    if args.json:
+        _print_json(report.to_dict())
+    elif report.valid:
+        print(f"{args.submission}: valid submission for {comp.id} ({report.n_rows} rows)")
+    else:
+        print(f"{args.submission}: INVALID submission for {comp.id}")
+        print(format_table([e.to_dict() for e in report.errors], ["column", "check", "count", "message"]))
+    return 0 if report.valid else 1
+
+
+# ---- grade-sample ------------------------------------------------------------------------------------
+
+def _print_report(d: dict[str, Any]) -> None:
+    keys = ["competition_id", "score", "valid_submission", "gold_threshold", "silver_threshold",
+            "bronze_threshold", "median_threshold", "any_medal", "gold_medal", "silver_medal", "bronze_medal",
+            "above_median", "is_lower_better", "error"]
+    width = max(len(k) for k in keys)
+    for k in keys:
+        v = d.get(k)
+        if k == "score" and d.get("score_is_nan"):
+            v = "NaN"
+        print(f"{k.ljust(width)}  {'-' if v is None else v}")
+
+
+def cmd_grade_sample(args: argparse.Namespace) -> int:
+    import competitions
+
+    comp = competitions.get(args.competition_id)
+    answers = _existing_file(args.answers, "answers file")
+    sample = _existing_file(args.sample_submission, "sample submission") if args.sample_submission else None
+    report = competitions.grade(comp, args.submission, answers, sample, leaderboards=args.leaderboards)
+    if args.json:
+        _print_json(report.to_dict())
+    else:
+        _print_report(report.to_dict())
+    return 0
+
+
+# ---- grade -------------------------------------------------------------------------------------------
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from competitions.batch import grade_jsonl
+
+    jsonl = _existing_file(args.submissions, "submissions file")
+    report, path = grade_jsonl(jsonl, args.output_dir, args.data_dir, max_workers=args.workers,
+                               leaderboards=args.leaderboards)
+    if args.json:
+        _print_json({"report_path": str(path), **{k: v for k, v in report.items() if k.startswith("total_")}})
+        return 0
+    print(format_table(report["competition_reports"],
+                       ["competition_id", "score", "valid_submission", "any_medal", "above_median", "error"]))
+    totals = {k: v for k, v in report.items() if k.startswith("total_")}
+    print(" ".join(f"{k}={v}" for k, v in totals.items()))
+    print(f"grading report written to {path}")
+    return 0
+
+
+# ---- leaderboards download ---------------------------------------------------------------------------
+
+def cmd_leaderboards_download(args: argparse.Namespace) -> int:
+    import competitions
+    from competitions.leaderboards import LeaderboardError, download
+
+    ids = competitions.ids() if args.all else [competitions.get(args.competition_id).id]
+    failures = 0
+    for cid in ids:
+        try:
+            path = download(cid, dest=args.dest)
+        except LeaderboardError as err:
+            failures += 1
+            print(f"{cid}: FAILED: {err}", file=sys.stderr)
+            continue
+        print(f"{cid}: saved {path}")
+    return 1 if failures else 0
+
+
+# ---- report ------------------------------------------------------------------------------------------
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from competitions.aggregate import aggregate_by_split, default_splits, load_reports
+
+    paths = [_existing_file(p, "grading report") for p in args.reports]
+    reports = load_reports(paths)
+    splits = default_splits()
+    if args.by != "split":
+        splits = {"all": splits["all"]}
+    result = aggregate_by_split(reports, splits, num_seeds=args.num_seeds, pad_missing=args.pad_missing)
+    if args.json:
+        _print_json(result)
+        return 0
+    rows = []
+    for name, agg in result.items():
+        if "error" in agg:
+            rows.append({"split": name, "error": agg["error"]})
+            continue
+        row: dict[str, Any] = {"split": name, "competitions": agg["n_competitions"], "seeds": agg["n_seeds"]}
+        for flag, label in (("any_medal", "any medal %"), ("gold_medal", "gold %"),
+                            ("above_median", "above median %"), ("valid_submission", "valid %")):
+            row[label] = f"{agg[flag]['mean']:.1f} ± {agg[flag]['sem']:.1f}"
+        rows.append(row)
+    print(format_table(rows, ["split", "competitions", "seeds", "any medal %", "gold %", "above median %",
+                              "valid %", "error"]))
+    return 0
+
+
+# ---- demo --------------------------------------------------------------------------------------------
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    import competitions
+    from competitions.graders import get_grader
+
+    rng = np.random.default_rng(args.seed)
+    rows = []
+    for cid in competitions.ids(args.split):
+        comp = competitions.get(cid)
+        row: dict[str, Any] = {"competition": cid, "metric": comp.metric}
+        try:
+            case = get_grader(comp.grader).synthetic(comp, args.rows, rng)
+            sample = competitions.grade(comp, case.sample_submission, case.answers, case.sample_submission)
+            perfect = competitions.grade(comp, case.perfect_submission, case.answers, case.sample_submission)
+        except Exception as err:  # the demo reports every competition, whatever one of them does
+            row["note"] = f"{type(err).__name__}: {err}"[:80]
+            rows.append(row)
+            continue
+        medal = "gold" if perfect.gold_medal else ("other" if perfect.any_medal else "none")
+        if perfect.gold_threshold is None:
+            medal = "no leaderboard"
+        row.update({"sample score": sample.score, "sample valid": sample.valid_submission,
+                    "perfect score": perfect.score, "perfect medal": medal})
+        if not (sample.valid_submission and perfect.valid_submission):
+            row["note"] = (sample.error or perfect.error or "")[:80]
+        rows.append(row)
+    if args.json:
+        _print_json(rows)
+    else:
+        print(format_table(rows, ["competition", "metric", "sample score", "sample valid", "perfect score",
+                                  "perfect medal", "note"]))
+    return 0
+
+
+# ---- registration ------------------------------------------------------------------------------------
+
+def add_commands(sub: Any) -> None:
+    """Add the grading subcommands to ``sub`` (the ``add_subparsers()`` object of ``mle-bench``)."""
+    p = _add(sub, "list", cmd_list, "list the competitions")
+    p.add_argument("--split", default=None, help="lite (= low), medium, high, all (the 75) or dev; default every one")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = _add(sub, "validate", cmd_validate, "check a submission against a competition's contract (public inputs only)")
+    p.add_argument("submission", help="submission CSV")
+    p.add_argument("--competition", "-c", required=True, help="competition id")
+    p.add_argument("--sample-submission", required=True, help="the competition's public sample submission CSV")
+    p.add_argument("--json", action="store_true", help="print the ValidationReport as JSON")
+
+    p = _add(sub, "grade-sample", cmd_grade_sample, "grade one submission and print its report")
+    p.add_argument("submission", help="submission CSV")
+    p.add_argument("competition_id", help="competition id")
+    p.add_argument("--answers", required=True, help="the private answers file (.csv or .jsonl)")
+    p.add_argument("--sample-submission", default=None, help="public sample submission (gives the expected ids)")
+    p.add_argument("--leaderboards", default=None, help="folder of <id>.csv leaderboards")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    p = _add(sub, "grade", cmd_grade, "grade a JSONL of {competition_id, submission_path} into a grading report")
+    p.add_argument("submissions", help="JSONL file, one {competition_id, submission_path} per line")
+    p.add_argument("--output-dir", required=True, help="folder for <timestamp>_grading_report.json")
+    p.add_argument("--data-dir", default=None, help="prepared data: <data-dir>/<id>/prepared/{public,private}")
+    p.add_argument("--workers", type=int, default=None, help="parallel graders (default: CPU count, at most 8)")
+    p.add_argument("--leaderboards", default=None, help="folder of <id>.csv leaderboards")
+    p.add_argument("--json", action="store_true", help="print the totals as JSON")
+
+    p = _add(sub, "leaderboards", lambda a: _usage(p_lb), "manage the Kaggle leaderboards used for medals")
+    p_lb = p
+    lb_sub = p.add_subparsers(dest="leaderboards_command", metavar="ACTION")
+    d = lb_sub.add_parser("download", help="download final leaderboards through the Kaggle API")
+    group = d.add_mutually_exclusive_group(required=True)
+    group.add_argument("-c", "--competition-id", help="one competition id")
+    group.add_argument("--all", action="store_true", help="every competition")
+    d.add_argument("--dest", default=None, help="folder to save into (default: the store)")
+    d.set_defaults(func=cmd_leaderboards_download)
+
+    p = _add(sub, "report", cmd_report, "aggregate grading reports over seeds (mean ± SEM) and pass@k")
+    p.add_argument("reports", nargs="+", help="grading report JSON files")
+    p.add_argument("--by", choices=["split"], default=None, help="one row per split (lite, medium, high, all)")
+    p.add_argument("--num-seeds", type=int, default=-1, help="seeds to use (default: every complete seed)")
+    p.add_argument("--pad-missing", action="store_true", help="count missing runs as failing reports")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = _add(sub, "demo", cmd_demo, "grade synthetic sample and perfect submissions of every lite competition")
+    p.add_argument("--split", default="lite", help="competitions to run (default lite)")
+    p.add_argument("--rows", type=int, default=200, help="rows per synthetic case")
+    p.add_argument("--seed", type=int, default=0, help="random seed")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_usage(sys.stderr)
+    raise UsageError("choose an action, e.g. `mle-bench leaderboards download -c ID`")

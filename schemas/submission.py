@@ -1,0 +1,552 @@
+"""The submission contract of a competition, built from its spec and the public sample submission only.
+
+Checks, in order: the columns (missing, extra, duplicated), dtype coercion (text in numeric columns), the ids
+(no nulls, unique, equal as a set to the expected ids: counts of missing and unknown with a few examples), and
+the value domains of each column (pandera checks: probabilities in [0, 1], finite numbers, labels in the
+allowed set, well-formed RLE, prediction strings in whole token groups, NaN only where nullable, inf never).
+The contract never sees answers, so no message can contain an answer value; when the expected ids come from
+the answers (host-side grading without a sample submission), missing ids are counted but never shown.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+import pyarrow as pyarrow_
+import pyarrow.compute as pc
+
+from schemas.csvio import CSVReadError, read_csv
+from schemas.report import MAX_EXAMPLES, ValidationError, ValidationReport, json_safe
+
+__all__ = [
+    "ID_POLICIES", "SubmissionContract", "contract_for", "validate", "validate_frame", "validate_prepared",
+    "read_submission", "id_key",
+]
+
+if TYPE_CHECKING:  # competitions imports schemas; import its records lazily to keep the cycle open
+    from competitions.spec import Competition, SubmissionColumn
+
+_NUMERIC = ("float", "int")
+
+#: ``grader_params["id_policy"]`` of a spec: how the submission's ids must relate to the expected ids.
+#: exact (default): the same set, each id once; superset: extra ids allowed (h-and-m); subset: missing ids
+#: allowed (osic); any: no id check (graders that pair rows by position check what they need themselves).
+ID_POLICIES = ("exact", "superset", "subset", "any")
+
+
+def _examples(values: Any) -> tuple[Any, ...]:
+    return tuple(json_safe(v) for v in list(values[:MAX_EXAMPLES]))
+
+
+def _to_arrow_text(series: pd.Series) -> pyarrow_.Array:
+    return pyarrow_.array(series.astype("str"), type=pyarrow_.string(), from_pandas=True)
+
+
+def id_key(frame: pd.DataFrame, id_columns: tuple[str, ...] | list[str]) -> pyarrow_.Array:
+    """The id of each row as one arrow string (several id columns joined by U+001F).
+
+    >>> id_key(pd.DataFrame({"a": ["x", "y"], "b": ["1", "2"]}), ["a", "b"]).to_pylist()
+    ['x\\x1f1', 'y\\x1f2']
+    """
+    parts = [_to_arrow_text(frame[c]) for c in id_columns]
+    if len(parts) == 1:
+        return parts[0]
+    return pc.binary_join_element_wise(*parts, "\x1f")
+
+
+# ---- vectorised checks on text columns (each returns a boolean mask, True = good) --------------------
+
+def _tokens(text: pyarrow_.Array) -> tuple[pyarrow_.Array, np.ndarray, np.ndarray]:
+    """Whitespace tokens of each row: the flat non-empty tokens, each token's row index, tokens per row."""
+    lists = pc.utf8_split_whitespace(pc.utf8_trim_whitespace(text))
+    flat = pc.list_flatten(lists)
+    parents = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
+    nonempty = pc.not_equal(flat, "")
+    flat = pc.filter(flat, nonempty)
+    parents = parents[nonempty.to_numpy(zero_copy_only=False)]
+    counts = np.bincount(parents, minlength=len(text))
+    return flat, parents, counts
+
+
+def rle_ok(series: pd.Series, empty: str | None = None) -> np.ndarray:
+    """True where a run-length string is well formed: pairs of positive integers "start length", starts
+    increasing and runs not overlapping; an empty string (or ``empty``, e.g. "-") is an empty mask.
+
+    >>> rle_ok(pd.Series(["1 3 10 2", "", "5 2 6 1", "3 0", "4 2 1", "-"]), empty="-").tolist()
+    [True, True, False, False, False, True]
+    """
+    text = pc.utf8_trim_whitespace(_to_arrow_text(series.fillna("")))
+    # the shape (pairs of integers, or nothing) is checked per row by one regex; only then are tokens parsed
+    good = pc.match_substring_regex(text, _RLE_SHAPE).to_numpy(zero_copy_only=False)
+    if empty:
+        good &= pc.not_equal(text, empty).to_numpy(zero_copy_only=False)
+    parse = good & (pc.utf8_length(text).to_numpy(zero_copy_only=False) > 0)
+    row_ids = np.flatnonzero(parse)
+    lists = pc.utf8_split_whitespace(pc.filter(text, pyarrow_.array(parse)))
+    values = pc.cast(pc.list_flatten(lists), pyarrow_.int64()).to_numpy()
+    rows = row_ids[pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)][0::2]
+    starts, lengths = values[0::2], values[1::2]
+    bad_pair = (starts < 1) | (lengths < 1)
+    same_row = rows[1:] == rows[:-1]
+    overlap = same_row & (starts[1:] < starts[:-1] + lengths[:-1])
+    good[np.concatenate([rows[bad_pair], rows[1:][overlap]])] = False
+    if empty:
+        good |= pc.equal(text, empty).to_numpy(zero_copy_only=False)
+    return good
+
+
+_RLE_SHAPE = r"^([0-9]{1,18}\s+[0-9]{1,18}(\s+[0-9]{1,18}\s+[0-9]{1,18})*)?$"
+
+
+def token_groups_ok(series: pd.Series, group_size: int) -> np.ndarray:
+    """True where a prediction string has a whole number of ``group_size``-token groups (empty included).
+
+    >>> token_groups_ok(pd.Series(["0.9 1 2 3 4", "", "0.5 1 2"]), 5).tolist()
+    [True, True, False]
+    """
+    _, _, counts = _tokens(_to_arrow_text(series.fillna("")))
+    return counts % int(group_size) == 0
+
+
+def labels_in(series: pd.Series, allowed: tuple[Any, ...]) -> np.ndarray:
+    """True where every space-separated label is in ``allowed``.
+
+    >>> labels_in(pd.Series(["a b", "c", ""]), ("a", "b")).tolist()
+    [True, False, True]
+    """
+    flat, parents, counts = _tokens(_to_arrow_text(series.fillna("")))
+    ok_tok = pc.is_in(flat, value_set=pyarrow_.array([str(a) for a in allowed])).to_numpy(
+        zero_copy_only=False)
+    good = np.ones(len(counts), dtype=bool)
+    good[parents[~ok_tok]] = False
+    return good
+
+
+def not_blank(series: pd.Series) -> np.ndarray:
+    """True where a text value is not empty or whitespace only."""
+    text = pc.utf8_trim_whitespace(_to_arrow_text(series.fillna("")))
+    return pc.not_equal(text, "").to_numpy(zero_copy_only=False)
+
+
+# ---- the contract ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Rule:
+    """One named value check of a column: ``fn(series) -> bool mask`` and how to say what is wrong."""
+
+    name: str
+    fn: Callable[[pd.Series], Any]
+    problem: str
+
+
+def _rules(col: SubmissionColumn) -> list[_Rule]:
+    rules: list[_Rule] = []
+    numeric = col.dtype in _NUMERIC
+    if numeric:
+        rules.append(_Rule("not_inf", lambda s: ~np.isinf(s.to_numpy(dtype=float)), "infinite value(s)"))
+    if col.domain == "probability":
+        rules.append(_Rule("probability", lambda s: (s >= 0) & (s <= 1), "value(s) outside [0, 1]"))
+    elif col.domain == "nonnegative":
+        rules.append(_Rule("nonnegative", lambda s: s >= 0, "negative value(s)"))
+    elif col.domain == "label" and col.allowed is not None:
+        allowed = col.allowed
+        if numeric:
+            rules.append(_Rule("label", lambda s: s.isin(list(allowed)), f"label(s) not in the allowed set {_show(allowed)}"))
+        else:
+            rules.append(_Rule("label", lambda s: labels_in(s, allowed) & ~s.str.contains(r"\s", regex=True),
+                               f"label(s) not in the allowed set {_show(allowed)}"))
+    elif col.domain == "label_list" and col.allowed is not None:
+        allowed = col.allowed
+        rules.append(_Rule("label_list", lambda s: labels_in(s, allowed),
+                           f"list(s) holding labels outside the allowed set {_show(allowed)}"))
+    elif col.domain == "rle":
+        empty = col.empty
+        rules.append(_Rule("rle", lambda s: rle_ok(s, empty),
+                           "malformed run-length encoding(s) (need 'start length' pairs of positive integers, "
+                           "starts increasing, runs not overlapping)"))
+    elif col.domain == "prediction_string" and col.group_size:
+        g = int(col.group_size)
+        rules.append(_Rule("prediction_string", lambda s: token_groups_ok(s, g),
+                           f"prediction string(s) whose token count is not a multiple of {g}"))
+    if not numeric and not col.nullable and col.domain in ("label", "label_list", "prediction_string"):
+        rules.append(_Rule("not_empty", not_blank, "empty value(s)"))
+    return rules
+
+
+def _show(allowed: tuple[Any, ...]) -> str:
+    items = [str(a) for a in allowed]
+    return "{" + ", ".join(items[:8]) + (f", ... ({len(items)} in all)" if len(items) > 8 else "") + "}"
+
+
+class SubmissionContract:
+    """The checks a competition's submission must pass, from its spec (and the expected ids, given apart)."""
+
+    def __init__(self, comp: Competition) -> None:
+        self.comp = comp
+        self.id_policy = str(comp.grader_params.get("id_policy", "exact"))
+        if self.id_policy not in ID_POLICIES:
+            raise ValueError(f"{comp.id}: grader_params.id_policy {self.id_policy!r} is not one of {ID_POLICIES}")
+        self.columns = {c.name: c for c in comp.submission_columns}
+        self.rules = {c.name: _rules(c) for c in comp.submission_columns}
+        self.schema = pa.DataFrameSchema(
+            {
+                name: pa.Column(
+                    None,
+                    checks=[pa.Check(_as_check(r.fn), name=r.name, element_wise=False) for r in rules],
+                    nullable=self.columns[name].nullable,
+                    required=True,
+                )
+                for name, rules in self.rules.items()
+            },
+            strict=False,
+        )
+
+    @property
+    def string_columns(self) -> list[str]:
+        """Columns read as text: the id columns and every ``str`` column."""
+        return [c.name for c in self.comp.submission_columns if c.dtype == "str" or c.name in self.comp.id_columns]
+
+    def check(
+        self,
+        frame: pd.DataFrame,
+        expected_ids: pyarrow_.Array | None,
+        *,
+        reveal_missing: bool = True,
+        tolerated: tuple[str, ...] = (),
+    ) -> tuple[ValidationReport, pd.DataFrame]:
+        """Validate ``frame``; return the report and the frame with its columns coerced to the spec's dtypes.
+
+        ``expected_ids`` is :func:`id_key` of the sample submission (None skips the id-set check);
+        ``reveal_missing=False`` hides examples of missing ids (use it when they come from the answers);
+        ``tolerated`` names extra columns the sample submission itself has (MLE-bench writes some, e.g. an
+        index column), which are accepted and dropped.
+        """
+        report = ValidationReport(self.comp.id, n_rows=len(frame))
+        if not self._check_columns(frame, report, tolerated):
+            return report, frame
+        frame = self._coerce(frame[list(self.columns)], report)
+        self._check_ids(frame, expected_ids, reveal_missing, report)
+        self._check_values(frame, report)
+        return report, frame
+
+    def _check_columns(self, frame: pd.DataFrame, report: ValidationReport, tolerated: tuple[str, ...]) -> bool:
+        names = [str(c) for c in frame.columns]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        missing = [c for c in self.columns if c not in names]
+        extra = [c for c in dict.fromkeys(names) if c not in self.columns and c not in tolerated]
+        want = list(self.columns)
+        if dup:
+            report.add(ValidationError(None, "columns_unique", len(dup), _examples(dup),
+                                       f"duplicated column(s) {dup}; keep one of each"))
+        if missing:
+            report.add(ValidationError(None, "columns_missing", len(missing), _examples(missing),
+                                       f"missing column(s) {missing}; the submission needs the columns {want}"))
+        if extra:
+            report.add(ValidationError(None, "columns_extra", len(extra), _examples(extra),
+                                       f"unexpected column(s) {extra[:10]}; the submission needs exactly {want}"))
+        return not (dup or missing)
+
+    def _coerce(self, frame: pd.DataFrame, report: ValidationReport) -> pd.DataFrame:
+        out = {}
+        for name, col in self.columns.items():
+            s = frame[name]
+            if col.dtype in _NUMERIC:
+                s = _coerce_numeric(s, col, report)
+            elif col.dtype == "bool":
+                s = _coerce_bool(s, col, report)
+            elif not pd.api.types.is_string_dtype(s.dtype):
+                s = s.astype("str")
+            out[name] = s
+        return pd.DataFrame(out, index=frame.index)
+
+    def _check_ids(self, frame: pd.DataFrame, expected: pyarrow_.Array | None, reveal_missing: bool,
+                   report: ValidationReport) -> None:
+        cols = list(self.comp.id_columns)
+        nulls = frame[cols].isna().any(axis=1).to_numpy()
+        if nulls.any():
+            report.add(ValidationError(",".join(cols), "ids_not_null", int(nulls.sum()), (),
+                                       f"{int(nulls.sum())} row(s) without an id; every row needs its id"))
+        key = pc.fill_null(id_key(frame, cols), "")  # null ids are reported above; here they count as ""
+        expected = None if expected is None else pc.fill_null(expected, "")
+        policy = self.id_policy
+        m = 0 if expected is None else len(expected)
+        # One hash pass over both id lists: every id gets an integer code, and the rest is integer work.
+        both = key if expected is None else pyarrow_.chunked_array([expected, key], type=pyarrow_.string())
+        codes = pc.dictionary_encode(both).combine_chunks().indices.to_numpy(zero_copy_only=False)
+        n_codes = int(codes.max()) + 1 if len(codes) else 0
+        exp_codes, key_codes = codes[:m], codes[m:]
+        key_counts = np.bincount(key_codes, minlength=n_codes)
+        # ids that repeat by design in the sample submission (e.g. hms eeg_id) cannot be asked to be unique
+        repeats_by_design = expected is not None and np.bincount(exp_codes, minlength=n_codes).max() > 1
+        if (key_counts > 1).any() and policy != "any" and not repeats_by_design:
+            # a row is a duplicate unless it is the first row with its code
+            first_row = np.full(n_codes, len(key_codes), dtype=np.int64)
+            np.minimum.at(first_row, key_codes, np.arange(len(key_codes)))
+            dup_mask = first_row[key_codes] != np.arange(len(key_codes))
+            dups = pc.filter(key, pyarrow_.array(dup_mask)).to_pylist()
+            report.add(ValidationError(",".join(cols), "ids_unique", len(dups), _examples(dups),
+                                       f"{len(dups)} duplicated id(s), e.g. {list(_examples(dups))}; submit each id once"))
+        if expected is None or policy == "any":
+            return
+        in_expected = np.zeros(n_codes, dtype=bool)
+        in_expected[exp_codes] = True
+        unknown_mask = ~in_expected[key_codes]
+        missing_mask = key_counts[exp_codes] == 0
+        n_unknown, n_missing = int(unknown_mask.sum()), int(missing_mask.sum())
+        if n_unknown and policy != "superset":
+            ex = _examples(pc.filter(key, pyarrow_.array(unknown_mask)).to_pylist())
+            report.add(ValidationError(",".join(cols), "ids_unknown", n_unknown, ex,
+                                       f"{n_unknown} id(s) not in the sample submission, e.g. {list(ex)}; "
+                                       "submit only the sample submission's ids"))
+        if n_missing and policy != "subset":
+            ex = _examples(pc.filter(expected, pyarrow_.array(missing_mask)).to_pylist()) if reveal_missing else ()
+            shown = f", e.g. {list(ex)}" if ex else ""
+            report.add(ValidationError(",".join(cols), "ids_missing", n_missing, ex,
+                                       f"{n_missing} expected id(s) missing{shown}; submit one row per id of the "
+                                       "sample submission"))
+
+    def _suspects(self, frame: pd.DataFrame) -> list[str]:
+        """Columns that may fail a value check. Numeric columns sharing a domain are screened together on one
+        2-D array (pandera costs ~5 ms per column, 0.6 s for dog-breed's 120); only the columns that fail the
+        screen, and the text columns, go through the pandera schema, which reports the failures."""
+        groups: dict[tuple[Any, ...], list[str]] = {}
+        suspects = []
+        for name, col in self.columns.items():
+            if col.dtype in _NUMERIC and col.domain in (None, "probability", "finite", "nonnegative"):
+                groups.setdefault((col.domain, col.nullable), []).append(name)
+            else:
+                suspects.append(name)
+        for (domain, nullable), names in groups.items():
+            block = frame[names].to_numpy(dtype=np.float64)
+            bad = np.isinf(block)
+            if not nullable:
+                bad |= np.isnan(block)
+            if domain == "probability":
+                bad |= (block < 0) | (block > 1)
+            elif domain == "nonnegative":
+                bad |= block < 0
+            failing = bad.any(axis=0)
+            suspects += [n for n, f in zip(names, failing) if f]
+        return suspects
+
+    def _check_values(self, frame: pd.DataFrame, report: ValidationReport) -> None:
+        suspects = self._suspects(frame)
+        if not suspects:
+            return
+        schema = self.schema if len(suspects) == len(self.columns) else pa.DataFrameSchema(
+            {n: self.schema.columns[n] for n in suspects})
+        try:
+            schema.validate(frame[suspects], lazy=True)
+            return
+        except pa.errors.SchemaErrors as err:
+            cases = err.failure_cases
+        for (column, check, number), group in cases.groupby(["column", "check", "check_number"], dropna=False,
+                                                            sort=False):
+            col = self.columns.get(str(column))
+            if check == "not_nullable":
+                name, problem = "nullable", "missing value(s) (NaN or empty)"
+            elif col is not None and pd.notna(number) and int(number) < len(self.rules[col.name]):
+                rule = self.rules[col.name][int(number)]
+                name, problem = rule.name, rule.problem
+            else:
+                name, problem = str(check), f"value(s) failing {check}"
+            values = group["failure_case"]
+            n = len(values)
+            ex = _examples(values.tolist()) if name != "nullable" else ()
+            shown = f", e.g. {list(ex)}" if ex else ""
+            report.add(ValidationError(str(column), name, n, ex, f"{column}: {n} {problem}{shown}"))
+
+
+def _as_check(fn: Callable[[pd.Series], Any]) -> Callable[[pd.Series], pd.Series]:
+    def check(series: pd.Series) -> pd.Series:
+        return pd.Series(np.asarray(fn(series), dtype=bool), index=series.index)
+    return check
+
+
+_NA_TOKENS = pyarrow_.array(["nan", "na", "null", "n/a", "none", ""])
+
+
+def _coerce_numeric(s: pd.Series, col: SubmissionColumn, report: ValidationReport) -> pd.Series:
+    if pd.api.types.is_bool_dtype(s.dtype) or not pd.api.types.is_numeric_dtype(s.dtype):
+        text = pc.utf8_trim_whitespace(_to_arrow_text(s))
+        numbers = pd.to_numeric(pd.Series(text, dtype="str", index=s.index), errors="coerce")
+        is_na_token = pc.fill_null(pc.is_in(pc.utf8_lower(text), value_set=_NA_TOKENS), True)
+        bad = numbers.isna().to_numpy() & ~is_na_token.to_numpy(zero_copy_only=False)
+        if bad.any():
+            ex = _examples(pc.filter(text, pyarrow_.array(bad)).to_pylist())
+            report.add(ValidationError(col.name, "dtype", int(bad.sum()), ex,
+                                       f"{col.name}: {int(bad.sum())} value(s) are not numbers, e.g. {list(ex)}; "
+                                       "write plain numbers"))
+        s = numbers.where(~bad)
+    if s.dtype != np.float64:
+        s = s.astype("float64")
+    if col.dtype == "int":
+        values = s.to_numpy()
+        frac = np.isfinite(values) & (values != np.round(values))
+        if frac.any():
+            ex = _examples(values[frac])
+            report.add(ValidationError(col.name, "integer", int(frac.sum()), ex,
+                                       f"{col.name}: {int(frac.sum())} value(s) are not whole numbers, e.g. {list(ex)}"))
+    return s
+
+
+_BOOLS = {"true": True, "false": False, "1": True, "0": False, "1.0": True, "0.0": False}
+
+
+def _coerce_bool(s: pd.Series, col: SubmissionColumn, report: ValidationReport) -> pd.Series:
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return s
+    text = s.astype("str").str.strip().str.lower()
+    mapped = text.map(_bool_of)
+    bad = (mapped.isna() & s.notna()).to_numpy()
+    if bad.any():
+        ex = _examples(s[bad].astype("str").tolist())
+        report.add(ValidationError(col.name, "dtype", int(bad.sum()), ex,
+                                   f"{col.name}: {int(bad.sum())} value(s) are not True/False, e.g. {list(ex)}"))
+    return mapped.astype("object")
+
+
+def _bool_of(value: Any) -> Any:
+    return _BOOLS.get(value) if isinstance(value, str) else None
+
+
+_CONTRACTS: dict[str, SubmissionContract] = {}
+
+
+def contract_for(comp: Competition) -> SubmissionContract:
+    """The (cached) contract of a competition."""
+    cached = _CONTRACTS.get(comp.id)
+    if cached is None or cached.comp != comp:
+        cached = _CONTRACTS[comp.id] = SubmissionContract(comp)
+    return cached
+
+
+def _competition(competition: str | Competition) -> Competition:
+    from competitions.catalogue import get
+    from competitions.spec import Competition
+
+    if isinstance(competition, Competition):
+        return competition
+
+    return get(competition)
+
+
+def read_submission(comp: Competition, source: str | os.PathLike[str] | pd.DataFrame) -> pd.DataFrame:
+    """A submission as a DataFrame: a path is read with the contract's text columns as strings."""
+    if isinstance(source, pd.DataFrame):
+        return source
+    contract = contract_for(comp)
+    return read_csv(source, string_columns=contract.string_columns, expected_columns=list(contract.columns))
+
+
+def validate_frame(
+    comp: Competition,
+    submission: pd.DataFrame,
+    expected: pd.DataFrame | None,
+    *,
+    reveal_missing: bool = True,
+) -> tuple[ValidationReport, pd.DataFrame]:
+    """Run the contract on a DataFrame; ``expected`` holds the expected id columns (sample submission).
+
+    Returns the report and the submission with its columns coerced to the spec's dtypes.
+    """
+    contract = contract_for(comp)
+    expected_ids = None
+    tolerated: tuple[str, ...] = ()
+    if expected is not None:
+        absent = [c for c in comp.id_columns if c not in expected.columns]
+        if absent:
+            raise ValueError(f"{comp.id}: the sample submission lacks the id column(s) {absent}")
+        expected_ids = id_key(expected, comp.id_columns)
+        if reveal_missing:  # a public sample submission: its own extra columns are part of the format
+            tolerated = tuple(str(c) for c in expected.columns)
+    return contract.check(submission, expected_ids, reveal_missing=reveal_missing, tolerated=tolerated)
+
+
+def validate(
+    competition: str | Competition,
+    submission: str | os.PathLike[str] | pd.DataFrame,
+    sample_submission: str | os.PathLike[str] | pd.DataFrame | None = None,
+) -> ValidationReport:
+    """Check a submission against a competition's contract, using public inputs only.
+
+    ``submission`` and ``sample_submission`` are DataFrames or CSV paths; without a sample submission the
+    id set is not checked. A file that cannot be read gives an invalid report with check ``read:<reason>``.
+
+    >>> from competitions.spec import parse_spec
+    >>> comp = parse_spec({"id": "toy", "name": "Toy", "category": "tabular", "split": "dev",
+    ...     "awards_medals": False, "metric": "auc", "lower_is_better": False, "id_columns": ["id"],
+    ...     "submission_columns": [{"name": "id"}, {"name": "p", "dtype": "float", "domain": "probability"}],
+    ...     "answers": "private/answers.csv", "sample_submission": "public/sample_submission.csv",
+    ...     "answers_format": "csv", "grader": "toy", "version": "1.0.0", "description": "toy"})
+    >>> sample = pd.DataFrame({"id": ["1", "2", "3"], "p": 0.5})
+    >>> sub = pd.DataFrame({"id": ["1", "2", "9"], "p": [0.1, 1.2, 0.3]})
+    >>> report = validate(comp, sub, sample)
+    >>> report.valid, [(e.check, e.count) for e in report.errors]
+    (False, [('ids_unknown', 1), ('ids_missing', 1), ('probability', 1)])
+    """
+    comp = _competition(competition)
+    try:
+        frame = read_submission(comp, submission)
+    except CSVReadError as err:
+        report = ValidationReport(comp.id)
+        report.add(ValidationError(None, f"read:{err.check}", 1, (), err.message))
+        return report
+    expected = None
+    if sample_submission is not None:
+        expected = read_csv(sample_submission, string_columns=list(comp.id_columns)) \
+            if not isinstance(sample_submission, pd.DataFrame) else sample_submission
+    report, _ = validate_frame(comp, frame, expected)
+    return report
+
+
+def validate_prepared(
+    competition: str | Competition,
+    sample_submission: str | os.PathLike[str] | pd.DataFrame,
+    answers: str | os.PathLike[str] | pd.DataFrame,
+) -> ValidationReport:
+    """Check prepared data (host side): the sample submission passes its own contract, and the answers hold
+    the id columns with exactly the sample submission's ids (a subset of them under ``id_policy: superset``).
+    Answers may repeat an id (one row per box or label). Messages count answer ids, never show them.
+
+    >>> from competitions.spec import parse_spec
+    >>> comp = parse_spec({"id": "toy", "name": "Toy", "category": "tabular", "split": "dev",
+    ...     "awards_medals": False, "metric": "auc", "lower_is_better": False, "id_columns": ["id"],
+    ...     "submission_columns": [{"name": "id"}, {"name": "p", "dtype": "float", "domain": "probability"}],
+    ...     "answers": "private/answers.csv", "sample_submission": "public/sample_submission.csv",
+    ...     "answers_format": "csv", "grader": "toy", "version": "1.0.0", "description": "toy"})
+    >>> sample = pd.DataFrame({"id": ["1", "2"], "p": 0.5})
+    >>> validate_prepared(comp, sample, pd.DataFrame({"id": ["1", "2"], "y": [0, 1]})).valid
+    True
+    >>> [e.check for e in validate_prepared(comp, sample, pd.DataFrame({"id": ["1"], "y": [0]})).errors]
+    ['answers_ids']
+    """
+    comp = _competition(competition)
+    ids = list(comp.id_columns)
+    if not isinstance(sample_submission, pd.DataFrame):
+        sample_submission = read_submission(comp, sample_submission)
+    if not isinstance(answers, pd.DataFrame):
+        answers = read_csv(answers, string_columns=ids, require_suffix=False)
+    report, _ = validate_frame(comp, sample_submission, sample_submission)
+    absent = [c for c in ids if c not in answers.columns]
+    if absent:
+        report.add(ValidationError(None, "answers_columns", len(absent), tuple(absent),
+                                   f"the answers lack the id column(s) {absent}"))
+        return report
+    # answers may hold several rows per id (one per box, per label...): compare the id sets
+    answer_ids = id_key(answers.astype({c: "str" for c in ids}), ids)
+    sample_ids = id_key(sample_submission, ids)
+    unknown = int(pc.sum(pc.invert(pc.is_in(answer_ids, value_set=sample_ids))).as_py() or 0)
+    missing = int(pc.sum(pc.invert(pc.is_in(sample_ids, value_set=answer_ids))).as_py() or 0)
+    if comp.grader_params.get("id_policy") in ("superset", "any"):
+        missing = 0  # the sample may list ids that are not graded (h-and-m customers without purchases)
+    if unknown or missing:
+        report.add(ValidationError(",".join(ids), "answers_ids", unknown + missing, (),
+                                   f"the answers' ids differ from the sample submission's ({missing} sample id(s) "
+                                   f"without an answer, {unknown} answer row(s) with an id not in the sample)"))
+    return report
