@@ -29,13 +29,14 @@ class ValidationService:
 
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> (folder / "sample.csv").write_text("id,p\\na,0.5\\nb,0.5\\n")
-    19
+    >>> _ = (folder / "sample.csv").write_text("id,has_cactus\\na.jpg,0.5\\nb.jpg,0.5\\n")
     >>> service = ValidationService("aerial-cactus-identification", folder / "sample.csv", folder / "v")
     >>> service.start()
-    >>> reply = request_validation(service.socket_path, b"id,p\\na,0.1\\n")
-    >>> reply["valid"]
-    False
+    >>> request_validation(service.socket_path, b"id,has_cactus\\na.jpg,0.1\\nb.jpg,0.9\\n")
+    {'valid': True, 'errors': []}
+    >>> reply = request_validation(service.socket_path, b"id,has_cactus\\na.jpg,0.1\\n")
+    >>> reply["valid"], reply["errors"][0]["check"]
+    (False, 'ids_missing')
     >>> service.stop()
     """
 
