@@ -11,8 +11,9 @@ import argparse
 import sys
 from typing import Sequence
 
-from mle_datasets import cli_data, cli_grading
+from mle_datasets import cli_data, cli_grading, demo
 from mle_datasets.cli_grading import UsageError
+from runner import cli as runner_cli
 
 __all__ = ["main", "build_parser", "UsageError"]
 
@@ -26,6 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     cli_grading.add_commands(sub)
     cli_data.add_commands(sub)
+    demo.add_commands(sub)
+    runner_cli.add_commands(sub)
     return parser
 
 

@@ -1,4 +1,4 @@
-"""The grading subcommands of ``mle-bench``: list, validate, grade-sample, grade, leaderboards, report, demo."""
+"""The grading subcommands of ``mle-bench``: list, validate, grade-sample, grade, leaderboards, report."""
 
 from __future__ import annotations
 
@@ -204,43 +204,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-# ---- demo --------------------------------------------------------------------------------------------
-
-def cmd_demo(args: argparse.Namespace) -> int:
-    import numpy as np
-
-    import competitions
-    from competitions.graders import get_grader
-
-    rng = np.random.default_rng(args.seed)
-    rows = []
-    for cid in competitions.ids(args.split):
-        comp = competitions.get(cid)
-        row: dict[str, Any] = {"competition": cid, "metric": comp.metric}
-        try:
-            case = get_grader(comp.grader).synthetic(comp, args.rows, rng)
-            sample = competitions.grade(comp, case.sample_submission, case.answers, case.sample_submission)
-            perfect = competitions.grade(comp, case.perfect_submission, case.answers, case.sample_submission)
-        except Exception as err:  # the demo reports every competition, whatever one of them does
-            row["note"] = f"{type(err).__name__}: {err}"[:80]
-            rows.append(row)
-            continue
-        medal = "gold" if perfect.gold_medal else ("other" if perfect.any_medal else "none")
-        if perfect.gold_threshold is None:
-            medal = "no leaderboard"
-        row.update({"sample score": sample.score, "sample valid": sample.valid_submission,
-                    "perfect score": perfect.score, "perfect medal": medal})
-        if not (sample.valid_submission and perfect.valid_submission):
-            row["note"] = (sample.error or perfect.error or "")[:80]
-        rows.append(row)
-    if args.json:
-        _print_json(rows)
-    else:
-        print(format_table(rows, ["competition", "metric", "sample score", "sample valid", "perfect score",
-                                  "perfect medal", "note"]))
-    return 0
-
-
 # ---- registration ------------------------------------------------------------------------------------
 
 def add_commands(sub: Any) -> None:
@@ -286,12 +249,6 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--by", choices=["split"], default=None, help="one row per split (lite, medium, high, all)")
     p.add_argument("--num-seeds", type=int, default=-1, help="seeds to use (default: every complete seed)")
     p.add_argument("--pad-missing", action="store_true", help="count missing runs as failing reports")
-    p.add_argument("--json", action="store_true", help="print JSON")
-
-    p = _add(sub, "demo", cmd_demo, "grade synthetic sample and perfect submissions of every lite competition")
-    p.add_argument("--split", default="lite", help="competitions to run (default lite)")
-    p.add_argument("--rows", type=int, default=200, help="rows per synthetic case")
-    p.add_argument("--seed", type=int, default=0, help="random seed")
     p.add_argument("--json", action="store_true", help="print JSON")
 
 

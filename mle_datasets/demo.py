@@ -7,7 +7,11 @@ backend, grades every submission on the host and returns one row per competition
 
 from __future__ import annotations
 
+import argparse
+import json
 import math
+import sys
+import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
@@ -89,3 +93,31 @@ def format_rows(rows: list[dict[str, Any]], agents: tuple[str, ...] = DEMO_AGENT
         table.append(out)
     return table
 
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Register ``demo`` on the ``mle-bench`` parser."""
+    p = sub.add_parser("demo", help="the whole pipeline on synthetic lite data: prepare, run agents, grade",
+                       description=__doc__)
+    p.add_argument("--competitions", default="lite", help="split name or comma list of ids (default: lite)")
+    p.add_argument("--workdir", default=None, help="where to write data, runs and reports (default: a new temp dir)")
+    p.add_argument("--parallel", type=int, default=2, help="runs at a time")
+    p.add_argument("--json", action="store_true", help="print the rows as JSON")
+    p.set_defaults(func=_cmd_demo)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from mle_datasets.cli_grading import format_table
+    from runner.cli import competition_list
+
+    ids = competition_list(args.competitions)
+    workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="mle-bench-demo-"))
+    rows = run_demo(workdir, ids, parallel=args.parallel, log=lambda m: print(m, file=sys.stderr, flush=True))
+    if args.json:
+        print(json.dumps(rows, indent=2, default=str))
+        return 0
+    print(format_table(format_rows(rows), ["competition", "metric", *DEMO_AGENTS, "baseline medal"]))
+    print(f"\ndata, runs and grading reports: {workdir}")
+    if not any(row.get("baseline_medal") not in (None, "-") for row in rows):
+        print("medals need the Kaggle leaderboards: set MLE_BENCH_LEADERBOARDS or `mle-bench leaderboards download`")
+    return 0

@@ -119,9 +119,26 @@ def test_grade_and_report(toy, capsys):
     assert main(["grade", str(toy / "missing.jsonl"), "--output-dir", str(out_dir)]) == 2
 
 
-def test_demo_runs_every_lite_competition(capsys):
-    if not competitions.ids("lite"):
-        pytest.skip("no lite specs yet")
-    assert main(["demo", "--rows", "30", "--json"]) == 0
+def test_demo_prepares_runs_both_agents_and_grades(capsys, tmp_path):
+    ids = ["spooky-author-identification", "leaf-classification"]
+    assert main(["demo", "--competitions", ",".join(ids), "--workdir", str(tmp_path), "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert [r["competition"] for r in rows] == competitions.ids("lite")
+    assert [r["competition"] for r in rows] == ids
+    assert all(r["dummy_valid"] and r["baseline_valid"] and r["error"] is None for r in rows)
+    assert (tmp_path / "runs" / "baseline" / "grading_report.json").is_file()
+
+
+def test_run_command_runs_an_agent_and_prints_the_report(capsys, tmp_path):
+    from mle_datasets.demo import prepare_fixtures
+
+    data_dir, failures = prepare_fixtures(["spooky-author-identification"], tmp_path, log=lambda _: None)
+    assert failures == {}
+    argv = ["run", "--agent", "dummy", "--backend", "local", "--competitions", "spooky-author-identification",
+            "--seeds", "2", "--data-dir", str(data_dir), "--runs-dir", str(tmp_path / "runs"), "--group", "g"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "spooky-author-identification" in out and "finished" in out and "100.0 ± 0.0" in out
+    assert main(argv + ["--json"]) == 0  # resumed: nothing reruns, the aggregate is printed
+    assert json.loads(capsys.readouterr().out)["group"]["n_seeds"] == 2
+    assert main(["run", "--agent", "nope", "--backend", "local"]) == 2
+    assert main(["run", "--agent", "dummy", "--competitions", "no-such-competition"]) == 2
