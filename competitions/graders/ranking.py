@@ -7,7 +7,7 @@
   ``duplicate_ids: occurrence`` (ids may repeat: the k-th occurrence pairs with the k-th in the answers).
 - ``numeric_columns``: the same for continuous answers (``pearson``, ``spearman_mean_columnwise``).
 - ``map_at_k_strings``: one column of space-separated ranked predictions against the answers' labels;
-  ``target``, ``answer_target``, ``submission_superset`` (H&M: extra submission ids are dropped).
+  ``target``, ``answer_target``, and the contract's ``id_policy`` (H&M: ``superset``, extra submission ids are dropped).
 - ``jigsaw_unintended``: one prediction column against toxicity and identity columns; ``target``,
   ``identity_columns``.
 - ``kendall_orderings``: AI4Code's cell orderings; ``target``.
@@ -443,7 +443,7 @@ class MapAtKStrings(Grader):
         _require_columns(submission, [*ids, target])
         _require_columns(answers, [*ids, answer_target], what="answers file")
         submission = submission[[*ids, target]]
-        if params.get("submission_superset"):
+        if params.get("id_policy") == "superset":
             submission = self._restrict(submission, answers, ids)
         sub, ans = align_by_id(submission, answers[[*ids, answer_target]], ids)
         return _score(comp, _as_text(ans[answer_target]), _as_text(sub[target]), target)
@@ -472,7 +472,7 @@ class MapAtKStrings(Grader):
             truth = [str(v) for v in rng.choice(whales, n)]
         else:
             truth = [str(v) for v in rng.integers(0, 100_000, n)]
-        all_ids = _ids(fmt, rng, n * 2 if params.get("submission_superset") else n)
+        all_ids = _ids(fmt, rng, n * 2 if params.get("id_policy") == "superset" else n)
         answers = pd.DataFrame({id_col: all_ids[:n]})
         for name, make in fmt.answer_before.items():
             answers[name] = make(rng, n)
