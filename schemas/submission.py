@@ -44,7 +44,9 @@ def _examples(values: Any) -> tuple[Any, ...]:
 
 
 def _to_arrow_text(series: pd.Series) -> pyarrow_.Array:
-    return pyarrow_.array(series.astype("str"), type=pyarrow_.string(), from_pandas=True)
+    arr = pyarrow_.array(series.astype("str"), type=pyarrow_.string(), from_pandas=True)
+    # One contiguous array: pyarrow.chunked_array() of ChunkedArrays falls back to a slow per-value path.
+    return arr.combine_chunks() if isinstance(arr, pyarrow_.ChunkedArray) else arr
 
 
 def id_key(frame: pd.DataFrame, id_columns: tuple[str, ...] | list[str]) -> pyarrow_.Array:

@@ -14,6 +14,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from schemas.submission import id_key
 
 if TYPE_CHECKING:
     from competitions.spec import Competition
@@ -132,6 +136,7 @@ def align_by_id(
 
     Raises :class:`InvalidSubmission` when the id sets differ or an id repeats; the message counts the
     missing and unknown ids and shows unknown ones only (missing ids would reveal the answers' ids).
+    Ids are matched with one hash pass (pyarrow) over both id lists, then integer work.
 
     >>> sub = pd.DataFrame({"id": ["b", "a"], "p": [0.2, 0.9]})
     >>> ans = pd.DataFrame({"id": ["a", "b"], "y": [1, 0]})
@@ -140,34 +145,40 @@ def align_by_id(
     ([0.9, 0.2], [1, 0])
     """
     cols = list(id_columns)
-    sub_key = _key(submission, cols)
-    ans_key = _key(answers, cols)
-    if sub_key.duplicated().any():
-        dup = sub_key[sub_key.duplicated()]
+    for frame in (submission, answers):
+        missing = [c for c in cols if c not in frame.columns]
+        if missing:
+            raise InvalidSubmission(f"missing id column(s) {missing}", column=",".join(missing), check="columns")
+    sub_key, ans_key = id_key(submission, cols), id_key(answers, cols)
+    if len(sub_key) == len(ans_key) and pc.all(pc.equal(sub_key, ans_key)).as_py():
+        return submission.reset_index(drop=True), answers.reset_index(drop=True)  # already in answers order
+    n_sub = len(sub_key)
+    both = pa.chunked_array([sub_key, ans_key], type=pa.string())
+    codes = pc.dictionary_encode(both).combine_chunks().indices.to_numpy(zero_copy_only=False)
+    sub_codes, ans_codes = codes[:n_sub], codes[n_sub:]
+    n_codes = int(codes.max()) + 1 if len(codes) else 0
+    sub_counts = np.bincount(sub_codes, minlength=n_codes)
+    duplicated = sub_counts[sub_codes] > 1
+    if duplicated.any():
+        dup = pc.filter(sub_key, pa.array(duplicated)).to_pylist()
+        examples = list(dict.fromkeys(dup))[:3]
         raise InvalidSubmission(
-            f"{len(dup)} duplicated id(s) in the submission, e.g. {dup.head(3).tolist()}; submit each id once",
-            column=",".join(cols), check="ids_unique", count=len(dup), examples=dup.head(3).tolist(),
+            f"{len(dup)} row(s) share an id with another row, e.g. {examples}; submit each id once",
+            column=",".join(cols), check="ids_unique", count=len(dup), examples=examples,
         )
-    index = pd.Index(sub_key)
-    pos = index.get_indexer(pd.Index(ans_key))
-    n_missing = int((pos < 0).sum())
-    unknown_mask = ~index.isin(pd.Index(ans_key))
-    n_unknown = int(unknown_mask.sum())
+    in_answers = np.zeros(n_codes, dtype=bool)
+    in_answers[ans_codes] = True
+    unknown = ~in_answers[sub_codes]
+    n_missing = int((sub_counts[ans_codes] == 0).sum())
+    n_unknown = int(unknown.sum())
     if n_missing or n_unknown:
-        examples = sub_key[unknown_mask].head(3).tolist()
+        examples = pc.filter(sub_key, pa.array(unknown)).to_pylist()[:3]
         raise InvalidSubmission(
             f"submission ids differ from the expected ids: {n_missing} missing, {n_unknown} unknown"
             + (f" (unknown e.g. {examples})" if examples else "")
             + "; submit exactly one row per id of the sample submission",
             column=",".join(cols), check="ids_match", count=n_missing + n_unknown, examples=examples,
         )
-    return submission.iloc[pos].reset_index(drop=True), answers.reset_index(drop=True)
-
-
-def _key(frame: pd.DataFrame, cols: list[str]) -> pd.Series:
-    missing = [c for c in cols if c not in frame.columns]
-    if missing:
-        raise InvalidSubmission(f"missing id column(s) {missing}", column=",".join(missing), check="columns")
-    if len(cols) == 1:
-        return frame[cols[0]].astype(str).reset_index(drop=True)
-    return frame[cols].astype(str).agg("\x1f".join, axis=1).reset_index(drop=True)
+    row_of_code = np.empty(n_codes, dtype=np.int64)
+    row_of_code[sub_codes] = np.arange(n_sub)
+    return submission.iloc[row_of_code[ans_codes]].reset_index(drop=True), answers.reset_index(drop=True)
