@@ -11,7 +11,7 @@ written as CSV. Each stage then runs in a fresh child process, ``--repeats`` tim
 Printed: the median time of the repeats, the stage's peak extra memory (the child's peak RSS, VmHWM reset
 just before the stage, minus its RSS then; Linux), and grade / read. Usage::
 
-    python benchmarks/grading.py [--rows 1000000] [--repeats 3] [--only dog-breed-identification]
+    python -m benchmarks.grading [--rows 1000000] [--repeats 3] [--only dog-breed-identification]
 """
 
 from __future__ import annotations
@@ -26,10 +26,6 @@ import tempfile
 import time
 from pathlib import Path
 
-# Run as a script, this folder comes first on sys.path, where benchmarks/metrics.py would shadow the package.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-sys.path.insert(0, str(_HERE.parent))
 
 CASES = [
     ("binary AUC", "aerial-cactus-identification"),
@@ -109,7 +105,7 @@ def make_case(cid: str, rows: int, folder: Path) -> dict:
 
 
 def run_stage(cid: str, folder: Path, stage: str, repeats: int) -> dict:
-    cmd = [sys.executable, __file__, "--child", cid, str(folder), stage, str(repeats)]
+    cmd = [sys.executable, "-m", "benchmarks.grading", "--child", cid, str(folder), stage, str(repeats)]
     out = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise RuntimeError(f"{cid} {stage} failed:\n{out.stderr[-2000:]}")

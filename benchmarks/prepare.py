@@ -11,7 +11,7 @@ Stages, each in a fresh interpreter so its peak memory (max RSS) is its own:
 - ``images`` / ``copytree``: ``Store.add`` of a public folder with many small image files (tar shards) beside
   ``shutil.copytree`` of the same folder.
 
-Usage: ``python benchmarks/prepare.py [--rows 5000000] [--images 10000] [--dir DIR]``.
+Usage: ``python -m benchmarks.prepare [--rows 5000000] [--images 10000] [--dir DIR]``.
 """
 
 from __future__ import annotations

@@ -661,9 +661,9 @@ def _volume_hausdorff(
     out = np.full(len(volume_key), np.nan)
     one_empty = (true_voxels == 0) != (pred_voxels == 0)
     out[one_empty] = 1.0
-    todo = (true_voxels > 0) & (pred_voxels > 0)
+    both_present = (true_voxels > 0) & (pred_voxels > 0)
     row_order = np.argsort(slice_code, kind="stable")
-    for v in np.flatnonzero(todo):
+    for v in np.flatnonzero(both_present):
         rows = row_order[volume_code[row_order] == v]
         t_vol, p_vol = _volumes(pair, rows, slice_code[rows], order, metric)
         out[v] = _hausdorff(t_vol, p_vol, max_ratio)

@@ -261,8 +261,8 @@ def levenshtein_distances(
     short_start, long_start = np.where(swap, b_start, a_start), np.where(swap, a_start, b_start)
     out = long_len.copy()  # an empty side: the distance is the other side's length
     words = (short_len + 63) // 64
-    todo = np.flatnonzero(short_len > 0)
-    order = todo[np.lexsort((long_len[todo], words[todo]))]
+    nonempty = np.flatnonzero(short_len > 0)
+    order = nonempty[np.lexsort((long_len[nonempty], words[nonempty]))]
     words_sorted, long_sorted = words[order], long_len[order]
     lo = 0
     while lo < len(order):

@@ -8,8 +8,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import io
 import shutil
+import tempfile
 import subprocess
 import tarfile
 from pathlib import Path
@@ -32,8 +35,22 @@ def _busybox_binary() -> Path:
     raise ImageBuildError("no static busybox found: apt-get install busybox-static")
 
 
+@contextlib.contextmanager
+def _build_lock(name: str):
+    """One builder at a time per image on this machine (parallel test workers ask for the same image)."""
+    path = Path(tempfile.gettempdir()) / f"open-mle-bench-{name}.lock"
+    with path.open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        yield
+
+
 def build_busybox_image(client: Any, tag: str = BUSYBOX_IMAGE) -> str:
     """Build the shell image from a static busybox; return its id. Does nothing if ``tag`` exists."""
+    with _build_lock("busybox"):
+        return _build_busybox_image(client, tag)
+
+
+def _build_busybox_image(client: Any, tag: str) -> str:
     import docker.errors
 
     try:
@@ -57,6 +74,11 @@ def build_busybox_image(client: Any, tag: str = BUSYBOX_IMAGE) -> str:
 
 def build_python_image(client: Any, cache_dir: Path, tag: str = PYTHON_IMAGE) -> str:
     """Import a minimal Debian + python3 root filesystem as ``tag`` (mmdebstrap, cached); return its id."""
+    with _build_lock("python"):
+        return _build_python_image(client, cache_dir, tag)
+
+
+def _build_python_image(client: Any, cache_dir: Path, tag: str) -> str:
     import docker.errors
 
     try:

@@ -168,13 +168,13 @@ class RunGroup:
         }, self.group_dir / "group.json")
         self.backend.check(self.agent)
         shutil.copyfile(INSTRUCTIONS, self.group_dir / "instructions.txt")
-        todo = [p for p in self.plan() if not self.is_finished(p)]
+        pending_runs = [p for p in self.plan() if not self.is_finished(p)]
         for planned in self.plan():
-            if planned not in todo:
+            if planned not in pending_runs:
                 self.on_event("skipped", planned, None)
         pool = ThreadPoolExecutor(max_workers=self.parallel)
         try:
-            pending = {pool.submit(self._execute, p) for p in todo}
+            pending = {pool.submit(self._execute, p) for p in pending_runs}
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
