@@ -26,6 +26,7 @@ __all__ = [
     "check_probabilities",
     "check_binary",
     "check_not_empty",
+    "group_codes",
 ]
 
 
@@ -284,3 +285,25 @@ def check_binary(arr: np.ndarray, metric: str, what: str = "y_true") -> None:
             f"(e.g. {examples}); encode the positive class as 1"
         )
 
+
+
+def group_codes(groups: Any, n: int, metric: str) -> tuple[np.ndarray, int]:
+    """Integer codes 0..G-1 for a group label per row (groups in sorted order), and G.
+
+    >>> codes, n_groups = group_codes(["b", "a", "b"], 3, "m")
+    >>> codes.tolist(), n_groups
+    ([1, 0, 1], 2)
+    """
+    g = np.asarray(groups)
+    if g.ndim == 2 and g.shape[1] == 1:
+        g = g[:, 0]
+    if g.ndim != 1:
+        raise MetricInputError(f"{metric}: groups must be 1-D (one group label per row), got shape {g.shape}")
+    check_same_length(metric, ("y_true", range(n)), ("groups", g))
+    if g.dtype.kind == "f":
+        check_finite(g, metric, "groups")
+    if g.dtype == object:
+        g = g.astype(str)
+    _, codes = np.unique(g, return_inverse=True)
+    codes = codes.reshape(-1).astype(np.int64)
+    return codes, int(codes.max()) + 1

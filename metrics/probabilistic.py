@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from metrics._core import (
+    group_codes,
     MetricInputError,
     as_1d,
     as_2d,
@@ -195,21 +196,6 @@ def logloss_multiclass(
     return _mean_neg_log(p_true)
 
 
-def _group_codes(groups: Any, n: int, name: str) -> tuple[np.ndarray, int]:
-    """Integer codes 0..G-1 for a group label per row (sorted by label), and G."""
-    g = np.asarray(groups)
-    if g.ndim != 1:
-        raise MetricInputError(f"{name}: groups must be 1-D (one group label per row), got shape {g.shape}")
-    check_same_length(name, ("y_true", range(n)), ("groups", g))
-    if g.dtype.kind == "f":
-        check_finite(g, name, "groups")
-    if g.dtype == object:
-        g = g.astype(str)
-    _, codes = np.unique(g, return_inverse=True)
-    codes = codes.reshape(-1)
-    return codes, int(codes.max()) + 1
-
-
 def _per_row_weights(values: Any, n: int, name: str, what: str) -> np.ndarray:
     w = np.asarray(values, dtype=np.float64) if np.ndim(values) == 0 else as_1d(values, name, what)
     if w.ndim == 0:
@@ -283,7 +269,7 @@ def logloss_weighted_multilabel(
         y = as_1d(y_true, name, "y_true")
         p = as_1d(y_prob, name, "y_prob")
         check_same_length(name, ("y_true", y), ("y_prob", p))
-        codes, n_groups = _group_codes(groups, len(y), name)
+        codes, n_groups = group_codes(groups, len(y), name)
         pos = _per_row_weights(positive_weights, len(y), name, "positive_weights")
         neg = _per_row_weights(negative_weights, len(y), name, "negative_weights")
     check_binary(y, name, "y_true")

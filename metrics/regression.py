@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from metrics._core import (
+    group_codes,
     MetricInputError,
     as_1d,
     as_2d,
@@ -133,23 +134,6 @@ def mcrmse(y_true: Any, y_pred: Any) -> float:
     return float(np.mean(np.sqrt(np.mean((y - p) ** 2, axis=0))))
 
 
-def _codes(groups: Any, n: int, name: str) -> tuple[np.ndarray, int]:
-    """Integer group codes 0..G-1 (groups in sorted order) and G."""
-    g = np.asarray(groups)
-    if g.ndim == 2 and g.shape[1] == 1:
-        g = g[:, 0]
-    if g.ndim != 1:
-        raise MetricInputError(f"{name}: groups must be 1-D (one group label per row), got shape {g.shape}")
-    check_same_length(name, ("y_true", range(n)), ("groups", g))
-    if g.dtype.kind == "f":
-        check_finite(g, name, "groups")
-    if g.dtype == object:
-        g = g.astype(str)
-    _, codes = np.unique(g, return_inverse=True)
-    codes = codes.reshape(-1).astype(np.int64)
-    return codes, int(codes.max()) + 1
-
-
 @register("log_mae_grouped", higher_is_better=False, bounds=(-np.inf, np.inf), aliases=("log_mae",))
 def log_mae_grouped(y_true: Any, y_pred: Any, groups: Any = None, floor: float = 1e-9) -> float:
     """Mean over groups of ``ln(max(MAE_group, floor))`` (CHAMPS scalar coupling, grouped by coupling type).
@@ -173,7 +157,7 @@ def log_mae_grouped(y_true: Any, y_pred: Any, groups: Any = None, floor: float =
     if groups is None:
         raise MetricInputError(f"{name}: pass groups= (the group of each row, e.g. the coupling type)")
     y, p = _pair_1d(y_true, y_pred, name)
-    codes, n_groups = _codes(groups, len(y), name)
+    codes, n_groups = group_codes(groups, len(y), name)
     floor = float(floor)
     if not floor >= 0:
         raise MetricInputError(f"{name}: floor={floor} must be >= 0 (Kaggle: 1e-9, MLE-bench v1: 0)")
@@ -273,7 +257,7 @@ def haversine_p50_p95(y_true: Any, y_pred: Any, groups: Any = None) -> float:
     if groups is None:
         codes, n_groups = np.zeros(len(d), dtype=np.int64), 1
     else:
-        codes, n_groups = _codes(groups, len(d), name)
+        codes, n_groups = group_codes(groups, len(d), name)
     p50 = group_quantiles(d, codes, n_groups, 0.50)
     p95 = group_quantiles(d, codes, n_groups, 0.95)
     return float(np.mean((p50 + p95) / 2))
