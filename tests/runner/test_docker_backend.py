@@ -135,3 +135,19 @@ def test_run_group_in_containers_with_the_validation_socket(tmp_path, data_dir, 
         assert "Submission is valid.\nrc=0" in log
         assert "Submission is invalid:" in log and log.rstrip().endswith("rc=1")
         assert meta["report"]["valid_submission"] is True and meta["image_id"].startswith("sha256:")
+
+
+def test_dummy_agent_in_containers_on_two_competitions(tmp_path, data_dir, busybox_image):
+    from runner.agent_spec import load_agent
+    from runner.rungroup import RunGroup, prepared_data
+    from tests.runner.conftest import TWO_COMPETITIONS
+
+    dummy = load_agent("dummy")
+    assert dummy.image == busybox_image
+    group = RunGroup(dummy, list(TWO_COMPETITIONS), tmp_path / "runs" / "g", DockerBackend(),
+                     lambda cid: prepared_data(data_dir, cid))
+    metas = group.run()
+    assert [m["competition_id"] for m in metas] == list(TWO_COMPETITIONS)
+    for meta in metas:
+        assert meta["exit_code"] == 0 and meta["network"] == "none" and meta["backend"] == "docker"
+        assert meta["report"]["valid_submission"] is True and meta["report"]["score"] is not None
