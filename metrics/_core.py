@@ -302,8 +302,14 @@ def group_codes(groups: Any, n: int, metric: str) -> tuple[np.ndarray, int]:
     check_same_length(metric, ("y_true", range(n)), ("groups", g))
     if g.dtype.kind == "f":
         check_finite(g, metric, "groups")
-    if g.dtype == object:
-        g = g.astype(str)
+    if g.dtype.kind in "OUS":
+        # Hash the labels (a dict), then order the few distinct ones: sorting a million strings is slow.
+        labels = g.astype(str).tolist() if g.dtype == object else g.tolist()
+        first_seen = {label: i for i, label in enumerate(dict.fromkeys(labels))}
+        rank = np.empty(len(first_seen), dtype=np.int64)
+        rank[[first_seen[k] for k in sorted(first_seen)]] = np.arange(len(first_seen))
+        codes = rank[np.fromiter(map(first_seen.__getitem__, labels), dtype=np.int64, count=len(labels))]
+        return codes, len(first_seen)
     _, codes = np.unique(g, return_inverse=True)
     codes = codes.reshape(-1).astype(np.int64)
     return codes, int(codes.max()) + 1

@@ -42,7 +42,8 @@ def test_tps_may_renumbers_ids_in_split_order(tmp_path_factory):
     expected = raw.iloc[test_pos].reset_index(drop=True).assign(id=test["id"])
     pd.testing.assert_frame_equal(test, expected)
     train = pd.read_csv(work / "public" / "train.csv")
-    assert train["id"].tolist() == [0] and train["f_27"][0] == raw["f_27"][train_pos[0]]
+    assert train["id"].tolist() == list(range(len(train_pos)))
+    assert train["f_27"].tolist() == raw["f_27"].iloc[train_pos].tolist()
     gold = pd.read_csv(work / "private" / "gold_submission.csv", engine="pyarrow")
     pd.testing.assert_frame_equal(gold, test[["id", "target"]])
     sample = pd.read_csv(work / "public" / "sample_submission.csv", engine="pyarrow")

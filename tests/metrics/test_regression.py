@@ -112,7 +112,11 @@ def test_haversine_matches_loop_with_numpy_quantiles(seed):
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_group_quantiles_equal_numpy_bit_for_bit(seed):
+@pytest.mark.parametrize("few_groups_path", [True, False])
+def test_group_quantiles_equal_numpy_bit_for_bit(seed, few_groups_path, monkeypatch):
+    import metrics.regression
+
+    monkeypatch.setattr(metrics.regression, "_FEW_GROUPS", 2_000 if few_groups_path else 0)
     rng = np.random.default_rng(seed)
     values = rng.exponential(5.0, 500)
     codes = rng.integers(0, 7, 500)
