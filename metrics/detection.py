@@ -450,6 +450,19 @@ def _average_precision_pairs(y: np.ndarray, score: np.ndarray) -> float:
     return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
 
 
+def _boxes_2d(y_true: Any, y_pred: Any, iou_threshold: float, name: str):
+    """Checked 2-D box inputs: (truth image index, truth boxes, prediction image index, prediction boxes,
+    the classes present in the truth, the number of images)."""
+    ti, tb, n_true = _flatten(y_true, 5, name, "y_true", "[class, x0, y0, x1, y1]")
+    pi, pb, n_pred = _flatten(y_pred, 6, name, "y_pred", "[class, score, x0, y0, x1, y1]")
+    _same_images(name, n_true, n_pred)
+    if len(tb) == 0:
+        raise MetricInputError(f"{name}: y_true holds no boxes, so no class can be scored")
+    if not 0 <= iou_threshold <= 1:
+        raise MetricInputError(f"{name}: iou_threshold must be in [0, 1], got {iou_threshold}")
+    return ti, tb, pi, pb, np.unique(tb[:, 0]), n_true
+
+
 @register("map_detection_voc", higher_is_better=True, bounds=(0.0, 1.0), aliases=("siim_map",))
 def map_detection_voc(y_true: Sequence[Any], y_pred: Sequence[Any], iou_threshold: float = 0.5) -> float:
     """Mean over classes of AP from pooled (label, score) pairs: SIIM-COVID19 as MLE-bench v1 scores it.
@@ -474,14 +487,7 @@ def map_detection_voc(y_true: Sequence[Any], y_pred: Sequence[Any], iou_threshol
     0.75
     """
     name = "map_detection_voc"
-    ti, tb, n_true = _flatten(y_true, 5, name, "y_true", "[class, x0, y0, x1, y1]")
-    pi, pb, n_pred = _flatten(y_pred, 6, name, "y_pred", "[class, score, x0, y0, x1, y1]")
-    _same_images(name, n_true, n_pred)
-    if len(tb) == 0:
-        raise MetricInputError(f"{name}: y_true holds no boxes, so no class can be scored")
-    if not 0 <= iou_threshold <= 1:
-        raise MetricInputError(f"{name}: iou_threshold must be in [0, 1], got {iou_threshold}")
-    classes = np.unique(tb[:, 0])
+    ti, tb, pi, pb, classes, n_images = _boxes_2d(y_true, y_pred, iou_threshold, name)
     tkey, pkey, _ = _class_keys(ti, tb[:, 0], pi, pb[:, 0])
     in_classes = np.isin(pb[:, 0], classes)
     pred_index = np.flatnonzero(in_classes)
@@ -501,7 +507,7 @@ def map_detection_voc(y_true: Sequence[Any], y_pred: Sequence[Any], iou_threshol
         p_sel = order[pb[order, 0] == c]
         t_sel = tb[:, 0] == c
         n_missed = int((t_sel & ~matched_gt).sum())
-        busy = np.zeros(n_true, dtype=bool)
+        busy = np.zeros(n_images, dtype=bool)
         busy[pi[p_sel]] = True
         busy[ti[t_sel]] = True
         n_idle = int((~busy).sum())
@@ -559,14 +565,7 @@ def map_detection_coco(
     0.50495
     """
     name = "map_detection_coco"
-    ti, tb, n_true = _flatten(y_true, 5, name, "y_true", "[class, x0, y0, x1, y1]")
-    pi, pb, n_pred = _flatten(y_pred, 6, name, "y_pred", "[class, score, x0, y0, x1, y1]")
-    _same_images(name, n_true, n_pred)
-    if len(tb) == 0:
-        raise MetricInputError(f"{name}: y_true holds no boxes, so no class can be scored")
-    if not 0 <= iou_threshold <= 1:
-        raise MetricInputError(f"{name}: iou_threshold must be in [0, 1], got {iou_threshold}")
-    classes = np.unique(tb[:, 0])
+    ti, tb, pi, pb, classes, n_images = _boxes_2d(y_true, y_pred, iou_threshold, name)
     lo, hi = COCO_AREA_RANGE
     t_area = (tb[:, 3] - tb[:, 1]) * (tb[:, 4] - tb[:, 2])
     p_area = (pb[:, 4] - pb[:, 2]) * (pb[:, 5] - pb[:, 3])
@@ -580,7 +579,7 @@ def map_detection_coco(
     tkey, pkey, _ = _class_keys(ti, tb[:, 0], pi, pb[:, 0])
     pred_id_zero = -1
     if zero_id_quirk and len(pb):
-        if not 0 <= zero_id_prediction_image < n_pred:
+        if not 0 <= zero_id_prediction_image < n_images:
             raise MetricInputError(f"{name}: zero_id_prediction_image must index an image of y_pred")
         first = np.flatnonzero(pi == zero_id_prediction_image)
         pred_id_zero = int(first[0]) if len(first) else -1
