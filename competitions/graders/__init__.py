@@ -30,6 +30,7 @@ __all__ = [
     "get_grader",
     "grader_names",
     "align_by_id",
+    "require_columns",
 ]
 
 
@@ -127,6 +128,22 @@ def _load_all() -> None:
         ranking,
         text_segmentation,
     )
+
+
+def require_columns(frame: pd.DataFrame, columns: list[str], what: str = "submission") -> None:
+    """Raise :class:`InvalidSubmission` naming the columns ``frame`` lacks (at most five) and the ones it has.
+
+    >>> require_columns(pd.DataFrame({"id": [1]}), ["id", "p"])
+    Traceback (most recent call last):
+    ...
+    competitions.graders.InvalidSubmission: the submission lacks column(s) ['p']; add them (columns found: ['id'])
+    """
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InvalidSubmission(
+            f"the {what} lacks column(s) {missing[:5]}; add them (columns found: {list(frame.columns)[:10]})",
+            column=",".join(missing[:5]), check="columns",
+        )
 
 
 def align_by_id(

@@ -30,7 +30,14 @@ import numpy as np
 import pandas as pd
 
 import metrics
-from competitions.graders import Grader, InvalidSubmission, SyntheticCase, align_by_id, register_grader
+from competitions.graders import (
+    Grader,
+    InvalidSubmission,
+    SyntheticCase,
+    align_by_id,
+    register_grader,
+    require_columns,
+)
 
 __all__ = ["LabelColumn", "QuestionAnsweringSpans", "PANDAS_NA_TOKENS"]
 
@@ -42,15 +49,6 @@ PANDAS_NA_TOKENS = frozenset(
     }
 )
 _INTEGER = r"[+-]?\d+"
-
-
-def _require_columns(frame: pd.DataFrame, columns: list[str], what: str = "submission") -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise InvalidSubmission(
-            f"the {what} lacks column(s) {missing}; add them (columns found: {list(frame.columns)[:10]})",
-            column=",".join(missing), check="columns",
-        )
 
 
 def _examples(values: pd.Series, mask: np.ndarray) -> list[Any]:
@@ -96,8 +94,8 @@ class LabelColumn(Grader):
         target = params["target"]
         answer_target = params.get("answer_target", target)
         ids = list(comp.id_columns)
-        _require_columns(submission, [*ids, target])
-        _require_columns(answers, [*ids, answer_target], what="answers file")
+        require_columns(submission, [*ids, target])
+        require_columns(answers, [*ids, answer_target], what="answers file")
         sub, ans = align_by_id(submission[[*ids, target]], answers[[*ids, answer_target]], ids)
         y_pred = self._predictions(sub[target], params, target)
         y_true = self._truth(ans[answer_target], params)
@@ -193,7 +191,7 @@ class QuestionAnsweringSpans(Grader):
     name = "tf2qa_spans"
 
     def grade(self, submission: pd.DataFrame, answers: Any, comp: Any) -> float:
-        _require_columns(submission, ["example_id", "PredictionString"])
+        require_columns(submission, ["example_id", "PredictionString"])
         records = list(answers)
         expected = _expected_rows(records)
         sub = submission[["example_id", "PredictionString"]].copy()

@@ -33,7 +33,14 @@ import numpy as np
 import pandas as pd
 
 import metrics
-from competitions.graders import Grader, InvalidSubmission, SyntheticCase, align_by_id, register_grader
+from competitions.graders import (
+    Grader,
+    InvalidSubmission,
+    SyntheticCase,
+    align_by_id,
+    register_grader,
+    require_columns,
+)
 
 __all__ = [
     "BinaryColumns",
@@ -50,15 +57,6 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 # Shared helpers
 # ---------------------------------------------------------------------------------------------
-
-
-def _require_columns(frame: pd.DataFrame, columns: list[str], what: str = "submission") -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise InvalidSubmission(
-            f"the {what} lacks column(s) {missing[:5]}; add them (columns found: {list(frame.columns)[:10]})",
-            column=",".join(missing[:5]), check="columns",
-        )
 
 
 def _score(comp: Any, y_true: Any, y_pred: Any, column: str, **extra: Any) -> float:
@@ -356,8 +354,8 @@ class _Columns(Grader):
     def grade(self, submission: pd.DataFrame, answers: Any, comp: Any) -> float:
         targets, answer_targets = self._targets(comp)
         ids = list(comp.id_columns)
-        _require_columns(submission, [*ids, *targets])
-        _require_columns(answers, [*ids, *answer_targets], what="answers file")
+        require_columns(submission, [*ids, *targets])
+        require_columns(answers, [*ids, *answer_targets], what="answers file")
         sub, ans = _align(submission[[*ids, *targets]], answers[[*ids, *answer_targets]], comp)
         y_pred = _numeric(sub, targets)
         if comp.grader_params.get("require_probabilities"):
@@ -440,8 +438,8 @@ class MapAtKStrings(Grader):
         target = params["target"]
         answer_target = params.get("answer_target", target)
         ids = list(comp.id_columns)
-        _require_columns(submission, [*ids, target])
-        _require_columns(answers, [*ids, answer_target], what="answers file")
+        require_columns(submission, [*ids, target])
+        require_columns(answers, [*ids, answer_target], what="answers file")
         submission = submission[[*ids, target]]
         if params.get("id_policy") == "superset":
             submission = self._restrict(submission, answers, ids)
@@ -501,8 +499,8 @@ class JigsawUnintended(Grader):
         target = params.get("target", "prediction")
         identities = list(params.get("identity_columns", JIGSAW_IDENTITIES))
         ids = list(comp.id_columns)
-        _require_columns(submission, [*ids, target])
-        _require_columns(answers, [*ids, "toxicity", *identities], what="answers file")
+        require_columns(submission, [*ids, target])
+        require_columns(answers, [*ids, "toxicity", *identities], what="answers file")
         sub, ans = align_by_id(submission[[*ids, target]], answers[[*ids, "toxicity", *identities]], ids)
         y_pred = _numeric(sub, [target])[:, 0]
         y_true = ans["toxicity"].to_numpy(dtype=np.float64, na_value=np.nan)
@@ -547,8 +545,8 @@ class KendallOrderings(Grader):
     def grade(self, submission: pd.DataFrame, answers: Any, comp: Any) -> float:
         target = comp.grader_params.get("target", "cell_order")
         ids = list(comp.id_columns)
-        _require_columns(submission, [*ids, target])
-        _require_columns(answers, [*ids, target], what="answers file")
+        require_columns(submission, [*ids, target])
+        require_columns(answers, [*ids, target], what="answers file")
         sub, ans = align_by_id(submission[[*ids, target]], answers[[*ids, target]], ids)
         truth = [s.split() for s in _as_text(ans[target])]
         pred = [s.split() for s in _as_text(sub[target])]
