@@ -69,10 +69,12 @@ def feature_columns(train: pd.DataFrame, test: pd.DataFrame, exclude: set[str]) 
             numeric.append(col)
         else:
             mean_len = series.astype(str).str.len().mean()
-            if series.nunique() <= 50:
+            mostly_distinct = series.nunique() > len(series) / 2
+            if mean_len > 20 and mostly_distinct:  # free text
+                if mean_len > longest:
+                    text, longest = col, mean_len
+            elif series.nunique() <= 50:  # a category
                 numeric.append(col)
-            elif mean_len > 20 and mean_len > longest:
-                text, longest = col, mean_len
     return numeric, text
 
 
@@ -86,6 +88,11 @@ def encode(frame: pd.DataFrame, columns: list[str], reference: pd.DataFrame) -> 
             categories = pd.Index(reference[col].astype(str).unique())
             out.append(categories.get_indexer(frame[col].astype(str)).astype(float))
     return np.column_stack(out) if out else np.empty((len(frame), 0))
+
+
+def _leaf_size(n_rows: int) -> int:
+    """scikit-learn's default of 20 rows per leaf, smaller for tiny training sets (else no split is possible)."""
+    return max(5, min(20, n_rows // 4))
 
 
 def predict_column(train, test, target, sample_values, numeric, text, seed) -> np.ndarray:
@@ -110,7 +117,7 @@ def predict_column(train, test, target, sample_values, numeric, text, seed) -> n
     elif numeric:
         x_train, x_test = encode(train, numeric, train), encode(test, numeric, train)
         model = (HistGradientBoostingClassifier if classification else HistGradientBoostingRegressor)(
-            max_iter=200, random_state=seed
+            max_iter=200, random_state=seed, min_samples_leaf=_leaf_size(len(train))
         )
     else:
         model = None
@@ -140,15 +147,17 @@ def predict_classes(train, test, class_column, classes, numeric, text, seed) -> 
         model = LogisticRegression(max_iter=1000).fit(vec.fit_transform(train[text].astype(str)), y)
         proba = model.predict_proba(vec.transform(test[text].astype(str)))
     else:
-        model = HistGradientBoostingClassifier(max_iter=200, random_state=seed)
+        model = HistGradientBoostingClassifier(max_iter=200, random_state=seed, min_samples_leaf=_leaf_size(len(train)))
         model.fit(encode(train, numeric, train), y)
         proba = model.predict_proba(encode(test, numeric, train))
     model_part = np.zeros((len(test), len(classes)))
     for j, c in enumerate(model.classes_):
         if c in classes:
             model_part[:, classes.index(c)] = proba[:, j]
-    # Blend with the prior: small training sets make the model overconfident, and log loss punishes that.
-    return 0.7 * model_part + 0.3 * prior
+    # Blend with the prior: small training sets make the model overconfident, and log loss punishes that;
+    # the fewer rows per class, the more the prior counts.
+    weight = min(0.7, len(y) / (10 * len(classes)))
+    return weight * model_part + (1 - weight) * prior
 
 
 def main(argv: list[str] | None = None) -> int:
