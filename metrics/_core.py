@@ -22,6 +22,7 @@ __all__ = [
     "as_2d",
     "as_float",
     "check_same_length",
+    "check_same_shape",
     "check_finite",
     "check_probabilities",
     "check_binary",
@@ -239,6 +240,21 @@ def check_same_length(metric: str, *named: tuple[str, Any]) -> int:
                 "pass one prediction per true value"
             )
     return first_len
+
+
+def check_same_shape(
+    metric: str, first: tuple[str, np.ndarray], second: tuple[str, np.ndarray], fix: str = "pass matching shapes"
+) -> None:
+    """Raise unless the two named arrays have the same shape.
+
+    >>> check_same_shape("m", ("y_true", np.zeros((2, 3))), ("y_pred", np.zeros((2, 2))))
+    Traceback (most recent call last):
+    ...
+    metrics._core.MetricInputError: m: y_true has shape (2, 3) but y_pred has (2, 2); pass matching shapes
+    """
+    (a_name, a), (b_name, b) = first, second
+    if a.shape != b.shape:
+        raise MetricInputError(f"{metric}: {a_name} has shape {a.shape} but {b_name} has {b.shape}; {fix}")
 
 
 def check_finite(arr: np.ndarray, metric: str, what: str) -> None:

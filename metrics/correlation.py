@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import rankdata
 
-from metrics._core import MetricInputError, as_1d, as_2d, check_finite, check_same_length, register
+from metrics._core import MetricInputError, as_1d, as_2d, check_finite, check_same_length, check_same_shape, register
 from metrics.ranking import _MAX_FAST_TOKEN, _ascii_tokens, _text_rows, _Tokens, match_tokens, tokenize
 
 __all__ = ["pearson", "spearman_mean_columnwise", "kendall_tau", "count_inversions"]
@@ -45,8 +45,7 @@ def _paired(y_true: Any, y_pred: Any, metric: str, two_d: bool) -> tuple[np.ndar
     x = convert(y_true, metric, "y_true")
     y = convert(y_pred, metric, "y_pred")
     check_same_length(metric, ("y_true", x), ("y_pred", y))
-    if x.shape != y.shape:
-        raise MetricInputError(f"{metric}: y_true has shape {x.shape} but y_pred has {y.shape}")
+    check_same_shape(metric, ("y_true", x), ("y_pred", y))
     check_finite(x, metric, "y_true")
     check_finite(y, metric, "y_pred")
     if len(x) < 2:

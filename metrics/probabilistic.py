@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from metrics._core import (
+    check_same_shape,
     group_codes,
     MetricInputError,
     as_1d,
@@ -173,10 +174,7 @@ def logloss_multiclass(
     shape = np.shape(y_true)
     if labels is None and len(shape) == 2 and shape[1] > 1:
         onehot = as_2d(y_true, name, "y_true")
-        if onehot.shape != p.shape:
-            raise MetricInputError(
-                f"{name}: one-hot y_true has shape {onehot.shape} but y_prob has {p.shape}; pass matching shapes"
-            )
+        check_same_shape(name, ("one-hot y_true", onehot), ("y_prob", p))
         check_binary(onehot, name, "y_true")
         per_row = onehot.sum(axis=1)
         if (per_row != 1).any():
@@ -253,8 +251,7 @@ def logloss_weighted_multilabel(
     if np.ndim(y_true) == 2 and groups is None:
         y2 = as_2d(y_true, name, "y_true")
         p2 = as_2d(y_prob, name, "y_prob")
-        if y2.shape != p2.shape:
-            raise MetricInputError(f"{name}: y_true has shape {y2.shape} but y_prob has {p2.shape}; match them")
+        check_same_shape(name, ("y_true", y2), ("y_prob", p2))
         n_groups, n_labels = y2.shape
         pos = np.broadcast_to(_label_weights(positive_weights, n_labels, name, "positive_weights"), y2.shape)
         neg = np.broadcast_to(_label_weights(negative_weights, n_labels, name, "negative_weights"), y2.shape)
@@ -319,10 +316,7 @@ def kl_divergence(y_true: Any, y_prob: Any, eps: float | str = KAGGLE_EPS) -> fl
     name = "kl_divergence"
     y = as_2d(y_true, name, "y_true")
     p = as_2d(y_prob, name, "y_prob")
-    if y.shape != p.shape:
-        raise MetricInputError(
-            f"{name}: y_true has shape {y.shape} but y_prob has {p.shape}; pass one column per class"
-        )
+    check_same_shape(name, ("y_true", y), ("y_prob", p), "pass one column per class")
     check_finite(y, name, "y_true")
     if (y < 0).any():
         raise MetricInputError(f"{name}: y_true holds negative values; pass vote counts or probabilities")

@@ -13,6 +13,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from metrics._core import (
+    check_same_shape,
     MetricInputError,
     as_1d,
     as_2d,
@@ -124,10 +125,7 @@ def auc_mean_columnwise(y_true: Any, y_score: Any, ignore_value: float | None = 
     y = as_2d(y_true, metric, "y_true")
     s = as_2d(y_score, metric, "y_score")
     check_same_length(metric, ("y_true", y), ("y_score", s))
-    if y.shape != s.shape:
-        raise MetricInputError(
-            f"{metric}: y_true has shape {y.shape} but y_score has {s.shape}; pass one score per label"
-        )
+    check_same_shape(metric, ("y_true", y), ("y_score", s), "pass one score per label")
     check_finite(s, metric, "y_score")
     keep = np.ones(y.shape, dtype=bool) if ignore_value is None else y != ignore_value
     check_binary(np.where(keep, y, 0.0), metric, "y_true")
@@ -348,8 +346,7 @@ def lwlrap(y_true: Any, y_score: Any) -> float:
     y = as_2d(y_true, metric, "y_true")
     s = as_2d(y_score, metric, "y_score")
     check_same_length(metric, ("y_true", y), ("y_score", s))
-    if y.shape != s.shape:
-        raise MetricInputError(f"{metric}: y_true has shape {y.shape} but y_score has {s.shape}")
+    check_same_shape(metric, ("y_true", y), ("y_score", s))
     check_binary(y, metric, "y_true")
     check_finite(s, metric, "y_score")
     scored = y.any(axis=1)

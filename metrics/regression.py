@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from metrics._core import (
+    check_same_shape,
     group_codes,
     MetricInputError,
     as_1d,
@@ -52,8 +53,7 @@ def _pair_2d(y_true: Any, y_pred: Any, name: str, n_cols: int | None = None) -> 
     y = as_2d(y_true, name, "y_true")
     p = as_2d(y_pred, name, "y_pred")
     check_same_length(name, ("y_true", y), ("y_pred", p))
-    if y.shape != p.shape:
-        raise MetricInputError(f"{name}: y_true has shape {y.shape} but y_pred has {p.shape}; pass the same columns")
+    check_same_shape(name, ("y_true", y), ("y_pred", p), "pass the same columns")
     if n_cols is not None and y.shape[1] != n_cols:
         raise MetricInputError(f"{name}: expected {n_cols} columns, got shape {y.shape}")
     check_finite(y, name, "y_true")
