@@ -38,6 +38,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from mle_datasets.errors import ChecksumError, DataError, StoreError, UnknownVersionError
+from mle_datasets.prepare import remove_stale
 from mle_datasets.raw import checksum_files, list_files, sha256_file
 
 if TYPE_CHECKING:
@@ -169,8 +170,11 @@ class Store:
     def repo_dir(self, competition_id: str, private: bool = False) -> Path:
         """The git repository of a competition's public (or private) data."""
         path = self.hub_dir / "datasets" / self.repo_id(competition_id, private)
-        _recover(path)
+        _recover(path, self._lock_path(competition_id))
         return path
+
+    def _lock_path(self, competition_id: str) -> Path:
+        return self.root / "locks" / f"{competition_id}.lock"
 
     # -- reading -----------------------------------------------------------------------------------------------
     def versions(self, competition_id: str, private: bool = False) -> list[str]:
@@ -277,13 +281,14 @@ class Store:
                       "raw_sha256": "", **prepared.provenance}
         self._check_writable()
         built: list[tuple[Path, Path]] = []
-        lock = self.root / "locks" / f"{prepared.competition_id}.lock"
         stack = contextlib.ExitStack()
         try:
-            stack.enter_context(_locked(lock))
+            stack.enter_context(_locked(self._lock_path(prepared.competition_id)))
             revisions = []
             for private, source in ((False, prepared.public_dir), (True, prepared.private_dir)):
                 repo = self.repo_dir(prepared.competition_id, private)
+                if repo.parent.is_dir():
+                    remove_stale(repo)  # under the lock: every hidden clone left here is a dead writer's
                 tmp, rev = self._build(repo, source, spec, version, provenance, private, split_rule)
                 if tmp is not None:
                     built.append((tmp, repo))
@@ -349,12 +354,21 @@ class Store:
             raise
 
 
-def _recover(repo: Path) -> None:
-    """Finish a swap that was interrupted between its two renames; drop dead processes' hidden clones."""
-    from mle_datasets.prepare import remove_stale
-
-    if repo.parent.is_dir():
-        remove_stale(repo)
+def _recover(repo: Path, lock: Path) -> None:
+    """Finish a swap that was interrupted between its two renames and drop dead writers' hidden clones, but
+    only while no writer holds the competition's lock: a live writer's clone and swap are not leftovers."""
+    if not repo.parent.is_dir():
+        return
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return  # a writer is at work (in this process or another); it recovers under its lock
+        try:
+            remove_stale(repo)
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @contextlib.contextmanager
