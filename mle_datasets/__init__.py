@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 
-def make_raw_fixture(competition_id: str, dest_dir: Any, seed: int = 0) -> Any:
+def make_raw_fixture(competition_id: str, dest_dir: Any, seed: int = 0, size: str = "small") -> Any:
     """Write a small synthetic raw download of ``competition_id`` in Kaggle's layout (see ``mle_datasets.fixtures``).
 
     Parameters
@@ -58,7 +58,9 @@ def make_raw_fixture(competition_id: str, dest_dir: Any, seed: int = 0) -> Any:
         Folder to write.
     seed : int
         Random seed.
+    size : str
+        ``small`` (tests) or ``v1`` (the smallest raw MLE-bench's own preparer runs on).
     """
     from mle_datasets.fixtures import make_raw_fixture as _make
 
-    return _make(competition_id, dest_dir, seed=seed)
+    return _make(competition_id, dest_dir, seed=seed, size=size)

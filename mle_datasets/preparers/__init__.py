@@ -117,4 +117,10 @@ def preparer_ids() -> list[str]:
 
 
 def _load() -> None:
-    from . import audio, images, tabular, text  # noqa: F401  (registration side effects)
+    """Import every public module of this package once (each registers its competitions when imported)."""
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.iter_modules(__path__):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{info.name}")

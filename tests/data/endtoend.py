@@ -1,0 +1,69 @@
+"""One competition end to end, shared by the per-split data tests.
+
+``check_end_to_end(cid, work, store, perfect)``: raw fixture -> prepare -> store -> load_dataset -> materialize
+-> validate the sample submission -> grade the sample and a perfect submission -> the agent's folder holds no
+answer. ``perfect(answers_path, sample_path) -> DataFrame`` turns the private answers into the submission that
+scores best; it is the only per-competition piece a test supplies.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+import competitions
+import mle_datasets
+import schemas
+from mle_datasets.raw import checksum_tree
+
+PerfectSubmission = Callable[[Path, Path], pd.DataFrame]
+
+
+def check_end_to_end(cid: str, work: Path, store: mle_datasets.Store, perfect: PerfectSubmission,
+                     size: str | None = None) -> None:
+    """Run the whole data path of ``cid`` in ``work`` with ``store``; fail with a clear assertion where it breaks."""
+    spec = competitions.get(cid)
+    kwargs = {} if size is None else {"size": size}
+    raw = mle_datasets.make_raw_fixture(cid, work / "raw", **kwargs)
+    prepared = mle_datasets.prepare(cid, raw, work / "prepared")
+    stored = store.add(prepared)
+    assert stored["revision"] == store.revision(cid)
+
+    tables = mle_datasets.tables(cid, store=store)
+    assert tables, f"{cid}: no public table stored"
+    for table in tables:
+        ds = mle_datasets.load_dataset(cid, table, store=store, cache_dir=str(work / "hf-cache"))
+        assert ds.num_rows == store.manifest(cid)["tables"][table]["rows"]
+
+    public = mle_datasets.materialize(cid, work / "agent" / "data", store=store)
+    assert checksum_tree(public) == checksum_tree(prepared.public_dir), f"{cid}: materialize differs from prepare"
+    assert_no_answers(public, prepared.private_dir)
+
+    sample = prepared.sample_submission
+    report = schemas.validate(cid, sample, sample)
+    assert report.valid, f"{cid}: the sample submission is invalid: {report.errors}"
+    graded = competitions.grade(cid, sample, prepared.answers, sample)
+    assert graded.valid_submission, f"{cid}: grading the sample failed: {graded.error}"
+
+    best = work / "perfect.csv"
+    perfect(prepared.answers, sample).to_csv(best, index=False)
+    graded_best = competitions.grade(cid, best, prepared.answers, sample)
+    assert graded_best.valid_submission, f"{cid}: grading the perfect submission failed: {graded_best.error}"
+    bound = competitions.get(cid)
+    import metrics
+
+    m = metrics.get(bound.metric)
+    if m.best is not None:
+        assert abs(graded_best.score - m.best) < 1e-6, f"{cid}: perfect scores {graded_best.score}, not {m.best}"
+    if graded.score is not None and graded_best.score is not None:
+        better = graded_best.score <= graded.score if spec.lower_is_better else graded_best.score >= graded.score
+        assert better, f"{cid}: the perfect submission ({graded_best.score}) is worse than the sample ({graded.score})"
+
+
+def assert_no_answers(public: Path, private: Path) -> None:
+    """No file of ``public`` is a byte copy of a file of ``private`` (the prepared contract audits the columns)."""
+    private_digests = set(checksum_tree(private).values())
+    copies = [name for name, digest in checksum_tree(public).items() if digest in private_digests]
+    assert not copies, f"the agent's folder holds copies of answer files: {copies}"
