@@ -1,0 +1,56 @@
+"""Preparers of the medium text competitions: question answering, span extraction, essay scoring, preferences, QA
+ratings and toxicity with identity bias.
+
+Five of them re-split Kaggle's ``train.csv`` with ``train_test_split(test_size=0.1, random_state=0)``; Jigsaw
+Unintended Bias keeps Kaggle's labelled private test. Tables are read once with MLE-bench's CSV settings and
+written with :func:`write_csv` (the bytes of ``DataFrame.to_csv(index=False)``); large raw files that v1 copies
+unchanged are copied by streaming, never loaded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from . import register_preparer
+from ._common import check_csv, hex_id, read_csv, require_unique, split_frame, write_csv
+
+
+def _split_train(raw: Path, id_column: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Kaggle's ``train.csv`` read as v1 reads it and split 90/10 as v1 splits it (ids checked unique)."""
+    old = read_csv(raw / "train.csv", "train.csv")
+    require_unique(old[id_column], "train.csv", id_column)
+    return split_frame(old, 0.1)
+
+
+# ------------------------------------------------------------------------ chaii-hindi-and-tamil-question-answering
+CHAII_LANGUAGES = ["hindi", "tamil"]
+CHAII_TRAIN = pa.DataFrameSchema(
+    {
+        "id": pa.Column(str, hex_id(9)),
+        "context": pa.Column(str),
+        "question": pa.Column(str),
+        "answer_text": pa.Column(str),
+        "answer_start": pa.Column(int, pa.Check.ge(0)),
+        "language": pa.Column(str, pa.Check.isin(CHAII_LANGUAGES)),
+    },
+    strict=True, ordered=True,
+)
+
+
+def _chaii_contract(raw: Path) -> None:
+    check_csv(raw / "train.csv", CHAII_TRAIN, "train.csv")
+
+
+@register_preparer("chaii-hindi-and-tamil-question-answering", ("train.csv",), _chaii_contract)
+def prepare_chaii(raw: Path, public: Path, private: Path) -> None:
+    """Rows split by train_test_split(test_size=0.1, random_state=0); answers hold answer_text as PredictionString;
+    the sample submission answers "dummy text"."""
+    train, test = _split_train(raw, "id")
+    answers = pd.DataFrame({"id": test["id"], "PredictionString": test["answer_text"]})
+    write_csv(train, public / "train.csv")
+    write_csv(test.drop(columns=["answer_start", "answer_text"]), public / "test.csv")
+    write_csv(answers.assign(PredictionString="dummy text"), public / "sample_submission.csv")
+    write_csv(answers, private / "test.csv")

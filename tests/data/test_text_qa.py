@@ -1,0 +1,103 @@
+"""Medium text competitions: chaii, Google QUEST, Jigsaw Unintended Bias, essay scoring 2, LMSYS arena, tweet
+sentiment extraction (end to end, v1's split, quirks, raw failures)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.model_selection import train_test_split
+
+import mle_datasets
+from mle_datasets.errors import RawDataError
+from mle_datasets.fixtures import make_raw_fixture
+from mle_datasets.preparers import get_preparer
+from mle_datasets.preparers._common import csv_bytes
+from tests.data.endtoend import check_end_to_end
+
+_CACHE: dict[str, Path] = {}
+
+
+def prepared(cid: str, tmp_path_factory) -> Path:
+    """Fixture -> check_raw -> run, once per competition per session; returns the work folder."""
+    if cid not in _CACHE:
+        work = tmp_path_factory.mktemp(cid[:20])
+        raw = make_raw_fixture(cid, work / "raw")
+        preparer = get_preparer(cid)
+        preparer.check_raw(raw)
+        preparer.run(raw, work / "public", work / "private")
+        _CACHE[cid] = work
+    return _CACHE[cid]
+
+
+def read(path: Path, **kwargs) -> pd.DataFrame:
+    return pd.read_csv(path, keep_default_na=False, **kwargs)
+
+
+def v1_split(raw_csv: Path, test_size: float = 0.1) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What MLE-bench v1 does: read the raw table and call train_test_split(..., random_state=0)."""
+    table = pd.read_csv(raw_csv)
+    train, test = train_test_split(table, test_size=test_size, random_state=0)
+    return train.reset_index(drop=True), test.reset_index(drop=True)
+
+
+def rewrite(path: Path, table: pd.DataFrame) -> None:
+    path.write_bytes(csv_bytes(table))
+
+
+def copy_answers(answers_path: Path, sample_path: Path, id_column: str, columns: list[str]) -> pd.DataFrame:
+    """The perfect submission of a competition whose answers hold the submission's columns."""
+    answers = pd.read_csv(answers_path, dtype={id_column: str}, keep_default_na=False)
+    return answers[[id_column, *columns]]
+
+
+@pytest.fixture
+def store(tmp_path):
+    return mle_datasets.Store(tmp_path / "store")
+
+
+# ------------------------------------------------------------------------ chaii-hindi-and-tamil-question-answering
+CHAII = "chaii-hindi-and-tamil-question-answering"
+
+
+def test_chaii_end_to_end(tmp_path, store):
+    check_end_to_end(CHAII, tmp_path, store, lambda a, s: copy_answers(a, s, "id", ["PredictionString"]))
+
+
+def test_chaii_split_answers_and_sample(tmp_path_factory):
+    work = prepared(CHAII, tmp_path_factory)
+    train, test = v1_split(work / "raw" / "train.csv")
+    pd.testing.assert_frame_equal(pd.read_csv(work / "public" / "train.csv"), train)
+    public_test = pd.read_csv(work / "public" / "test.csv")
+    assert public_test.columns.tolist() == ["id", "context", "question", "language"]
+    pd.testing.assert_frame_equal(public_test, test[["id", "context", "question", "language"]])
+    answers = pd.read_csv(work / "private" / "test.csv")
+    assert answers.columns.tolist() == ["id", "PredictionString"]
+    assert answers["id"].tolist() == test["id"].tolist()
+    assert answers["PredictionString"].tolist() == test["answer_text"].tolist()
+    sample = pd.read_csv(work / "public" / "sample_submission.csv")
+    assert sample["id"].tolist() == test["id"].tolist() and (sample["PredictionString"] == "dummy text").all()
+    assert "\n" in public_test.loc[0, "context"]  # multi-line passages survive the CSV round trip
+
+
+def test_chaii_fixture_answers_are_spans_of_their_context(tmp_path):
+    raw = pd.read_csv(make_raw_fixture(CHAII, tmp_path / "raw") / "train.csv")
+    starts = [c.find(a) for c, a in zip(raw["context"], raw["answer_text"])]
+    assert starts == raw["answer_start"].tolist()
+    assert set(raw["language"]) == {"hindi", "tamil"}
+
+
+def test_chaii_missing_file_and_column_are_raw_errors(tmp_path):
+    raw = make_raw_fixture(CHAII, tmp_path / "raw")
+    table = pd.read_csv(raw / "train.csv")
+    rewrite(raw / "train.csv", table.drop(columns=["answer_text"]))
+    with pytest.raises(RawDataError, match="missing column.*'answer_text'"):
+        get_preparer(CHAII).check_raw(raw)
+    rewrite(raw / "train.csv", table.assign(language="bengali"))
+    with pytest.raises(RawDataError, match="language"):
+        get_preparer(CHAII).check_raw(raw)
+    (raw / "train.csv").unlink()
+    with pytest.raises(RawDataError, match="missing train.csv"):
+        get_preparer(CHAII).check_raw(raw)
