@@ -54,3 +54,31 @@ def prepare_chaii(raw: Path, public: Path, private: Path) -> None:
     write_csv(test.drop(columns=["answer_start", "answer_text"]), public / "test.csv")
     write_csv(answers.assign(PredictionString="dummy text"), public / "sample_submission.csv")
     write_csv(answers, private / "test.csv")
+
+
+# ------------------------------------------------------------------------ tweet-sentiment-extraction
+TWEET_SENTIMENTS = ["negative", "neutral", "positive"]
+TWEET_TRAIN = pa.DataFrameSchema(
+    {
+        "textID": pa.Column(str, hex_id(10)),
+        "text": pa.Column(str, nullable=True),  # Kaggle's train.csv has one row without text
+        "selected_text": pa.Column(str, nullable=True),
+        "sentiment": pa.Column(str, pa.Check.isin(TWEET_SENTIMENTS)),
+    },
+    strict=True, ordered=True,
+)
+
+
+def _tweet_contract(raw: Path) -> None:
+    check_csv(raw / "train.csv", TWEET_TRAIN, "train.csv")
+
+
+@register_preparer("tweet-sentiment-extraction", ("train.csv",), _tweet_contract)
+def prepare_tweets(raw: Path, public: Path, private: Path) -> None:
+    """Rows split by train_test_split(test_size=0.1, random_state=0); answers are the test rows with selected_text;
+    the sample submission leaves selected_text empty."""
+    train, test = _split_train(raw, "textID")
+    write_csv(train, public / "train.csv")
+    write_csv(test.drop(columns=["selected_text"]), public / "test.csv")
+    write_csv(test[["textID"]].assign(selected_text=""), public / "sample_submission.csv")
+    write_csv(test, private / "test.csv")

@@ -101,3 +101,46 @@ def test_chaii_missing_file_and_column_are_raw_errors(tmp_path):
     (raw / "train.csv").unlink()
     with pytest.raises(RawDataError, match="missing train.csv"):
         get_preparer(CHAII).check_raw(raw)
+
+
+# ------------------------------------------------------------------------ tweet-sentiment-extraction
+TWEET = "tweet-sentiment-extraction"
+
+
+def test_tweet_end_to_end(tmp_path, store):
+    check_end_to_end(TWEET, tmp_path, store, lambda a, s: copy_answers(a, s, "textID", ["selected_text"]))
+
+
+def test_tweet_split_answers_and_sample(tmp_path_factory):
+    work = prepared(TWEET, tmp_path_factory)
+    train, test = v1_split(work / "raw" / "train.csv")
+    pd.testing.assert_frame_equal(pd.read_csv(work / "public" / "train.csv"), train)
+    assert train["text"].isna().sum() == 1  # Kaggle's row without text stays in train
+    pd.testing.assert_frame_equal(pd.read_csv(work / "private" / "test.csv"), test)
+    public_test = read(work / "public" / "test.csv")
+    assert public_test.columns.tolist() == ["textID", "text", "sentiment"]
+    assert public_test["text"].tolist() == test["text"].tolist()  # leading and double spaces kept
+    sample = read(work / "public" / "sample_submission.csv")
+    assert sample.columns.tolist() == ["textID", "selected_text"]
+    assert sample["textID"].tolist() == test["textID"].tolist() and (sample["selected_text"] == "").all()
+
+
+def test_tweet_selected_text_is_a_span_carrying_the_sentiment(tmp_path):
+    raw = read(make_raw_fixture(TWEET, tmp_path / "raw") / "train.csv")
+    assert all(s in t for s, t in zip(raw["selected_text"], raw["text"]))
+    polar = raw[raw["sentiment"] != "neutral"]
+    assert (polar["selected_text"].str.len() < polar["text"].str.len()).all()
+
+
+def test_tweet_bad_raw_is_a_raw_error(tmp_path):
+    raw = make_raw_fixture(TWEET, tmp_path / "raw")
+    table = pd.read_csv(raw / "train.csv")
+    rewrite(raw / "train.csv", table.rename(columns={"selected_text": "selected"}))
+    with pytest.raises(RawDataError, match="missing column.*'selected_text'"):
+        get_preparer(TWEET).check_raw(raw)
+    rewrite(raw / "train.csv", table.assign(textID="x"))
+    with pytest.raises(RawDataError, match="textID"):
+        get_preparer(TWEET).check_raw(raw)
+    (raw / "train.csv").unlink()
+    with pytest.raises(RawDataError, match="missing train.csv"):
+        get_preparer(TWEET).check_raw(raw)
