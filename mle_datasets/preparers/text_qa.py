@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -82,3 +83,30 @@ def prepare_tweets(raw: Path, public: Path, private: Path) -> None:
     write_csv(test.drop(columns=["selected_text"]), public / "test.csv")
     write_csv(test[["textID"]].assign(selected_text=""), public / "sample_submission.csv")
     write_csv(test, private / "test.csv")
+
+
+# ------------------------------------------------------------------------ learning-agency-lab-automated-essay-scoring-2
+ESSAY_TRAIN = pa.DataFrameSchema(
+    {
+        "essay_id": pa.Column(str, hex_id(7)),
+        "full_text": pa.Column(str),
+        "score": pa.Column(int, pa.Check.isin([1, 2, 3, 4, 5, 6])),
+    },
+    strict=True, ordered=True,
+)
+
+
+def _essay_contract(raw: Path) -> None:
+    check_csv(raw / "train.csv", ESSAY_TRAIN, "train.csv")
+
+
+@register_preparer("learning-agency-lab-automated-essay-scoring-2", ("train.csv",), _essay_contract)
+def prepare_essays(raw: Path, public: Path, private: Path) -> None:
+    """Rows split by train_test_split(test_size=0.1, random_state=0); answers are the test rows with their score;
+    the sample submission holds random scores 1-6 from numpy RandomState(42)."""
+    train, answers = _split_train(raw, "essay_id")
+    random_scores = np.random.RandomState(42).randint(1, 7, size=len(answers))
+    write_csv(answers, private / "answers.csv")
+    write_csv(train, public / "train.csv")
+    write_csv(answers.drop(columns=["score"]), public / "test.csv")
+    write_csv(answers[["essay_id"]].assign(score=random_scores), public / "sample_submission.csv")

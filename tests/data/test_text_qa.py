@@ -144,3 +144,47 @@ def test_tweet_bad_raw_is_a_raw_error(tmp_path):
     (raw / "train.csv").unlink()
     with pytest.raises(RawDataError, match="missing train.csv"):
         get_preparer(TWEET).check_raw(raw)
+
+
+# ------------------------------------------------------------------------ learning-agency-lab-automated-essay-scoring-2
+ESSAYS = "learning-agency-lab-automated-essay-scoring-2"
+
+
+def test_essays_end_to_end(tmp_path, store):
+    check_end_to_end(ESSAYS, tmp_path, store, lambda a, s: copy_answers(a, s, "essay_id", ["score"]))
+
+
+def test_essays_split_answers_and_random_sample(tmp_path_factory):
+    work = prepared(ESSAYS, tmp_path_factory)
+    train, test = v1_split(work / "raw" / "train.csv")
+    pd.testing.assert_frame_equal(pd.read_csv(work / "public" / "train.csv"), train)
+    pd.testing.assert_frame_equal(pd.read_csv(work / "private" / "answers.csv"), test)
+    pd.testing.assert_frame_equal(pd.read_csv(work / "public" / "test.csv"), test[["essay_id", "full_text"]])
+    sample = pd.read_csv(work / "public" / "sample_submission.csv")
+    assert sample["essay_id"].tolist() == test["essay_id"].tolist()
+    assert sample["score"].tolist() == np.random.RandomState(42).randint(1, 7, size=len(test)).tolist()
+    assert test["score"].nunique() >= 3 and set(train["score"]) == set(range(1, 7))
+
+
+def test_essays_score_is_learnable_from_the_words(tmp_path):
+    raw = pd.read_csv(make_raw_fixture(ESSAYS, tmp_path / "raw") / "train.csv")
+    length = raw["full_text"].str.split().str.len()
+    assert np.corrcoef(length, raw["score"])[0, 1] > 0.8
+    assert raw["full_text"].str.contains("\n\n").all()
+
+
+def test_essays_bad_raw_is_a_raw_error(tmp_path):
+    raw = make_raw_fixture(ESSAYS, tmp_path / "raw")
+    table = pd.read_csv(raw / "train.csv")
+    rewrite(raw / "train.csv", table.drop(columns=["score"]))
+    with pytest.raises(RawDataError, match="missing column.*'score'"):
+        get_preparer(ESSAYS).check_raw(raw)
+    rewrite(raw / "train.csv", table.assign(score=table["score"] + 3))
+    with pytest.raises(RawDataError, match="score"):
+        get_preparer(ESSAYS).check_raw(raw)
+    rewrite(raw / "train.csv", pd.concat([table, table.head(1)]))
+    with pytest.raises(RawDataError, match="duplicated"):
+        get_preparer(ESSAYS).run(raw, tmp_path / "pub", tmp_path / "priv")
+    (raw / "train.csv").unlink()
+    with pytest.raises(RawDataError, match="missing train.csv"):
+        get_preparer(ESSAYS).check_raw(raw)
