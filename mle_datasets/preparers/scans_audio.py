@@ -1,0 +1,142 @@
+"""Preparers of the medium audio, scan and segmentation competitions.
+
+freesound-audio-tagging-2019 and tensorflow-speech-recognition-challenge (WAV audio), hubmap-kidney-segmentation
+(TIFF), tgs-salt-identification-challenge and uw-madison-gi-tract-image-segmentation (PNG with masks or RLE),
+osic-pulmonary-fibrosis-progression (DICOM folders). Media files are copied byte for byte (streamed by
+``shutil``), never decoded; archives are read in place, member by member.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from mle_datasets.errors import RawDataError
+
+from . import register_preparer
+from ._common import check_csv, check_table, open_zip, read_csv, read_member, require_unique, write_csv
+
+# ------------------------------------------------------------------------ freesound-audio-tagging-2019
+#: The 80 AudioSet labels, in the order of Kaggle's sample submission columns (alphabetical).
+FREESOUND_CLASSES = (
+    "Accelerating_and_revving_and_vroom", "Accordion", "Acoustic_guitar", "Applause", "Bark", "Bass_drum",
+    "Bass_guitar", "Bathtub_(filling_or_washing)", "Bicycle_bell", "Burping_and_eructation", "Bus", "Buzz",
+    "Car_passing_by", "Cheering", "Chewing_and_mastication", "Child_speech_and_kid_speaking", "Chink_and_clink",
+    "Chirp_and_tweet", "Church_bell", "Clapping", "Computer_keyboard", "Crackle", "Cricket", "Crowd",
+    "Cupboard_open_or_close", "Cutlery_and_silverware", "Dishes_and_pots_and_pans", "Drawer_open_or_close", "Drip",
+    "Electric_guitar", "Fart", "Female_singing", "Female_speech_and_woman_speaking", "Fill_(with_liquid)",
+    "Finger_snapping", "Frying_(food)", "Gasp", "Glockenspiel", "Gong", "Gurgling", "Harmonica", "Hi-hat", "Hiss",
+    "Keys_jangling", "Knock", "Male_singing", "Male_speech_and_man_speaking", "Marimba_and_xylophone",
+    "Mechanical_fan", "Meow", "Microwave_oven", "Motorcycle", "Printer", "Purr", "Race_car_and_auto_racing",
+    "Raindrop", "Run", "Scissors", "Screaming", "Shatter", "Sigh", "Sink_(filling_or_washing)", "Skateboard", "Slam",
+    "Sneeze", "Squeak", "Stream", "Strum", "Tap", "Tick-tock", "Toilet_flush", "Traffic_noise_and_roadway_noise",
+    "Trickle_and_dribble", "Walk_and_footsteps", "Water_tap_and_faucet", "Waves_and_surf", "Whispering", "Writing",
+    "Yell", "Zipper_(clothing)",
+)
+FREESOUND_FILES = (
+    "train_curated.csv", "train_noisy.csv", "sample_submission.csv", "train_curated.zip", "train_noisy.zip", "test.zip",
+)
+#: The post-competition labels MLE-bench v1 downloads from Zenodo (record 3612637) on every run.
+FREESOUND_META = "FSDKaggle2019.meta"
+FREESOUND_META_CSV = f"{FREESOUND_META}/test_post_competition.csv"
+_FNAME = pa.Check.str_matches(r"^[0-9a-f]{8}\.wav$", error="8 hex digits + .wav")
+FREESOUND_TRAIN = pa.DataFrameSchema(
+    {"fname": pa.Column(str, _FNAME), "labels": pa.Column(str)}, strict=True, ordered=True
+)
+FREESOUND_TEST_LABELS = pa.DataFrameSchema(
+    {
+        "fname": pa.Column(str, _FNAME),
+        "labels": pa.Column(str),
+        "usage": pa.Column(str),
+        "freesound_id": pa.Column(int, coerce=True),
+        "license": pa.Column(str),
+    },
+    strict=True, ordered=True,
+)
+FREESOUND_SAMPLE = pa.DataFrameSchema(
+    {"fname": pa.Column(str, _FNAME)} | {c: pa.Column(float, coerce=True) for c in FREESOUND_CLASSES},
+    strict=True, ordered=True,
+)
+
+
+def _freesound_meta(raw: Path) -> tuple[bytes, str]:
+    """Bytes of ``test_post_competition.csv`` from ``FSDKaggle2019.meta.zip`` or its unpacked folder."""
+    folder, archive = raw / FREESOUND_META_CSV, raw / f"{FREESOUND_META}.zip"
+    if folder.is_file():
+        return folder.read_bytes(), FREESOUND_META_CSV
+    if archive.is_file():
+        with open_zip(archive) as zf:
+            return read_member(zf, FREESOUND_META_CSV), f"{archive.name}:{FREESOUND_META_CSV}"
+    raise RawDataError(
+        f"{raw} lacks {FREESOUND_META}.zip: MLE-bench v1 takes the test labels from this post-competition file "
+        "(Zenodo record 3612637, FSDKaggle2019.meta.zip), which is not part of the Kaggle download; download it "
+        "once and put it (or the folder it unzips to) in the raw folder"
+    )
+
+
+def _freesound_contract(raw: Path) -> None:
+    for name in ("train_curated.csv", "train_noisy.csv"):
+        check_csv(raw / name, FREESOUND_TRAIN, name)
+    check_csv(raw / "sample_submission.csv", FREESOUND_SAMPLE, "sample_submission.csv")
+    data, name = _freesound_meta(raw)
+    check_csv(io.BytesIO(data), FREESOUND_TEST_LABELS, name)
+    for archive in ("train_curated.zip", "train_noisy.zip", "test.zip"):
+        open_zip(raw / archive).close()
+
+
+def _many_hot(names: pd.Series, labels: pd.Series, classes: tuple[str, ...]) -> pd.DataFrame:
+    """``fname`` + one 0/1 column per class: 1 where the class is one of the comma-separated labels.
+
+    Labels outside ``classes`` are ignored, as in MLE-bench v1.
+
+    >>> _many_hot(pd.Series(["a.wav", "b.wav"]), pd.Series(["y,x", "z"]), ("x", "y"))
+       fname  x  y
+    0  a.wav  1  1
+    1  b.wav  0  0
+    """
+    parts = labels.reset_index(drop=True).str.split(",").explode()
+    codes = pd.Categorical(parts, categories=list(classes)).codes
+    known = codes >= 0
+    matrix = np.zeros((len(names), len(classes)), dtype=np.int64)
+    matrix[parts.index.to_numpy()[known], codes[known]] = 1
+    out = pd.DataFrame(matrix, columns=list(classes))
+    out.insert(0, "fname", names.to_numpy())
+    return out
+
+
+@register_preparer("freesound-audio-tagging-2019", FREESOUND_FILES, _freesound_contract)
+def prepare_freesound(raw: Path, public: Path, private: Path) -> None:
+    """No new split: the raw download is copied to public/ and the answers are the Private clips of the
+    post-competition labels (FSDKaggle2019.meta.zip, read from the raw folder instead of downloaded), many-hot
+    over the 80 classes."""
+    data, name = _freesound_meta(raw)
+    labels = read_csv(io.BytesIO(data), name)
+    check_table(labels, FREESOUND_TEST_LABELS, name)
+    test = labels[labels["usage"] == "Private"].reset_index(drop=True)
+    if test["labels"].isna().any():
+        raise RawDataError(f"{name}: {int(test['labels'].isna().sum())} Private clip(s) have no labels; download it again")
+    require_unique(test["fname"], name, "fname")
+    sample = read_csv(raw / "sample_submission.csv", "sample_submission.csv")
+    if list(sample.columns) != ["fname", *FREESOUND_CLASSES]:
+        raise RawDataError(
+            "sample_submission.csv: the columns must be fname and the 80 classes in Kaggle's order; download it again"
+        )
+    if len(sample) != len(test) or sorted(sample["fname"]) != sorted(test["fname"]):
+        only_sample = sorted(set(sample["fname"]) - set(test["fname"]))
+        raise RawDataError(
+            f"sample_submission.csv lists {len(sample)} clips but {name} has {len(test)} Private clips "
+            f"(e.g. {only_sample[:3]} only in the sample); the two files do not belong together: download both again"
+        )
+    for item in sorted(raw.iterdir()):
+        if FREESOUND_META in item.name:
+            continue
+        if item.is_dir():
+            shutil.copytree(item, public / item.name)
+        else:
+            shutil.copyfile(item, public / item.name)
+    write_csv(_many_hot(test["fname"], test["labels"], FREESOUND_CLASSES), private / "test.csv")

@@ -1,0 +1,182 @@
+"""Medium audio, scan and segmentation competitions: freesound 2019, TF speech, HuBMAP, TGS salt, UW-Madison GI
+tract, OSIC (end to end, v1's split, learnable fixtures, raw failures)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import competitions
+import mle_datasets
+from mle_datasets.errors import RawDataError
+from mle_datasets.fixtures import make_raw_fixture
+from mle_datasets.fixtures.scans_audio import FREESOUND_PITCH
+from mle_datasets.preparers import get_preparer
+from mle_datasets.preparers._common import csv_bytes
+from mle_datasets.preparers.scans_audio import FREESOUND_CLASSES
+from tests.data.endtoend import check_end_to_end
+
+_CACHE: dict[str, Path] = {}
+
+
+def prepared(cid: str, tmp_path_factory) -> Path:
+    """Fixture -> check_raw -> run, once per competition per session; returns the work folder."""
+    if cid not in _CACHE:
+        work = tmp_path_factory.mktemp(cid[:20])
+        raw = make_raw_fixture(cid, work / "raw")
+        preparer = get_preparer(cid)
+        preparer.check_raw(raw)
+        preparer.run(raw, work / "public", work / "private")
+        _CACHE[cid] = work
+    return _CACHE[cid]
+
+
+def read(path: Path, **kwargs) -> pd.DataFrame:
+    return pd.read_csv(path, keep_default_na=False, **kwargs)
+
+
+def files(root: Path) -> set[str]:
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+
+def check_raw(cid: str, raw: Path) -> None:
+    get_preparer(cid).check_raw(raw)
+
+
+def run(cid: str, raw: Path, tmp_path: Path) -> None:
+    get_preparer(cid).run(raw, tmp_path / "pub", tmp_path / "priv")
+
+
+def wav_samples(data: bytes) -> tuple[int, np.ndarray]:
+    """(rate, int16 samples) of a 16-bit mono PCM WAV."""
+    import wave
+
+    with wave.open(io.BytesIO(data)) as w:
+        assert (w.getnchannels(), w.getsampwidth()) == (1, 2)
+        return w.getframerate(), np.frombuffer(w.readframes(w.getnframes()), "<i2")
+
+
+def peaks(data: bytes, k: int) -> list[float]:
+    """The ``k`` strongest frequencies (Hz) of a WAV clip, at least 100 Hz apart."""
+    rate, x = wav_samples(data)
+    spectrum = np.abs(np.fft.rfft(x.astype(float)))
+    freqs = np.fft.rfftfreq(len(x), 1 / rate)
+    found = []
+    for i in np.argsort(spectrum)[::-1]:
+        if all(abs(freqs[i] - f) > 100 for f in found):
+            found.append(float(freqs[i]))
+        if len(found) == k:
+            return found
+    return found
+
+
+@pytest.fixture
+def store(tmp_path):
+    return mle_datasets.Store(tmp_path / "store")
+
+
+# ------------------------------------------------------------------------ freesound-audio-tagging-2019
+FREESOUND = "freesound-audio-tagging-2019"
+
+
+def test_freesound_end_to_end(tmp_path, store):
+    check_end_to_end(FREESOUND, tmp_path, store, lambda a, s: read(a).astype({c: float for c in FREESOUND_CLASSES}))
+
+
+def test_freesound_public_is_the_raw_copy_and_answers_are_the_private_clips(tmp_path_factory):
+    work = prepared(FREESOUND, tmp_path_factory)
+    raw = work / "raw"
+    assert files(work / "public") == files(raw) - {"FSDKaggle2019.meta.zip"}
+    for name in files(work / "public"):
+        assert (work / "public" / name).read_bytes() == (raw / name).read_bytes()
+    with zipfile.ZipFile(raw / "FSDKaggle2019.meta.zip") as zf:
+        post = pd.read_csv(io.BytesIO(zf.read("FSDKaggle2019.meta/test_post_competition.csv")))
+    private = post[post["usage"] == "Private"].reset_index(drop=True)
+    answers = read(work / "private" / "test.csv")
+    assert list(answers.columns) == ["fname", *FREESOUND_CLASSES]
+    assert answers["fname"].tolist() == private["fname"].tolist()  # v1 keeps the Private rows' order
+    for row, labels in zip(answers.to_dict("records"), private["labels"]):  # v1's rule, row by row
+        assert [c for c in FREESOUND_CLASSES if row[c] == 1] == [c for c in FREESOUND_CLASSES if c in labels.split(",")]
+        assert sum(row[c] for c in FREESOUND_CLASSES) == len(labels.split(","))
+    assert answers.loc[0, "Bark"] == answers.loc[0, "Walk_and_footsteps"] == 1
+
+
+def test_freesound_pitch_predicts_the_tags(tmp_path_factory):
+    """Nearest pitch learnt from the curated clips tags the test clips far better than the sample submission."""
+    work = prepared(FREESOUND, tmp_path_factory)
+    train = read(work / "public" / "train_curated.csv")
+    pitch = {}
+    with zipfile.ZipFile(work / "public" / "train_curated.zip") as zf:
+        for fname, labels in zip(train["fname"], train["labels"]):
+            if "," not in labels:
+                pitch.setdefault(labels, []).append(peaks(zf.read(fname), 1)[0])
+        learnt = {c: float(np.mean(v)) for c, v in pitch.items()}
+    sample = read(work / "public" / "sample_submission.csv")
+    scores = sample.copy().astype({c: float for c in FREESOUND_CLASSES})
+    scores[list(FREESOUND_CLASSES)] = -1e6  # classes never heard in train
+    with zipfile.ZipFile(work / "public" / "test.zip") as zf:
+        for i, fname in enumerate(sample["fname"]):
+            found = peaks(zf.read(fname), 2)
+            for c, f in learnt.items():
+                scores.loc[i, c] = -min(abs(f - p) for p in found)
+    answers = work / "private" / "test.csv"
+    model = competitions.grade(FREESOUND, scores, answers, sample).score
+    baseline = competitions.grade(FREESOUND, sample, answers, sample).score
+    assert model > 0.9 > baseline
+    assert set(learnt) == set(FREESOUND_PITCH)
+
+
+def test_freesound_reads_an_unpacked_meta_folder(tmp_path):
+    raw = make_raw_fixture(FREESOUND, tmp_path / "raw")
+    with zipfile.ZipFile(raw / "FSDKaggle2019.meta.zip") as zf:
+        zf.extractall(raw)
+    (raw / "FSDKaggle2019.meta.zip").unlink()
+    check_raw(FREESOUND, raw)
+    run(FREESOUND, raw, tmp_path)
+    assert not any("FSDKaggle2019.meta" in p.name for p in (tmp_path / "pub").iterdir())
+    assert len(read(tmp_path / "priv" / "test.csv")) == 10
+
+
+def test_freesound_without_the_meta_zip_is_a_raw_error(tmp_path):
+    raw = make_raw_fixture(FREESOUND, tmp_path / "raw")
+    (raw / "FSDKaggle2019.meta.zip").unlink()
+    with pytest.raises(RawDataError, match=r"lacks FSDKaggle2019\.meta\.zip.*Zenodo record 3612637"):
+        check_raw(FREESOUND, raw)
+
+
+def test_freesound_missing_kaggle_file_is_a_raw_error(tmp_path):
+    raw = make_raw_fixture(FREESOUND, tmp_path / "raw")
+    (raw / "train_noisy.zip").unlink()
+    with pytest.raises(RawDataError, match="missing train_noisy.zip"):
+        check_raw(FREESOUND, raw)
+
+
+def test_freesound_missing_column_is_a_raw_error(tmp_path):
+    raw = make_raw_fixture(FREESOUND, tmp_path / "raw")
+    with zipfile.ZipFile(raw / "FSDKaggle2019.meta.zip") as zf:
+        post = pd.read_csv(io.BytesIO(zf.read("FSDKaggle2019.meta/test_post_competition.csv")))
+    with zipfile.ZipFile(raw / "FSDKaggle2019.meta.zip", "w") as zf:
+        zf.writestr("FSDKaggle2019.meta/test_post_competition.csv", csv_bytes(post.drop(columns=["usage"])))
+    with pytest.raises(RawDataError, match="test_post_competition.csv does not match.*missing column.*'usage'"):
+        check_raw(FREESOUND, raw)
+
+
+def test_freesound_sample_of_other_clips_is_a_raw_error(tmp_path):
+    raw = make_raw_fixture(FREESOUND, tmp_path / "raw")
+    sample = pd.read_csv(raw / "sample_submission.csv")
+    (raw / "sample_submission.csv").write_bytes(csv_bytes(sample.iloc[1:]))
+    with pytest.raises(RawDataError, match="lists 9 clips but .* has 10 Private clips"):
+        run(FREESOUND, raw, tmp_path)
+
+
+def test_freesound_truncated_zip_is_a_raw_error(tmp_path):
+    raw = make_raw_fixture(FREESOUND, tmp_path / "raw")
+    data = (raw / "test.zip").read_bytes()
+    (raw / "test.zip").write_bytes(data[: len(data) // 2])
+    with pytest.raises(RawDataError, match="test.zip is not a readable zip"):
+        check_raw(FREESOUND, raw)
