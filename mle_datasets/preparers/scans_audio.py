@@ -19,7 +19,18 @@ import pandera.pandas as pa
 from mle_datasets.errors import RawDataError
 
 from . import register_preparer
-from ._common import check_csv, check_table, open_zip, read_csv, read_member, require_unique, write_csv
+from ._common import (
+    CONTRACT_ROWS,
+    check_csv,
+    check_table,
+    hex_id,
+    open_zip,
+    read_csv,
+    read_member,
+    require_unique,
+    split_frame,
+    write_csv,
+)
 
 # ------------------------------------------------------------------------ freesound-audio-tagging-2019
 #: The 80 AudioSet labels, in the order of Kaggle's sample submission columns (alphabetical).
@@ -140,3 +151,84 @@ def prepare_freesound(raw: Path, public: Path, private: Path) -> None:
         else:
             shutil.copyfile(item, public / item.name)
     write_csv(_many_hot(test["fname"], test["labels"], FREESOUND_CLASSES), private / "test.csv")
+
+
+# ------------------------------------------------------------------------ tgs-salt-identification-challenge
+TGS_ZIP = "competition_data.zip"
+TGS_ROOT = "competition_data/"
+TGS_TRAIN = pa.DataFrameSchema(
+    {"id": pa.Column(str, hex_id(10)), "rle_mask": pa.Column(str, nullable=True)}, strict=True, ordered=True
+)
+TGS_DEPTHS = pa.DataFrameSchema({"id": pa.Column(str, hex_id(10)), "z": pa.Column(int)}, strict=True, ordered=True)
+
+
+def _tgs_images(names: list[str], folder: str) -> pd.Series:
+    """Stems of the PNGs directly in ``competition_data/train/<folder>/`` of the zip, indexed by entry name."""
+    entries = pd.Series(names, dtype=str)
+    prefix = f"{TGS_ROOT}train/{folder}/"
+    entries = entries[entries.str.startswith(prefix) & entries.str.endswith(".png")]
+    stems = entries.str.slice(len(prefix), -len(".png"))
+    stems = stems[~stems.str.contains("/", regex=False)]
+    return pd.Series(stems.to_numpy(), index=entries[stems.index].to_numpy(), dtype=str)
+
+
+def _tgs_train(raw: Path, nrows: int | None = None) -> pd.DataFrame:
+    with open_zip(raw / TGS_ZIP) as zf:
+        data = read_member(zf, f"{TGS_ROOT}train.csv")
+    name = f"{TGS_ZIP}:{TGS_ROOT}train.csv"
+    table = read_csv(io.BytesIO(data), name, dtype={"id": str, "rle_mask": str}, nrows=nrows)
+    return check_table(table, TGS_TRAIN, name)
+
+
+def _tgs_contract(raw: Path) -> None:
+    _tgs_train(raw, nrows=CONTRACT_ROWS)
+    depths = read_csv(raw / "depths.csv", "depths.csv", dtype={"id": str}, nrows=CONTRACT_ROWS)
+    check_table(depths, TGS_DEPTHS, "depths.csv")
+    with open_zip(raw / TGS_ZIP) as zf:
+        names = zf.namelist()
+    for folder in ("images", "masks"):
+        if _tgs_images(names, folder).empty:
+            raise RawDataError(
+                f"{TGS_ZIP} holds no {TGS_ROOT}train/{folder}/<id>.png; download the full competition data again"
+            )
+
+
+@register_preparer("tgs-salt-identification-challenge", (TGS_ZIP, "depths.csv"), _tgs_contract)
+def prepare_tgs(raw: Path, public: Path, private: Path) -> None:
+    """train.csv rows split by train_test_split(test_size=0.25, random_state=0); tables sorted by id; test images
+    without masks; depths.csv keeps the new train ids only."""
+    old = _tgs_train(raw).fillna("")
+    require_unique(old["id"], f"{TGS_ZIP}:{TGS_ROOT}train.csv", "id")
+    train, test = split_frame(old, 0.25)
+    with open_zip(raw / TGS_ZIP) as zf:
+        names = zf.namelist()
+        images, masks = _tgs_images(names, "images"), _tgs_images(names, "masks")
+        ids = set(old["id"])
+        extra, missing = sorted(set(images) - ids), sorted(ids - set(images))
+        if extra or missing or len(images) != len(old):
+            raise RawDataError(
+                f"{TGS_ZIP}: {TGS_ROOT}train/images/ holds {len(images)} PNGs for the {len(old)} rows of train.csv "
+                f"({len(missing)} id(s) without an image, e.g. {missing[:3]}; {len(extra)} image(s) without a row, "
+                f"e.g. {extra[:3]}); MLE-bench v1 needs exactly one image per row: download the data again"
+            )
+        unmasked = sorted(set(train["id"]) - set(masks))
+        if unmasked:
+            raise RawDataError(
+                f"{TGS_ZIP}: {len(unmasked)} train id(s) have no {TGS_ROOT}train/masks/<id>.png (e.g. {unmasked[:3]}); "
+                "download the data again"
+            )
+        member = {stem: entry for entry, stem in images.items()}
+        mask_member = {stem: entry for entry, stem in masks.items()}
+        for stem in train["id"]:
+            for src, folder in ((member[stem], "images"), (mask_member[stem], "masks")):
+                dest = public / "train" / folder / f"{stem}.png"
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.write_bytes(read_member(zf, src))
+        (public / "test" / "images").mkdir(parents=True, exist_ok=True)
+        for stem in test["id"]:
+            (public / "test" / "images" / f"{stem}.png").write_bytes(read_member(zf, member[stem]))
+    write_csv(train.sort_values("id"), public / "train.csv")
+    write_csv(test.sort_values("id"), private / "test.csv")
+    write_csv(test[["id"]].assign(rle_mask="1 1").sort_values("id"), public / "sample_submission.csv")
+    depths = read_csv(raw / "depths.csv", "depths.csv", dtype={"id": str})
+    write_csv(depths[depths["id"].isin(train["id"])].sort_values("id"), public / "depths.csv")

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.model_selection import train_test_split
 
 import competitions
 import mle_datasets
@@ -180,3 +181,90 @@ def test_freesound_truncated_zip_is_a_raw_error(tmp_path):
     (raw / "test.zip").write_bytes(data[: len(data) // 2])
     with pytest.raises(RawDataError, match="test.zip is not a readable zip"):
         check_raw(FREESOUND, raw)
+
+
+# ------------------------------------------------------------------------ tgs-salt-identification-challenge
+TGS = "tgs-salt-identification-challenge"
+
+
+def tgs_zip_table(raw: Path) -> pd.DataFrame:
+    with zipfile.ZipFile(raw / "competition_data.zip") as zf:
+        return pd.read_csv(io.BytesIO(zf.read("competition_data/train.csv")), dtype=str, keep_default_na=False)
+
+
+def rewrite_zip(path: Path, change) -> None:
+    """Rewrite a zip with ``change(entries)`` applied to its ``{name: bytes}``."""
+    with zipfile.ZipFile(path) as zf:
+        entries = {n: zf.read(n) for n in zf.namelist()}
+    change(entries)
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+
+
+def test_tgs_end_to_end(tmp_path, store):
+    check_end_to_end(TGS, tmp_path, store, lambda a, s: read(a, dtype=str))
+
+
+def test_tgs_split_is_v1s(tmp_path_factory):
+    work = prepared(TGS, tmp_path_factory)
+    old = tgs_zip_table(work / "raw")
+    train, test = train_test_split(old, test_size=0.25, random_state=0)
+    answers = read(work / "private" / "test.csv", dtype=str)
+    pd.testing.assert_frame_equal(answers, test.sort_values("id").reset_index(drop=True))
+    pd.testing.assert_frame_equal(read(work / "public" / "train.csv", dtype=str), train.sort_values("id").reset_index(drop=True))
+    assert (answers["rle_mask"] == "").any() and (answers["rle_mask"] != "").any()
+    sample = read(work / "public" / "sample_submission.csv", dtype=str)
+    assert sample["id"].tolist() == answers["id"].tolist() and (sample["rle_mask"] == "1 1").all()
+    depths = read(work / "public" / "depths.csv", dtype={"id": str})
+    assert depths["id"].tolist() == sorted(train["id"])
+    assert files(work / "public" / "test") == {f"images/{i}.png" for i in test["id"]}
+    assert files(work / "public" / "train") == {f"{f}/{i}.png" for i in train["id"] for f in ("images", "masks")}
+    with zipfile.ZipFile(work / "raw" / "competition_data.zip") as zf:
+        i = train["id"].iloc[0]
+        assert (work / "public" / "train" / "masks" / f"{i}.png").read_bytes() == zf.read(f"competition_data/train/masks/{i}.png")
+
+
+def test_tgs_masks_follow_the_images(tmp_path_factory):
+    """The masks (PNG and RLE) cover the bright salt: thresholding a test image scores far above the sample."""
+    from metrics.segmentation import rle_decode, rle_encode
+    from mle_datasets.preparers._media import read_png_gray
+
+    work = prepared(TGS, tmp_path_factory)
+    train = read(work / "public" / "train.csv", dtype=str)
+    for i, rle in zip(train["id"], train["rle_mask"]):
+        mask = read_png_gray((work / "public" / "train" / "masks" / f"{i}.png").read_bytes()) > 0
+        assert np.array_equal(mask, rle_decode(rle, (101, 101)))
+    sample = read(work / "public" / "sample_submission.csv", dtype=str)
+    guess = sample.assign(rle_mask=[
+        rle_encode(read_png_gray((work / "public" / "test" / "images" / f"{i}.png").read_bytes()) > 140)
+        for i in sample["id"]])
+    answers = work / "private" / "test.csv"
+    model = competitions.grade(TGS, guess, answers, sample).score
+    assert model > 0.6 > competitions.grade(TGS, sample, answers, sample).score
+
+
+def test_tgs_image_count_must_match_the_rows(tmp_path):
+    raw = make_raw_fixture(TGS, tmp_path / "raw")
+    first = tgs_zip_table(raw)["id"][0]
+    rewrite_zip(raw / "competition_data.zip", lambda e: e.pop(f"competition_data/train/images/{first}.png"))
+    with pytest.raises(RawDataError, match=rf"holds 19 PNGs for the 20 rows.*1 id\(s\) without an image, e.g. \['{first}'\]"):
+        run(TGS, raw, tmp_path)
+
+
+def test_tgs_missing_column_and_file_are_raw_errors(tmp_path):
+    raw = make_raw_fixture(TGS, tmp_path / "raw")
+    table = tgs_zip_table(raw).rename(columns={"rle_mask": "mask"})
+    rewrite_zip(raw / "competition_data.zip", lambda e: e.update({"competition_data/train.csv": csv_bytes(table)}))
+    with pytest.raises(RawDataError, match="train.csv does not match.*missing column.*'rle_mask'"):
+        check_raw(TGS, raw)
+    (raw / "depths.csv").unlink()
+    with pytest.raises(RawDataError, match="missing depths.csv"):
+        check_raw(TGS, raw)
+
+
+def test_tgs_flat_zip_is_a_raw_error(tmp_path):
+    raw = make_raw_fixture(TGS, tmp_path / "raw")
+    rewrite_zip(raw / "competition_data.zip", lambda e: [e.update({k.split("/", 1)[1]: e.pop(k)}) for k in list(e) if "/" in k[:-1]])
+    with pytest.raises(RawDataError, match="has no entry 'competition_data/train.csv'"):
+        check_raw(TGS, raw)
