@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from mle_datasets.errors import RawDataError
+
 from . import register_preparer
 from ._common import check_csv, hex_id, read_csv, require_unique, split_frame, write_csv
 
@@ -110,3 +112,41 @@ def prepare_essays(raw: Path, public: Path, private: Path) -> None:
     write_csv(train, public / "train.csv")
     write_csv(answers.drop(columns=["score"]), public / "test.csv")
     write_csv(answers[["essay_id"]].assign(score=random_scores), public / "sample_submission.csv")
+
+
+# ------------------------------------------------------------------------ lmsys-chatbot-arena
+LMSYS_WINNERS = ["winner_model_a", "winner_model_b", "winner_tie"]
+_JSON_LIST = pa.Check.str_matches(r"^\s*\[", error="a JSON list of strings")
+LMSYS_TRAIN = pa.DataFrameSchema(
+    {
+        "id": pa.Column(int, pa.Check.ge(0)),
+        "model_a": pa.Column(str),
+        "model_b": pa.Column(str),
+        "prompt": pa.Column(str, _JSON_LIST),
+        "response_a": pa.Column(str, _JSON_LIST),
+        "response_b": pa.Column(str, _JSON_LIST),
+    }
+    | {c: pa.Column(int, pa.Check.isin([0, 1])) for c in LMSYS_WINNERS},
+    strict=True, ordered=True,
+)
+
+
+def _lmsys_contract(raw: Path) -> None:
+    table = check_csv(raw / "train.csv", LMSYS_TRAIN, "train.csv")
+    bad = table["id"][table[LMSYS_WINNERS].sum(axis=1) != 1]
+    if len(bad):
+        raise RawDataError(
+            f"train.csv: {len(bad)} row(s) do not have exactly one of {', '.join(LMSYS_WINNERS)} set to 1 "
+            f"(e.g. id {', '.join(map(str, bad.head(3)))}); the file may have changed: download it again"
+        )
+
+
+@register_preparer("lmsys-chatbot-arena", ("train.csv",), _lmsys_contract)
+def prepare_lmsys(raw: Path, public: Path, private: Path) -> None:
+    """Rows split by train_test_split(test_size=0.1, random_state=0); answers are the whole test rows (one-hot
+    winners); the sample submission gives each outcome 1/3."""
+    train, answers = _split_train(raw, "id")
+    write_csv(answers, private / "answers.csv")
+    write_csv(train, public / "train.csv")
+    write_csv(answers[["id", "prompt", "response_a", "response_b"]], public / "test.csv")
+    write_csv(answers[["id"]].assign(**{c: 1 / 3 for c in LMSYS_WINNERS}), public / "sample_submission.csv")

@@ -3,6 +3,7 @@ sentiment extraction (end to end, v1's split, quirks, raw failures)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -188,3 +189,49 @@ def test_essays_bad_raw_is_a_raw_error(tmp_path):
     (raw / "train.csv").unlink()
     with pytest.raises(RawDataError, match="missing train.csv"):
         get_preparer(ESSAYS).check_raw(raw)
+
+
+# ------------------------------------------------------------------------ lmsys-chatbot-arena
+LMSYS = "lmsys-chatbot-arena"
+WINNERS = ["winner_model_a", "winner_model_b", "winner_tie"]
+
+
+def test_lmsys_end_to_end(tmp_path, store):
+    check_end_to_end(LMSYS, tmp_path, store, lambda a, s: copy_answers(a, s, "id", WINNERS).astype({c: float for c in WINNERS}))
+
+
+def test_lmsys_split_answers_and_sample(tmp_path_factory):
+    work = prepared(LMSYS, tmp_path_factory)
+    train, test = v1_split(work / "raw" / "train.csv")
+    pd.testing.assert_frame_equal(pd.read_csv(work / "public" / "train.csv"), train)
+    pd.testing.assert_frame_equal(pd.read_csv(work / "private" / "answers.csv"), test)
+    pd.testing.assert_frame_equal(pd.read_csv(work / "public" / "test.csv"), test[["id", "prompt", "response_a", "response_b"]])
+    sample = pd.read_csv(work / "public" / "sample_submission.csv")
+    assert sample["id"].tolist() == test["id"].tolist() and (sample[WINNERS] == 1 / 3).all().all()
+    assert "0.3333333333333333" in (work / "public" / "sample_submission.csv").read_text()
+    assert test[WINNERS].sum().tolist() == [1, 1, 1]  # every outcome in the test split
+
+
+def test_lmsys_winner_follows_the_detailed_response(tmp_path):
+    raw = pd.read_csv(make_raw_fixture(LMSYS, tmp_path / "raw") / "train.csv")
+    strong_a, strong_b = (raw[c].str.match("gpt-4|claude") for c in ("model_a", "model_b"))
+    assert raw.loc[strong_a & ~strong_b, "winner_model_a"].eq(1).all() and (strong_a & ~strong_b).any()
+    assert raw.loc[strong_b & ~strong_a, "winner_model_b"].eq(1).all() and (strong_b & ~strong_a).any()
+    strong_text = pd.concat([raw.loc[strong_a, "response_a"], raw.loc[strong_b, "response_b"]])
+    assert strong_text.str.contains("detailed").mean() > 0.8  # the words tell the strong models apart
+    assert not pd.concat([raw.loc[~strong_a, "response_a"], raw.loc[~strong_b, "response_b"]]).str.contains("detailed").any()
+    assert all(isinstance(json.loads(v), list) for c in ("prompt", "response_a", "response_b") for v in raw[c])
+
+
+def test_lmsys_bad_raw_is_a_raw_error(tmp_path):
+    raw = make_raw_fixture(LMSYS, tmp_path / "raw")
+    table = pd.read_csv(raw / "train.csv")
+    rewrite(raw / "train.csv", table.drop(columns=["response_b"]))
+    with pytest.raises(RawDataError, match="missing column.*'response_b'"):
+        get_preparer(LMSYS).check_raw(raw)
+    rewrite(raw / "train.csv", table.assign(winner_tie=1))
+    with pytest.raises(RawDataError, match="exactly one of winner_model_a"):
+        get_preparer(LMSYS).check_raw(raw)
+    (raw / "train.csv").unlink()
+    with pytest.raises(RawDataError, match="missing train.csv"):
+        get_preparer(LMSYS).check_raw(raw)
