@@ -1,0 +1,180 @@
+"""Medium text and code competitions: end to end, MLE-bench v1's split on the fixtures, and bad raw input.
+
+The split checks replay v1's own calls (``train_test_split``, ``DataFrame.sample``, the chunked JSONL read,
+the seeded line filter) on the raw fixture and compare with what our preparers wrote.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.model_selection import train_test_split
+
+import mle_datasets
+from mle_datasets.errors import PreparedDataError, RawDataError
+from mle_datasets.fixtures import make_raw_fixture
+from mle_datasets.preparers import get_preparer, text_code
+from mle_datasets.preparers._common import csv_bytes
+from tests.data.endtoend import check_end_to_end
+
+
+@pytest.fixture
+def store(tmp_path) -> mle_datasets.Store:
+    return mle_datasets.Store(tmp_path / "store")
+
+
+def run(cid: str, raw: Path, out: Path) -> tuple[Path, Path]:
+    """Raw contract + preparer into ``out/public`` and ``out/private``."""
+    preparer = get_preparer(cid)
+    preparer.check_raw(raw)
+    preparer.run(raw, out / "public", out / "private")
+    return out / "public", out / "private"
+
+
+def fixture_and_run(cid: str, tmp_path: Path, **kwargs) -> tuple[Path, Path, Path]:
+    raw = make_raw_fixture(cid, tmp_path / "raw", **kwargs)
+    public, private = run(cid, raw, tmp_path / "out")
+    return raw, public, private
+
+
+def v1_csv(df: pd.DataFrame) -> bytes:
+    """What v1's ``DataFrame.to_csv(path, index=False)`` writes."""
+    return df.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def rezip(path: Path, member: str, data: bytes) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(member, data)
+
+
+# ------------------------------------------------------------------------ us-patent-phrase-to-phrase-matching
+PATENT = "us-patent-phrase-to-phrase-matching"
+
+
+def test_patent_end_to_end(tmp_path, store):
+    # v1's all-zero sample submission is constant, so its Pearson score is NaN (a listed known issue); the shared
+    # helper's last step compares the perfect score with it and trips on NaN after every other step has passed
+    with pytest.raises(AssertionError, match=r"perfect submission \(1.0\) is worse than the sample \(nan\)"):
+        check_end_to_end(PATENT, tmp_path, store, lambda answers, sample: pd.read_csv(answers)[["id", "score"]])
+
+
+def test_patent_split_is_v1s(tmp_path):
+    raw, public, private = fixture_and_run(PATENT, tmp_path)
+    old = pd.read_csv(raw / "train.csv")
+    train, test = train_test_split(old, test_size=0.1, random_state=0)
+    assert (public / "train.csv").read_bytes() == v1_csv(train)
+    assert (private / "test.csv").read_bytes() == v1_csv(test)
+    assert (public / "test.csv").read_bytes() == v1_csv(test.drop(columns=["score"]))
+    assert (public / "sample_submission.csv").read_bytes() == v1_csv(test[["id"]].assign(score=0))
+    assert sorted(p.name for p in public.iterdir()) == ["sample_submission.csv", "test.csv", "train.csv"]
+    assert test["score"].nunique() >= 3  # Pearson needs variance in the answers
+
+
+def test_patent_learnable_signal(tmp_path):
+    raw = make_raw_fixture(PATENT, tmp_path / "raw")
+    train = pd.read_csv(raw / "train.csv")
+    shared = [len(set(a.split()) & set(t.split())) for a, t in zip(train["anchor"], train["target"])]
+    assert np.corrcoef(shared, train["score"])[0, 1] > 0.9
+
+
+def test_patent_bad_raw(tmp_path):
+    raw = make_raw_fixture(PATENT, tmp_path / "raw")
+    preparer = get_preparer(PATENT)
+    table = pd.read_csv(raw / "train.csv")
+    (raw / "train.csv").write_bytes(csv_bytes(table.drop(columns=["score"])))
+    with pytest.raises(RawDataError, match="missing column.*'score'"):
+        preparer.check_raw(raw)
+    (raw / "train.csv").write_bytes(csv_bytes(table.assign(context="g06")))
+    with pytest.raises(RawDataError, match="'context'.*CPC"):
+        preparer.check_raw(raw)
+    (raw / "train.csv").unlink()
+    with pytest.raises(RawDataError, match="missing train.csv"):
+        preparer.check_raw(raw)
+
+
+# ------------------------------------------------------------------------ facebook-recruiting-iii-keyword-extraction
+FACEBOOK = "facebook-recruiting-iii-keyword-extraction"
+
+
+def facebook_perfect(answers: Path, sample: Path) -> pd.DataFrame:
+    return pd.read_csv(answers, dtype={"Id": str, "Tags": str})[["Id", "Tags"]]
+
+
+def test_facebook_end_to_end(tmp_path, store, monkeypatch):
+    # v1's sample submission also carries Title and Body (a listed known issue); the submission validator
+    # tolerates a sample's own extra columns, the prepared contract does not yet
+    with pytest.raises(PreparedDataError, match=r"unexpected \['Title', 'Body'\]"):
+        check_end_to_end(FACEBOOK, tmp_path / "strict", store, facebook_perfect)
+    import schemas.prepared
+
+    strict = schemas.prepared._check_sample_columns
+
+    def tolerant(sample, spec):
+        extra = [c for c in sample.column_names if c not in spec.column_names]
+        assert extra == ["Title", "Body"]
+        strict(sample.drop_columns(extra), spec)
+
+    monkeypatch.setattr(schemas.prepared, "_check_sample_columns", tolerant)
+    check_end_to_end(FACEBOOK, tmp_path / "tolerant", store, facebook_perfect)
+
+
+def test_facebook_split_is_v1s_and_grades(tmp_path):
+    raw, public, private = fixture_and_run(FACEBOOK, tmp_path)
+    with zipfile.ZipFile(raw / "Train.zip") as zf:
+        old = pd.read_csv(io.BytesIO(zf.read("Train.csv")), dtype={"Id": str, "Tags": str})
+    train, test = train_test_split(old, test_size=0.1, random_state=0)
+    no_tags = test.drop(columns=["Tags"])
+    assert (public / "train.csv").read_bytes() == v1_csv(train)
+    assert (private / "test.csv").read_bytes() == v1_csv(test)
+    assert (public / "test.csv").read_bytes() == v1_csv(no_tags)
+    assert (public / "sample_submission.csv").read_bytes() == v1_csv(no_tags.assign(Tags="javascript c# python php java"))
+    assert sorted(p.name for p in public.iterdir()) == ["sample_submission.csv", "test.csv", "train.csv"]
+    # the tag "null" standing alone is read as NaN by v1 and written as an empty cell
+    assert old["Tags"].isna().sum() == 1 and b'"null"' not in (public / "train.csv").read_bytes()
+    import competitions
+
+    sample_path, answers = public / "sample_submission.csv", private / "test.csv"
+    sample = competitions.grade(FACEBOOK, sample_path, answers, sample_path)
+    best = tmp_path / "best.csv"
+    facebook_perfect(answers, sample_path).to_csv(best, index=False)
+    perfect = competitions.grade(FACEBOOK, best, answers, sample_path)
+    assert sample.valid_submission and perfect.valid_submission and perfect.score == 1.0 > sample.score
+
+
+def test_facebook_streams_in_batches(tmp_path, monkeypatch):
+    raw, public, private = fixture_and_run(FACEBOOK, tmp_path / "whole")
+    monkeypatch.setattr(text_code, "CSV_BLOCK_BYTES", 1024)  # many record batches
+    monkeypatch.setattr(text_code, "GATHER_ROWS", 4)  # many gathers, each across batches
+    public2, private2 = run(FACEBOOK, raw, tmp_path / "batched")
+    for a, b in ((public, public2), (private, private2)):
+        assert {p.name: p.read_bytes() for p in a.iterdir()} == {p.name: p.read_bytes() for p in b.iterdir()}
+    assert not list(private2.glob(".spill-*"))  # the spilled Arrow file is removed
+
+
+def test_facebook_bad_raw(tmp_path):
+    raw = make_raw_fixture(FACEBOOK, tmp_path / "raw")
+    preparer = get_preparer(FACEBOOK)
+    with zipfile.ZipFile(raw / "Train.zip") as zf:
+        table = pd.read_csv(io.BytesIO(zf.read("Train.csv")), dtype=str, keep_default_na=False)
+    rezip(raw / "Train.zip", "Train.csv", csv_bytes(table.drop(columns=["Tags"]), quoting=csv.QUOTE_ALL))
+    with pytest.raises(RawDataError, match="missing column.*'Tags'"):
+        preparer.check_raw(raw)
+    rezip(raw / "Train.zip", "train/Train.csv", csv_bytes(table))
+    with pytest.raises(RawDataError, match="Train.zip has no entry 'Train.csv'"):
+        preparer.check_raw(raw)
+    rezip(raw / "Train.zip", "Train.csv", csv_bytes(pd.concat([table, table.iloc[:1]])))
+    with pytest.raises(RawDataError, match="'Id' has 1 duplicated"):
+        preparer.run(raw, tmp_path / "pub", tmp_path / "priv")
+    (raw / "Train.zip").write_bytes(b"not a zip")
+    with pytest.raises(RawDataError, match="Train.zip is not a readable zip"):
+        preparer.check_raw(raw)
+    (raw / "Train.zip").unlink()
+    with pytest.raises(RawDataError, match="missing Train.zip"):
+        preparer.check_raw(raw)
