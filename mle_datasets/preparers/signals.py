@@ -1,0 +1,283 @@
+"""Preparers of medium competitions of tables, text, code and signals: CHAMPS molecules, H&M purchases, IceCube
+neutrinos, the ventilator, SETI cadences, Statoil icebergs and multi-modal gestures.
+
+Several raw downloads are large (H&M's 31.8 million transactions, IceCube's 132 million events and 660 batch
+files, the ventilator's 6 million rows): tables are read with pyarrow, big ones in record batches that are
+filtered and written one at a time, and media files are copied, never loaded. The text written is the text
+pandas' ``to_csv`` would write for the same rows (MLE-bench v1 writes with pandas).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+import pyarrow as pa_lib
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from mle_datasets.errors import RawDataError
+
+from . import register_preparer
+from ._common import (
+    check_csv,
+    copy_files,
+    fast_csv_bytes,
+    csv_bytes,
+    require_named_files,
+    split_positions,
+    write_csv,
+)
+
+#: Bytes of raw CSV pyarrow parses per record batch when a table is streamed.
+BLOCK_BYTES = 1 << 24
+
+
+# -------------------------------------------------------------------------------------------- arrow tables
+def _arrow_error(name: str, err: Exception) -> RawDataError:
+    return RawDataError(f"{name} cannot be read as the expected CSV ({err}); the file may be truncated or "
+                        "changed: download it again")
+
+
+def _convert(types: Mapping[str, pa_lib.DataType]) -> pacsv.ConvertOptions:
+    """Columns typed as given (so every batch of a stream agrees); text never becomes null (pandas writes ``""``
+    for both)."""
+    return pacsv.ConvertOptions(column_types=dict(types), strings_can_be_null=False)
+
+
+def read_arrow_csv(path: Path, name: str, types: Mapping[str, pa_lib.DataType]) -> pa_lib.Table:
+    """A whole raw CSV as a pyarrow Table with the given column types (a :class:`RawDataError` if unreadable)."""
+    try:
+        return pacsv.read_csv(path, convert_options=_convert(types))
+    except (pa_lib.ArrowInvalid, OSError) as err:
+        raise _arrow_error(name, err) from None
+
+
+def iter_arrow_csv(path: Path, name: str, types: Mapping[str, pa_lib.DataType]) -> Iterator[pa_lib.RecordBatch]:
+    """Record batches of a raw CSV (about :data:`BLOCK_BYTES` of text each), typed as given."""
+    try:
+        reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES),
+                                convert_options=_convert(types))
+        for batch in reader:
+            yield batch
+    except (pa_lib.ArrowInvalid, OSError) as err:
+        raise _arrow_error(name, err) from None
+
+
+def _frame_bytes(df: pd.DataFrame, header: bool) -> bytes:
+    data = fast_csv_bytes(df)
+    if data is None:
+        data = csv_bytes(df)
+    return data if header else data[data.index(b"\n") + 1:]
+
+
+class CsvSink:
+    """Writes a CSV in pieces, with the bytes ``DataFrame.to_csv(index=False)`` would give for the whole table.
+
+    ``float_format`` (e.g. ``"%.10g"``) formats float columns as pandas' ``float_format`` does (NaN as ``""``).
+    """
+
+    def __init__(self, path: Path, columns: list[str], float_format: str | None = None) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path, self.columns, self.float_format = path, list(columns), float_format
+        self.rows = 0
+        self._fh = open(path, "wb")
+        self._fh.write(_frame_bytes(pd.DataFrame({c: [] for c in self.columns}), header=True))
+
+    def write(self, data: pa_lib.Table | pa_lib.RecordBatch | pd.DataFrame) -> None:
+        """Append rows (a pyarrow Table/RecordBatch or a DataFrame with this sink's columns)."""
+        df = data if isinstance(data, pd.DataFrame) else data.to_pandas()
+        df = df[self.columns]
+        if not len(df):
+            return
+        if self.float_format is not None:
+            df = format_floats(df, self.float_format)
+        self._fh.write(_frame_bytes(df, header=False))
+        self.rows += len(df)
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def __enter__(self) -> CsvSink:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def format_floats(df: pd.DataFrame, float_format: str) -> pd.DataFrame:
+    """``df`` with its float columns turned into the text ``to_csv(float_format=...)`` writes for them.
+
+    >>> format_floats(pd.DataFrame({"x": [0.1 + 0.2, float("nan")], "n": [1, 2]}), "%.10g")["x"].tolist()
+    ['0.3', '']
+    """
+    out = df.copy()
+    for name in df.columns[[dt.kind == "f" for dt in df.dtypes]]:
+        values = df[name].to_numpy()
+        text = np.array(list(map(float_format.__mod__, values.tolist())), dtype=object)
+        text[np.isnan(values)] = ""
+        out[name] = text
+    return out
+
+
+def write_arrow_csv(table: pa_lib.Table, path: Path, float_format: str | None = None, rows: int = 1 << 20) -> None:
+    """Write ``table`` as pandas' ``to_csv(index=False)`` would, ``rows`` rows at a time."""
+    with CsvSink(path, table.column_names, float_format) as sink:
+        for start in range(0, table.num_rows, rows):
+            sink.write(table.slice(start, rows))
+
+
+def group_order(keys: pa_lib.ChunkedArray | pa_lib.Array, name: str, column: str) -> tuple[np.ndarray, pa_lib.Array]:
+    """Group number of each row in pandas' ``groupby(column)`` order (keys sorted), and the sorted keys.
+
+    >>> groups, keys = group_order(pa_lib.array(["b", "a", "b"]), "t.csv", "k")
+    >>> groups.tolist(), keys.to_pylist()
+    ([1, 0, 1], ['a', 'b'])
+    """
+    if keys.null_count:
+        raise RawDataError(f"{name}: column {column!r} has {keys.null_count} empty value(s); every row needs one: "
+                           "download the file again")
+    encoded = pc.dictionary_encode(keys)
+    if isinstance(encoded, pa_lib.ChunkedArray):
+        encoded = encoded.unify_dictionaries().combine_chunks() if encoded.num_chunks else pa_lib.array(
+            [], pa_lib.dictionary(pa_lib.int32(), keys.type))
+    dictionary = encoded.dictionary
+    order = np.argsort(dictionary.to_numpy(zero_copy_only=False), kind="stable")
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[encoded.indices.to_numpy(zero_copy_only=False)], dictionary.take(pa_lib.array(order))
+
+
+def split_groups(groups: np.ndarray, n_groups: int, test_size: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of MLE-bench v1's ``train_test_split(list(df.groupby(key)), test_size, random_state=0)``.
+
+    Returns the train rows and the test rows, each in the order ``pd.concat`` of the split groups gives (groups
+    in split order, rows of a group in file order), and the group numbers of the test part.
+
+    >>> train, test, test_groups = split_groups(np.array([0, 1, 0, 2, 1]), 3, 0.4)
+    >>> sorted(train.tolist() + test.tolist()), len(test_groups)
+    ([0, 1, 2, 3, 4], 2)
+    """
+    train_g, test_g = split_positions(n_groups, test_size)
+    slot = np.empty(n_groups, np.int64)
+    slot[train_g] = np.arange(len(train_g))
+    slot[test_g] = np.arange(len(test_g))
+    in_test = np.zeros(n_groups, bool)
+    in_test[test_g] = True
+    row_test = in_test[groups]
+    parts = []
+    for rows in (np.flatnonzero(~row_test), np.flatnonzero(row_test)):
+        parts.append(rows[np.argsort(slot[groups[rows]], kind="stable")])
+    return parts[0], parts[1], test_g
+
+
+def _copy_tree(src: Path, dst: Path) -> None:
+    """Copy a raw folder (as ``shutil.copytree(..., dirs_exist_ok=True)``), file by file."""
+    files = sorted(p for p in src.rglob("*") if p.is_file())
+    for folder in sorted(p for p in src.rglob("*") if p.is_dir()):
+        (dst / folder.relative_to(src)).mkdir(parents=True, exist_ok=True)
+    dst.mkdir(parents=True, exist_ok=True)
+    copy_files((p, dst / p.relative_to(src)) for p in files)
+
+
+def _examples(values: Iterable[object], n: int = 3) -> str:
+    return ", ".join(map(str, list(values)[:n]))
+
+
+# ------------------------------------------------------------------------ champs-scalar-coupling
+CHAMPS_COUPLINGS = ["1JHC", "1JHN", "2JHH", "2JHC", "2JHN", "3JHH", "3JHC", "3JHN"]
+_MOLECULE = pa.Check.str_matches(r"^dsgdb9nsd_\d{6}$", error="dsgdb9nsd_ + 6 digits")
+_F = pa_lib.float64()
+_I = pa_lib.int64()
+_S = pa_lib.string()
+#: Each CSV of the CHAMPS download that prepare reads: its columns (in order) and their types.
+CHAMPS_TABLES: dict[str, dict[str, pa_lib.DataType]] = {
+    "train.csv": {"id": _I, "molecule_name": _S, "atom_index_0": _I, "atom_index_1": _I, "type": _S,
+                  "scalar_coupling_constant": _F},
+    "structures.csv": {"molecule_name": _S, "atom_index": _I, "atom": _S, "x": _F, "y": _F, "z": _F},
+    "dipole_moments.csv": {"molecule_name": _S, "X": _F, "Y": _F, "Z": _F},
+    "magnetic_shielding_tensors.csv": {"molecule_name": _S, "atom_index": _I}
+    | {c: _F for c in ("XX", "YX", "ZX", "XY", "YY", "ZY", "XZ", "YZ", "ZZ")},
+    "mulliken_charges.csv": {"molecule_name": _S, "atom_index": _I, "mulliken_charge": _F},
+    "potential_energy.csv": {"molecule_name": _S, "potential_energy": _F},
+    "scalar_coupling_contributions.csv": {"molecule_name": _S, "atom_index_0": _I, "atom_index_1": _I, "type": _S,
+                                          "fc": _F, "sd": _F, "pso": _F, "dso": _F},
+}
+_PANDERA = {_I: int, _F: float, _S: str}
+
+
+def _champs_schema(name: str) -> pa.DataFrameSchema:
+    columns = {}
+    for column, typ in CHAMPS_TABLES[name].items():
+        checks = []
+        if column == "molecule_name":
+            checks.append(_MOLECULE)
+        elif column == "type":
+            checks.append(pa.Check.isin(CHAMPS_COUPLINGS))
+        elif column == "atom":
+            checks.append(pa.Check.isin(["H", "C", "N", "O", "F"]))
+        columns[column] = pa.Column(_PANDERA[typ], checks, coerce=typ == _F)
+    return pa.DataFrameSchema(columns, strict=True, ordered=True)
+
+
+CHAMPS_AUXILIARY = [n for n in CHAMPS_TABLES if n != "train.csv"]
+CHAMPS_FILES = ("train.csv", *CHAMPS_AUXILIARY, "structures")
+
+
+def _champs_contract(raw: Path) -> None:
+    for name in CHAMPS_TABLES:
+        check_csv(raw / name, _champs_schema(name), name)
+    if not (raw / "structures").is_dir():
+        raise RawDataError(f"{raw / 'structures'} is not a folder of <molecule>.xyz files; download the full "
+                           "competition data again")
+
+
+@register_preparer("champs-scalar-coupling", CHAMPS_FILES, _champs_contract)
+def prepare_champs(raw: Path, public: Path, private: Path) -> None:
+    """Molecules (train.csv grouped by molecule_name, names sorted) split by train_test_split(test_size=0.1,
+    random_state=0); the auxiliary tables and structures/ keep the new train molecules only."""
+    table = read_arrow_csv(raw / "train.csv", "train.csv", CHAMPS_TABLES["train.csv"])
+    groups, names = group_order(table.column("molecule_name"), "train.csv", "molecule_name")
+    train_rows, test_rows, test_groups = split_groups(groups, len(names), 0.1)
+    ids = table.column("id")
+    if pc.count_distinct(ids).as_py() != table.num_rows:
+        raise RawDataError("train.csv: column 'id' has duplicated values; ids must be unique: download the file again")
+    train, answers = table.take(pa_lib.array(train_rows)), table.take(pa_lib.array(test_rows))
+    keep = np.ones(len(names), bool)
+    keep[test_groups] = False
+    train_names = names.filter(pa_lib.array(keep))
+
+    xyz = pd.Series(train_names.to_numpy(zero_copy_only=False)) + ".xyz"
+    require_named_files(raw / "structures", xyz, "structures/<molecule>.xyz")
+    for name in CHAMPS_AUXILIARY:
+        _filter_molecules(raw / name, public / name, name, train_names)
+
+    write_arrow_csv(answers, private / "answers.csv")
+    write_arrow_csv(train, public / "train.csv")
+    write_arrow_csv(answers.drop_columns(["scalar_coupling_constant"]), public / "test.csv")
+    sample = pd.DataFrame({"id": answers.column("id").to_numpy(), "scalar_coupling_constant": 0})
+    write_csv(sample, public / "sample_submission.csv")
+    (public / "structures").mkdir(parents=True, exist_ok=True)
+    copy_files((raw / "structures" / f, public / "structures" / f) for f in xyz)
+
+
+def _filter_molecules(src: Path, dst: Path, name: str, molecules: pa_lib.Array) -> None:
+    """Stream ``src`` to ``dst`` keeping the rows of ``molecules``; every one of them must occur."""
+    seen = []
+    with CsvSink(dst, list(CHAMPS_TABLES[name])) as sink:
+        for batch in iter_arrow_csv(src, name, CHAMPS_TABLES[name]):
+            kept = batch.filter(pc.is_in(batch.column("molecule_name"), value_set=molecules))
+            sink.write(kept)
+            seen.append(pc.unique(kept.column("molecule_name")))
+    found = pa_lib.chunked_array(seen, pa_lib.string()) if seen else pa_lib.chunked_array([], pa_lib.string())
+    missing = molecules.filter(pc.invert(pc.is_in(molecules, value_set=pc.unique(found))))
+    if len(missing):
+        raise RawDataError(
+            f"{name} lacks {len(missing)} molecule(s) of the new train split (e.g. "
+            f"{_examples(missing.to_pylist())}); MLE-bench needs every train molecule in each auxiliary table: "
+            "download the full competition data again"
+        )

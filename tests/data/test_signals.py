@@ -1,0 +1,146 @@
+"""Medium competitions of tables, text, code and signals: CHAMPS, H&M, IceCube, ventilator, SETI, Statoil,
+multi-modal gestures (end to end, MLE-bench v1's split, learnable fixtures, bad raw data)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.model_selection import train_test_split
+
+import competitions
+import mle_datasets
+from mle_datasets.errors import RawDataError
+from mle_datasets.fixtures import make_raw_fixture
+from mle_datasets.preparers import get_preparer
+from mle_datasets.preparers._common import csv_bytes
+from tests.data.endtoend import check_end_to_end
+
+_CACHE: dict[str, Path] = {}
+
+
+def prepared(cid: str, tmp_path_factory) -> Path:
+    """Fixture -> check_raw -> run, once per competition per session; returns the work folder."""
+    if cid not in _CACHE:
+        work = tmp_path_factory.mktemp(cid[:20])
+        raw = make_raw_fixture(cid, work / "raw")
+        preparer = get_preparer(cid)
+        preparer.check_raw(raw)
+        preparer.run(raw, work / "public", work / "private")
+        _CACHE[cid] = work
+    return _CACHE[cid]
+
+
+def read(path: Path, **kwargs) -> pd.DataFrame:
+    return pd.read_csv(path, keep_default_na=False, **kwargs)
+
+
+def files(root: Path) -> set[str]:
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+
+def fails(cid: str, raw: Path, tmp_path: Path, match: str, contract: bool = True) -> None:
+    """The raw contract (or, with ``contract=False``, the preparer) raises a RawDataError matching ``match``."""
+    preparer = get_preparer(cid)
+    with pytest.raises(RawDataError, match=match):
+        if contract:
+            preparer.check_raw(raw)
+        else:
+            preparer.check_raw(raw)
+            preparer.run(raw, tmp_path / "pub", tmp_path / "priv")
+
+
+def grade(cid: str, work: Path, submission: pd.DataFrame, answers: str, sample: str) -> float:
+    path = work.parent / f"{cid[:20]}-submission.csv"
+    submission.to_csv(path, index=False)
+    report = competitions.grade(cid, path, work / answers, work / sample)
+    assert report.valid_submission, report.error
+    return report.score
+
+
+@pytest.fixture
+def store(tmp_path):
+    return mle_datasets.Store(tmp_path / "store")
+
+
+# ------------------------------------------------------------------------ champs-scalar-coupling
+CHAMPS = "champs-scalar-coupling"
+
+
+def test_champs_end_to_end(tmp_path, store, monkeypatch):
+    # The exact answers score -inf (log of a zero MAE per type; v1 has no floor), and check_end_to_end's
+    # |score - best| < 1e-6 is NaN for -inf - -inf: hide the bound from that one check and assert -inf here.
+    import dataclasses
+
+    import metrics
+
+    real_get = metrics.get
+    unbounded = dataclasses.replace(real_get("log_mae_grouped"), bounds=(None, float("inf")))
+    monkeypatch.setattr(metrics, "get", lambda name: unbounded if name == "log_mae_grouped" else real_get(name))
+    perfect = lambda answers, sample: pd.read_csv(answers)[["id", "scalar_coupling_constant"]]  # noqa: E731
+    check_end_to_end(CHAMPS, tmp_path, store, perfect)
+    exact = competitions.grade(CHAMPS, tmp_path / "perfect.csv", tmp_path / "prepared" / "private" / "answers.csv",
+                               tmp_path / "prepared" / "public" / "sample_submission.csv")
+    assert exact.valid_submission and exact.score == float("-inf")
+
+
+def test_champs_split_is_v1s_molecule_split(tmp_path_factory):
+    work = prepared(CHAMPS, tmp_path_factory)
+    raw = pd.read_csv(work / "raw" / "train.csv")
+    groups = list(raw.groupby("molecule_name"))
+    train_groups, test_groups = train_test_split(groups, test_size=0.1, random_state=0)
+    expected_train = pd.concat([g for _, g in train_groups]).reset_index(drop=True)
+    expected_test = pd.concat([g for _, g in test_groups]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(pd.read_csv(work / "public" / "train.csv"), expected_train)
+    pd.testing.assert_frame_equal(pd.read_csv(work / "private" / "answers.csv"), expected_test)
+    pd.testing.assert_frame_equal(pd.read_csv(work / "public" / "test.csv"),
+                                  expected_test.drop(columns=["scalar_coupling_constant"]))
+    sample = pd.read_csv(work / "public" / "sample_submission.csv")
+    assert sample["id"].tolist() == expected_test["id"].tolist() and (sample["scalar_coupling_constant"] == 0).all()
+    train_molecules = set(expected_train["molecule_name"])
+    for name in ("structures.csv", "dipole_moments.csv", "magnetic_shielding_tensors.csv", "mulliken_charges.csv",
+                 "potential_energy.csv", "scalar_coupling_contributions.csv"):
+        full = pd.read_csv(work / "raw" / name)
+        kept = pd.read_csv(work / "public" / name)
+        pd.testing.assert_frame_equal(kept, full[full["molecule_name"].isin(train_molecules)].reset_index(drop=True))
+        assert set(kept["molecule_name"]) == train_molecules
+    assert {p.stem for p in (work / "public" / "structures").iterdir()} == train_molecules
+    for molecule in train_molecules:
+        assert (work / "public" / "structures" / f"{molecule}.xyz").read_bytes() == (
+            work / "raw" / "structures" / f"{molecule}.xyz").read_bytes()
+
+
+def test_champs_type_means_beat_the_sample(tmp_path_factory):
+    work = prepared(CHAMPS, tmp_path_factory)
+    train = pd.read_csv(work / "public" / "train.csv")
+    test = pd.read_csv(work / "public" / "test.csv")
+    means = train.groupby("type")["scalar_coupling_constant"].mean()
+    guess = test[["id"]].assign(scalar_coupling_constant=test["type"].map(means).fillna(0).to_numpy())
+    sample = read(work / "public" / "sample_submission.csv")
+    args = ("private/answers.csv", "public/sample_submission.csv")
+    assert grade(CHAMPS, work, guess, *args) < grade(CHAMPS, work, sample, *args) - 1
+
+
+def test_champs_bad_raw(tmp_path):
+    raw = make_raw_fixture(CHAMPS, tmp_path / "raw")
+    (raw / "potential_energy.csv").rename(tmp_path / "energy.csv")
+    fails(CHAMPS, raw, tmp_path, "missing potential_energy.csv")
+    (tmp_path / "energy.csv").rename(raw / "potential_energy.csv")
+
+    dipoles = pd.read_csv(raw / "dipole_moments.csv")
+    (raw / "dipole_moments.csv").write_bytes(csv_bytes(dipoles.rename(columns={"Z": "z"})))
+    fails(CHAMPS, raw, tmp_path, r"dipole_moments.csv does not match .*missing column\(s\) 'Z'")
+    (raw / "dipole_moments.csv").write_bytes(csv_bytes(dipoles))
+
+    # a molecule of the new train split without Mulliken charges: v1's equality assert
+    train = pd.read_csv(raw / "train.csv")
+    kept, _ = train_test_split(sorted(train["molecule_name"].unique()), test_size=0.1, random_state=0)
+    charges = pd.read_csv(raw / "mulliken_charges.csv")
+    (raw / "mulliken_charges.csv").write_bytes(csv_bytes(charges[charges["molecule_name"] != kept[0]]))
+    fails(CHAMPS, raw, tmp_path / "a", rf"mulliken_charges.csv lacks 1 molecule\(s\) .*{kept[0]}", contract=False)
+    (raw / "mulliken_charges.csv").write_bytes(csv_bytes(charges))
+
+    (raw / "structures" / f"{kept[1]}.xyz").unlink()
+    fails(CHAMPS, raw, tmp_path / "b", r"1 structures/<molecule>.xyz file\(s\) missing", contract=False)
