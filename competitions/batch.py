@@ -1,32 +1,41 @@
 """Batch grading: a JSONL of ``{competition_id, submission_path}`` (MLE-bench's input) into one grading report.
 
 Lines are graded in parallel threads (reading and the metrics release the GIL in pyarrow, numpy and
-scikit-learn). One bad line (malformed JSON, unknown id, missing answers, unreadable CSV) becomes an invalid
-report with its reason; it never stops the others. Answers are found in MLE-bench's layout,
-``<data-dir>/<id>/prepared/<spec.answers>`` (``spec.answers`` is relative to ``prepared/``, e.g.
-``private/answers.csv``), and the public sample submission beside it gives the expected ids when present.
+scikit-learn). One bad line (malformed JSON, unknown id, data not prepared or tampered, unreadable CSV)
+becomes an invalid report with its reason; it never stops the others.
+
+The data of each competition comes from ``data(competition_id)``, a callable returning a record with
+``answers``, ``sample_submission`` and ``dataset_revision`` (the command line passes
+``mle_datasets.resolve``; this package does not know where prepared data lives). It is asked once per
+competition, however many lines name it, and a ``ValueError`` or ``OSError`` it raises becomes each such
+line's error.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Protocol
 
 from competitions.grading import GradingError, grade
-from competitions.leaderboards import mle_bench_home
 from competitions.reports import GradeReport, batch_report, report_filename, write_json_atomic
 
-__all__ = ["read_jsonl", "default_data_dir", "grade_line", "grade_jsonl", "grade_batch"]
+__all__ = ["read_jsonl", "grade_line", "grade_jsonl", "grade_batch", "CompetitionFiles", "DataLocator"]
 
 
-def default_data_dir() -> Path:
-    """Where prepared competitions live: ``$MLE_BENCH_DATA``, else ``<home>/data``."""
-    env = os.environ.get("MLE_BENCH_DATA")
-    return Path(env).expanduser() if env else mle_bench_home() / "data"
+class CompetitionFiles(Protocol):
+    """What grading needs of a prepared competition (``mle_datasets.PreparedRef`` is one)."""
+
+    answers: Path
+    sample_submission: Path
+    dataset_revision: str | None
+
+
+DataLocator = Callable[[str], CompetitionFiles]
 
 
 def read_jsonl(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
@@ -63,9 +72,8 @@ def _failed(competition_id: str, submission_path: Any, reason: str) -> GradeRepo
     return GradeReport(competition_id, submission_exists=exists, submission_path=path, error=reason)
 
 
-def grade_line(entry: dict[str, Any], data_dir: str | os.PathLike[str] | None = None,
-               leaderboards: Any = None) -> GradeReport:
-    """Grade one JSONL entry; never raises for a bad entry."""
+def grade_line(entry: dict[str, Any], data: DataLocator, leaderboards: Any = None) -> GradeReport:
+    """Grade one JSONL entry with the files ``data(competition_id)`` gives; never raises for a bad entry."""
     from competitions.catalogue import get
 
     cid = str(entry.get("competition_id") or "")
@@ -82,29 +90,55 @@ def grade_line(entry: dict[str, Any], data_dir: str | os.PathLike[str] | None = 
         report = _failed(cid, None, "no submission for this run")
         report.competition_version = comp.version
         return report
-    prepared = Path(data_dir or default_data_dir()) / cid / "prepared"
-    sample = prepared / comp.sample_submission
     try:
-        return grade(comp, sub, prepared / comp.answers, sample if sample.is_file() else None,
-                     leaderboards=leaderboards)
+        files = data(cid)
+    except (ValueError, OSError) as err:
+        report = _failed(cid, sub, str(err))
+        report.competition_version = comp.version
+        return report
+    sample = Path(files.sample_submission) if files.sample_submission else None
+    try:
+        return grade(comp, sub, files.answers, sample if sample is not None and sample.is_file() else None,
+                     leaderboards=leaderboards, dataset_revision=files.dataset_revision)
     except GradingError as err:
         report = _failed(cid, sub, str(err))
         report.competition_version = comp.version
         return report
 
 
-def grade_batch(entries: list[dict[str, Any]], data_dir: Any = None, *, max_workers: int | None = None,
+def grade_batch(entries: list[dict[str, Any]], data: DataLocator, *, max_workers: int | None = None,
                 leaderboards: Any = None) -> list[GradeReport]:
     """Grade entries in parallel; reports come back in input order."""
     workers = max_workers or min(8, (os.cpu_count() or 2))
+    locate = _once_per_competition(data)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda e: grade_line(e, data_dir, leaderboards), entries))
+        return list(pool.map(lambda e: grade_line(e, locate, leaderboards), entries))
+
+
+def _once_per_competition(data: DataLocator) -> DataLocator:
+    """``data`` called at most once per competition id (its answer, or its error, is shared)."""
+    lock = threading.Lock()
+    results: dict[str, Any] = {}
+
+    def locate(cid: str) -> CompetitionFiles:
+        with lock:
+            if cid not in results:
+                try:
+                    results[cid] = (True, data(cid))
+                except (ValueError, OSError) as err:
+                    results[cid] = (False, err)
+        ok, value = results[cid]
+        if not ok:
+            raise value
+        return value
+
+    return locate
 
 
 def grade_jsonl(
     jsonl: str | os.PathLike[str],
     output_dir: str | os.PathLike[str],
-    data_dir: str | os.PathLike[str] | None = None,
+    data: DataLocator,
     *,
     max_workers: int | None = None,
     leaderboards: Any = None,
@@ -113,7 +147,7 @@ def grade_jsonl(
 
     Returns the grading report (MLE-bench's totals plus ``competition_reports``) and the file written.
     """
-    reports = grade_batch(read_jsonl(jsonl), data_dir, max_workers=max_workers, leaderboards=leaderboards)
+    reports = grade_batch(read_jsonl(jsonl), data, max_workers=max_workers, leaderboards=leaderboards)
     report = batch_report(reports)
     path = write_json_atomic(report, Path(output_dir) / report_filename(datetime.now(timezone.utc)))
     return report, path

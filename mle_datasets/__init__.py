@@ -13,12 +13,14 @@ from mle_datasets.errors import (
     ChecksumError,
     DataError,
     KaggleAccessError,
+    NotPreparedError,
     PreparedDataError,
     RawDataError,
     StoreError,
     UnknownCompetitionError,
     UnknownVersionError,
 )
+from mle_datasets.handoff import PreparedRef, resolve
 from mle_datasets.load import load_dataset, materialize, tables
 from mle_datasets.prepare import Prepared, load_prepared, prepare
 from mle_datasets.publish import publish
@@ -28,7 +30,9 @@ __all__ = [
     "ChecksumError",
     "DataError",
     "KaggleAccessError",
+    "NotPreparedError",
     "Prepared",
+    "PreparedRef",
     "PreparedDataError",
     "RawDataError",
     "Store",
@@ -42,6 +46,7 @@ __all__ = [
     "materialize",
     "prepare",
     "publish",
+    "resolve",
     "store_root",
     "tables",
 ]

@@ -35,6 +35,10 @@ class UnknownVersionError(StoreError):
     """The requested competition version is not in the store or the Hub repository."""
 
 
+class NotPreparedError(DataError):
+    """A competition asked for by run, grade or validation has no prepared data (store or data folder)."""
+
+
 class UnknownCompetitionError(DataError, KeyError):
     """No spec or preparer exists for the competition id asked for."""
 

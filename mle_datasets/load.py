@@ -13,7 +13,7 @@ from typing import Any
 from mle_datasets.errors import DataError, StoreError, UnknownVersionError
 from mle_datasets.store import Store
 
-__all__ = ["load_dataset", "materialize", "tables"]
+__all__ = ["load_dataset", "materialize", "tables", "rebuild_files"]
 
 
 def tables(competition_id: str, version: str | None = None, private: bool = False,
@@ -159,12 +159,7 @@ def materialize(competition_id: str, dest: str | os.PathLike, version: str | Non
         raise StoreError(f"{dest} already holds files; choose an empty folder or pass overwrite=True (--force)")
     tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     try:
-        tmp.mkdir(parents=True)
-        if (folder / "files").is_dir():
-            shutil.copytree(folder / "files", tmp, dirs_exist_ok=True)
-        for archive in sorted(manifest["archives"]):
-            with tarfile.open(folder / archive) as tar:
-                tar.extractall(tmp, filter="data")
+        rebuild_files(folder, manifest, tmp)
         if dest.exists():
             shutil.rmtree(dest)
         os.replace(tmp, dest)
@@ -172,4 +167,25 @@ def materialize(competition_id: str, dest: str | os.PathLike, version: str | Non
         raise StoreError(f"cannot write {dest}: {err}") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    return dest
+
+
+def rebuild_files(folder: Path, manifest: dict[str, Any], dest: Path) -> Path:
+    """Write the prepared files of a stored version (its folder ``folder``) into ``dest``, which is created.
+
+    Parameters
+    ----------
+    folder : Path
+        A version folder of the store (verified by the caller).
+    manifest : dict
+        That version's manifest.
+    dest : Path
+        The folder to create: the prepared ``public/`` (or ``private/``) folder, byte for byte.
+    """
+    dest.mkdir(parents=True)
+    if (folder / "files").is_dir():
+        shutil.copytree(folder / "files", dest, dirs_exist_ok=True)
+    for archive in sorted(manifest["archives"]):
+        with tarfile.open(folder / archive) as tar:
+            tar.extractall(dest, filter="data")
     return dest

@@ -22,45 +22,13 @@ from typing import Any, Callable
 import competitions
 from competitions.aggregate import aggregate_by_split, default_splits
 from competitions.reports import GradeReport, batch_report, write_json_atomic
+from mle_datasets import PreparedRef, resolve
 from runner.agent_spec import AgentSpec
 from runner.backends import Backend, RunOutcome, RunRequest
 from runner.gpus import GpuPool
 from runner.validation_service import ValidationService
 
 INSTRUCTIONS = Path(__file__).parent / "instructions.txt"
-
-
-@dataclass(frozen=True)
-class CompetitionData:
-    """Where a competition's prepared files are: the public folder an agent sees, and the private answers."""
-
-    competition_id: str
-    public_dir: Path
-    answers: Path
-    sample_submission: Path
-    dataset_revision: str | None = None
-
-
-def prepared_data(data_dir: Path, competition_id: str) -> CompetitionData:
-    """The prepared files of a competition in MLE-bench's layout ``<data_dir>/<id>/prepared/{public,private}``.
-
-    The dataset revision is read from ``<data_dir>/<id>/prepared/revision`` when that file exists.
-    """
-    comp = competitions.get(competition_id)
-    prepared = Path(data_dir) / competition_id / "prepared"
-    revision = prepared / "revision"
-    data = CompetitionData(
-        competition_id=competition_id,
-        public_dir=prepared / "public",
-        answers=prepared / comp.answers,
-        sample_submission=prepared / comp.sample_submission,
-        dataset_revision=revision.read_text().strip() if revision.is_file() else None,
-    )
-    if not data.public_dir.is_dir() or not data.answers.is_file():
-        raise FileNotFoundError(
-            f"{competition_id} is not prepared under {data_dir}: run `mle-bench prepare -c {competition_id}`"
-        )
-    return data
 
 
 @dataclass
@@ -76,6 +44,7 @@ class RunMetadata:
     image: str | None
     image_id: str | None
     dataset_revision: str | None
+    dataset_version: str | None
     resources: dict[str, Any]
     network: str
     gpu_ids: list[str]
@@ -106,7 +75,9 @@ class PlannedRun:
 class RunGroup:
     """An agent on ``competition_ids`` x ``seeds`` runs, executed by ``backend``.
 
-    ``data`` maps a competition id to its :class:`CompetitionData` (e.g. ``lambda c: prepared_data(d, c)``).
+    ``data`` maps a competition id to its checked prepared files (default :func:`mle_datasets.resolve`: the
+    store's latest version); it is called once per run, so a file changed mid-group is caught before the run
+    that would use it.
     """
 
     def __init__(
@@ -115,7 +86,7 @@ class RunGroup:
         competition_ids: list[str],
         group_dir: Path,
         backend: Backend,
-        data: Callable[[str], CompetitionData],
+        data: Callable[[str], PreparedRef] = resolve,
         *,
         seeds: int | None = None,
         parallel: int = 1,
@@ -198,7 +169,7 @@ class RunGroup:
         gpu_ids: list[str] = []
         try:
             data = self.data(planned.competition_id)
-        except (FileNotFoundError, KeyError, ValueError) as err:
+        except (OSError, ValueError) as err:  # not prepared, tampered (mle_datasets' errors are ValueErrors)
             data = None
             infra_errors.append(f"data not available: {err}")
         attempts = 0
@@ -240,6 +211,7 @@ class RunGroup:
             competition_version=comp.version, seed=planned.seed, backend=self.backend.name,
             image=self.agent.image, image_id=outcome.image_id,
             dataset_revision=data.dataset_revision if data else None,
+            dataset_version=data.version if data else None,
             resources=asdict(self.agent.resources), network=self.agent.network, gpu_ids=list(gpu_ids),
             started_at=outcome.started_at, ended_at=outcome.ended_at, exit_code=outcome.exit_code,
             timed_out=outcome.timed_out, oom_killed=outcome.oom_killed, log_truncated=outcome.log_truncated,
@@ -252,7 +224,7 @@ class RunGroup:
         write_json_atomic(asdict(meta), planned.run_dir / "metadata.json")
         self.on_event(meta.status, planned, meta)
 
-    def _grade(self, competition_id: str, submission: Path, data: CompetitionData) -> dict[str, Any]:
+    def _grade(self, competition_id: str, submission: Path, data: PreparedRef) -> dict[str, Any]:
         """Grade on the host. A symlinked submission is refused unread: it could point anywhere on the host."""
         if submission.is_symlink():
             report = GradeReport(

@@ -22,6 +22,20 @@ from pathlib import Path
 MAX_SUBMISSION_BYTES = 4 * 1024**3
 
 CLIENT_SCRIPT = Path(__file__).parent / "validate_client.py"
+#: MLE-bench agents call ``/home/validate_submission.sh FILE``; this one asks the same socket as validate.py
+SHELL_CLIENT = "validate_submission.sh"
+_SHELL_CLIENT_TEXT = """#!/bin/sh
+# Check a submission's format with the host's validation service (no score): validate_submission.sh [FILE]
+here=$(dirname "$0")
+client="${VALIDATE_SOCKET:+$(dirname "$VALIDATE_SOCKET")/validate.py}"
+[ -f "$client" ] || client="$here/validate.py"
+[ -f "$client" ] || client=/home/validate/validate.py
+for python in python3 python; do
+  if command -v "$python" >/dev/null 2>&1; then exec "$python" "$client" "$@"; fi
+done
+echo "validate_submission.sh needs python3 in the container" >&2
+exit 2
+"""
 
 
 class ValidationService:
@@ -66,6 +80,8 @@ class ValidationService:
         self.socket_path.chmod(0o666)
         shutil.copyfile(CLIENT_SCRIPT, self.folder / "validate.py")
         (self.folder / "validate.py").chmod(0o755)
+        (self.folder / SHELL_CLIENT).write_text(_SHELL_CLIENT_TEXT)
+        (self.folder / SHELL_CLIENT).chmod(0o755)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 

@@ -15,6 +15,7 @@ from typing import Any
 from runner.agent_spec import AgentSpec
 from runner.backends.base import Backend, InfrastructureError, LogWriter, RunOutcome, RunRequest, now
 from runner.gpus import choose_gpu_mode, gpu_container_settings
+from runner.validation_service import SHELL_CLIENT
 
 #: The unprivileged user agents run as inside containers (nobody:nogroup).
 CONTAINER_USER = "65534:65534"
@@ -65,7 +66,9 @@ def container_settings(request: RunRequest, gpu_mode: str = "devices") -> dict[s
     }
     if request.validate_socket is not None:
         volumes[str(request.validate_socket.parent)] = {"bind": "/home/validate", "mode": "ro"}
+        volumes[str(request.validate_socket.parent / SHELL_CLIENT)] = {"bind": f"/home/{SHELL_CLIENT}", "mode": "ro"}
         environment["VALIDATE_SOCKET"] = f"/home/validate/{request.validate_socket.name}"
+        environment["VALIDATE_SUBMISSION"] = f"/home/{SHELL_CLIENT}"
     settings: dict[str, Any] = {
         "image": agent.image,
         "command": list(agent.command),

@@ -14,6 +14,7 @@ import sys
 import threading
 
 from runner.backends.base import Backend, LogWriter, RunOutcome, RunRequest, now
+from runner.validation_service import SHELL_CLIENT
 
 
 class LocalBackend(Backend):
@@ -52,6 +53,7 @@ class LocalBackend(Backend):
         }
         if request.validate_socket is not None:
             env["VALIDATE_SOCKET"] = str(request.validate_socket)
+            env["VALIDATE_SUBMISSION"] = str(request.validate_socket.parent / SHELL_CLIENT)
         outcome = RunOutcome(started_at=now())
         log = LogWriter(request.logs_dir / "agent.log")
         try:

@@ -13,7 +13,7 @@ import pytest
 
 import competitions
 from competitions import leaderboards as lb
-from mle_datasets.cli import main
+from mlebench.cli import main
 
 
 @pytest.fixture

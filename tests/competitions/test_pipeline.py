@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -228,12 +229,24 @@ def test_rle_and_prediction_strings_through_the_pipeline(boards):
 # ---- batches -----------------------------------------------------------------------------------------
 
 def _prepare(data_dir, comp, case):
-    private = data_dir / comp.id / "prepared" / "private"
-    public = data_dir / comp.id / "prepared" / "public"
-    private.mkdir(parents=True)
-    public.mkdir(parents=True)
-    case.answers.to_csv(data_dir / comp.id / "prepared" / comp.answers, index=False)
-    case.sample_submission.to_csv(data_dir / comp.id / "prepared" / comp.sample_submission, index=False)
+    """Write the case's answers and sample; return a locator as ``grade_jsonl`` takes (one per competition)."""
+    root = data_dir / comp.id / "prepared"
+    (root / "private").mkdir(parents=True)
+    (root / "public").mkdir(parents=True)
+    case.answers.to_csv(root / comp.answers, index=False)
+    case.sample_submission.to_csv(root / comp.sample_submission, index=False)
+    files = SimpleNamespace(answers=root / comp.answers, sample_submission=root / comp.sample_submission,
+                            dataset_revision="rev-1")
+    asked = []
+
+    def locate(cid):
+        asked.append(cid)
+        if cid != comp.id:
+            raise ValueError(f"{cid} is not prepared")
+        return files
+
+    locate.asked = asked
+    return locate
 
 
 def test_batch_with_bad_lines_grades_the_rest(boards, case, tmp_path, monkeypatch):
@@ -241,8 +254,7 @@ def test_batch_with_bad_lines_grades_the_rest(boards, case, tmp_path, monkeypatc
 
     real_get = catalogue.get
     monkeypatch.setattr(catalogue, "get", lambda cid: toys.AUC if cid == "toy-auc" else real_get(cid))
-    data = tmp_path / "data"
-    _prepare(data, toys.AUC, case)
+    data = _prepare(tmp_path / "data", toys.AUC, case)
     good = tmp_path / "good.csv"
     case.perfect_submission.to_csv(good, index=False)
     junk = tmp_path / "junk.csv"
@@ -273,6 +285,8 @@ def test_batch_with_bad_lines_grades_the_rest(boards, case, tmp_path, monkeypatc
     assert "unknown competition" in reps[1]["error"]
     assert "binary" in reps[3]["error"]
     assert "not a JSON object" in reps[5]["error"]
+    assert data.asked == ["toy-auc"], "the data of a competition is looked up once per batch"
+    assert reps[0]["dataset_revision"] == "rev-1"
 
 
 def test_batch_without_prepared_data(boards, case, tmp_path, monkeypatch):
@@ -283,5 +297,9 @@ def test_batch_without_prepared_data(boards, case, tmp_path, monkeypatch):
     case.perfect_submission.to_csv(good, index=False)
     jsonl = tmp_path / "subs.jsonl"
     jsonl.write_text(json.dumps({"competition_id": "toy-auc", "submission_path": str(good)}) + "\n")
-    report, _ = grade_jsonl(jsonl, tmp_path / "out", tmp_path / "nodata")
-    assert "answers file not found" in report["competition_reports"][0]["error"]
+    def not_prepared(cid):
+        raise ValueError(f"{cid} is not prepared: run `mle-bench prepare -c {cid}`")
+
+    report, _ = grade_jsonl(jsonl, tmp_path / "out", not_prepared)
+    assert report["competition_reports"][0]["error"] == "toy-auc is not prepared: run `mle-bench prepare -c toy-auc`"
+    assert report["competition_reports"][0]["valid_submission"] is False

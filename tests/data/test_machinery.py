@@ -389,7 +389,7 @@ def test_cli_prepare_materialize_publish(tmp_path, monkeypatch, capsys):
 
     import importlib
 
-    from mle_datasets.cli import main
+    from mlebench.cli import main
 
     prepare_mod = importlib.import_module("mle_datasets.prepare")
 

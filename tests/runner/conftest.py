@@ -1,47 +1,41 @@
-"""Fixtures for the runner tests: prepared competitions made from synthetic cases, and a real Docker engine."""
+"""Fixtures for the runner tests: competitions really prepared and stored from their synthetic raw fixtures
+(run groups take them through the hand-off, as ``mle-bench run`` does), and a real Docker engine."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-import numpy as np
+from typing import Callable
+
 import pytest
 
-import competitions
-from competitions.graders import get_grader
-from runner.rungroup import CompetitionData
+from mle_datasets import PreparedRef, Store, make_raw_fixture, prepare, resolve
 
 SECRET_MARKER = "ANSWER-SECRET-4f1c"
 TWO_COMPETITIONS = ("leaf-classification", "spooky-author-identification")
 
 
-def write_prepared(data_dir: Path, competition_id: str, n_rows: int = 40) -> CompetitionData:
-    """Write a synthetic prepared competition in MLE-bench's layout and return where its files are."""
-    comp = competitions.get(competition_id)
-    case = get_grader(comp.grader).synthetic(comp, n_rows, np.random.default_rng(0))
-    prepared = data_dir / competition_id / "prepared"
-    answers = prepared / comp.answers
-    sample = prepared / comp.sample_submission
-    answers.parent.mkdir(parents=True, exist_ok=True)
-    sample.parent.mkdir(parents=True, exist_ok=True)
-    (prepared / "public").mkdir(parents=True, exist_ok=True)
-    (prepared / "private").mkdir(parents=True, exist_ok=True)
-    case.answers.to_csv(answers, index=False)
-    # A marker only the private folder holds, so tests can prove answers never reach an agent.
-    (prepared / "private" / "secret.txt").write_text(SECRET_MARKER)
-    case.sample_submission.to_csv(sample, index=False)
-    (prepared / "public" / "description.md").write_text(f"# {comp.name}\n")
-    (prepared / "revision").write_text("test\n")
-    return CompetitionData(competition_id, prepared / "public", answers, sample, dataset_revision="test")
+def store_with(store_dir: Path, competition_ids: tuple[str, ...], work: Path) -> Store:
+    """A store holding the real preparation of each competition's synthetic raw fixture."""
+    store = Store(store_dir)
+    for cid in competition_ids:
+        raw = make_raw_fixture(cid, work / cid / "raw")
+        store.add(prepare(cid, raw, work / cid / "prepared"))
+    return store
+
+
+@pytest.fixture(scope="session")
+def prepared_store(tmp_path_factory) -> Store:
+    """The two competitions, prepared and stored once per test session (tests only read it)."""
+    work = tmp_path_factory.mktemp("runner-data")
+    return store_with(work / "store", TWO_COMPETITIONS, work)
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "data"
-    for cid in TWO_COMPETITIONS:
-        write_prepared(folder, cid)
-    return folder
+def data(prepared_store) -> Callable[[str], PreparedRef]:
+    """The hand-off a run group takes its data from: :func:`mle_datasets.resolve` on the prepared store."""
+    return lambda cid: resolve(cid, store=prepared_store)
 
 
 @pytest.fixture(scope="session")

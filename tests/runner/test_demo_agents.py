@@ -1,6 +1,6 @@
 """The packaged agents end to end on prepared lite fixtures (what `mle-bench demo` runs)."""
 
-from mle_datasets.demo import format_rows, run_demo
+from mlebench.demo import format_rows, run_demo
 
 
 def test_dummy_and_baseline_give_valid_submissions_and_the_baseline_learns(tmp_path):

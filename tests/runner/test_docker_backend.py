@@ -115,9 +115,9 @@ def test_engine_down_is_a_clear_error(monkeypatch, tmp_path):
         docker_client()
 
 
-def test_run_group_in_containers_with_the_validation_socket(tmp_path, data_dir, python_image):
+def test_run_group_in_containers_with_the_validation_socket(tmp_path, data, python_image):
     """Dummy-like agent in the Python image: it validates a good and a bad file through the socket."""
-    from runner.rungroup import RunGroup, prepared_data
+    from runner.rungroup import RunGroup
     from tests.runner.conftest import TWO_COMPETITIONS
 
     script = (
@@ -128,7 +128,7 @@ def test_run_group_in_containers_with_the_validation_socket(tmp_path, data_dir, 
     agent = parse_agent_spec({"name": "validating", "image": python_image, "command": ["sh", "-c", script],
                               "resources": {"wall_clock": 60, "memory": "256m"}})
     group = RunGroup(agent, list(TWO_COMPETITIONS), tmp_path / "runs" / "g", DockerBackend(),
-                     lambda cid: prepared_data(data_dir, cid), parallel=2)
+                     data, parallel=2)
     metas = group.run()
     for meta in metas:
         log = (Path(meta["submission_path"]).parents[1] / "logs" / "agent.log").read_text()
@@ -137,15 +137,15 @@ def test_run_group_in_containers_with_the_validation_socket(tmp_path, data_dir, 
         assert meta["report"]["valid_submission"] is True and meta["image_id"].startswith("sha256:")
 
 
-def test_dummy_agent_in_containers_on_two_competitions(tmp_path, data_dir, busybox_image):
+def test_dummy_agent_in_containers_on_two_competitions(tmp_path, data, busybox_image):
     from runner.agent_spec import load_agent
-    from runner.rungroup import RunGroup, prepared_data
+    from runner.rungroup import RunGroup
     from tests.runner.conftest import TWO_COMPETITIONS
 
     dummy = load_agent("dummy")
     assert dummy.image == busybox_image
     group = RunGroup(dummy, list(TWO_COMPETITIONS), tmp_path / "runs" / "g", DockerBackend(),
-                     lambda cid: prepared_data(data_dir, cid))
+                     data)
     metas = group.run()
     assert [m["competition_id"] for m in metas] == list(TWO_COMPETITIONS)
     for meta in metas:

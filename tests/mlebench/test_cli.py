@@ -9,7 +9,7 @@ import pytest
 
 import competitions
 import competitions.catalogue as catalogue
-from mle_datasets.cli import main
+from mlebench.cli import main
 from tests.schemas import toys
 
 
@@ -129,12 +129,12 @@ def test_demo_prepares_runs_both_agents_and_grades(capsys, tmp_path):
 
 
 def test_run_command_runs_an_agent_and_prints_the_report(capsys, tmp_path):
-    from mle_datasets.demo import prepare_fixtures
+    from mlebench.demo import prepare_fixtures
 
-    data_dir, failures = prepare_fixtures(["spooky-author-identification"], tmp_path, log=lambda _: None)
+    store, failures = prepare_fixtures(["spooky-author-identification"], tmp_path, log=lambda _: None)
     assert failures == {}
     argv = ["run", "--agent", "dummy", "--backend", "local", "--competitions", "spooky-author-identification",
-            "--seeds", "2", "--data-dir", str(data_dir), "--runs-dir", str(tmp_path / "runs"), "--group", "g"]
+            "--seeds", "2", "--store", str(store.root), "--runs-dir", str(tmp_path / "runs"), "--group", "g"]
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "spooky-author-identification" in out and "finished" in out and "100.0 ± 0.0" in out

@@ -16,7 +16,17 @@ from typing import Any
 
 from mle_datasets.errors import DataError
 
-__all__ = ["add_commands", "cmd_prepare", "cmd_materialize", "cmd_publish", "competition_ids", "raw_source"]
+__all__ = ["add_commands", "cmd_prepare", "cmd_materialize", "cmd_publish", "competition_ids", "raw_source",
+           "IGNORED_PREPARE_FLAGS"]
+
+#: MLE-bench's ``prepare`` options that have no work to do here, and the one line said when one is given
+IGNORED_PREPARE_FLAGS = {
+    "--keep-raw": "the raw download is never kept; pass --raw DIR to prepare from a folder you keep",
+    "--skip-verification": "nothing to skip: the raw files' sha256 are recorded in the store, not compared "
+                           "with a list of MLE-bench's",
+    "--overwrite-checksums": "nothing to overwrite: each stored version records its own checksums",
+    "--overwrite-leaderboard": "leaderboards are not written by prepare; use `leaderboards download --force`",
+}
 
 
 def add_commands(sub: Any) -> None:
@@ -42,15 +52,18 @@ def add_commands(sub: Any) -> None:
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("-c", "--competition-id", help="one competition id")
     group.add_argument("--lite", action="store_true", help="the 22 lite competitions")
-    group.add_argument("--all", action="store_true", help="the 75 competitions")
-    group.add_argument("--list", dest="id_list", metavar="FILE", help="a file with one competition id per line")
+    group.add_argument("-a", "--all", action="store_true", help="the 75 competitions")
+    group.add_argument("-l", "--list", dest="id_list", metavar="FILE", help="a file with one competition id per line")
     p.add_argument("--raw", metavar="PATH", help="the Kaggle zip or its folder (several competitions: a folder "
-                   "holding <id>.zip or <id>/); default: download with the Kaggle API")
+                   "holding <id>.zip or <id>/); default: a download MLE-bench left in its data folder "
+                   "(<data-dir>/<id>/raw or <id>.zip), else the Kaggle API")
     p.add_argument("--data-dir", metavar="DIR", help="keep each prepared folder as DIR/<id>/prepared "
                    "(default: a temporary folder, removed once stored)")
     p.add_argument("--store", metavar="DIR", help="the store (default $MLE_BENCH_HOME or ~/.cache/open-mle-bench)")
     p.add_argument("--force", action="store_true", help="prepare again even when already prepared")
     p.add_argument("--json", action="store_true", help="print JSON")
+    for flag, note in IGNORED_PREPARE_FLAGS.items():
+        p.add_argument(flag, action="store_true", help=f"MLE-bench's option, accepted: {note}")
     p.set_defaults(func=cmd_prepare)
 
     p = sub.add_parser("materialize", help="write a stored competition's public folder (what an agent sees)")
@@ -96,8 +109,12 @@ def competition_ids(args: argparse.Namespace) -> list[str]:
     return competitions.ids("lite" if args.lite else "all")
 
 
-def raw_source(raw: str | None, competition_id: str, several: bool) -> Path | None:
-    """The raw data of one competition: ``raw`` itself, or (several competitions) its ``<id>.zip`` / ``<id>/``.
+def raw_source(raw: str | None, competition_id: str, several: bool, data_dir: str | None = None) -> Path | None:
+    """The raw data of one competition, or None to download it with the Kaggle API.
+
+    With ``--raw``: that zip or folder itself, or (several competitions) its ``<id>.zip`` / ``<id>/`` inside it.
+    Without: a download MLE-bench already left in its data folder (``--data-dir``, else
+    ``~/.cache/mle-bench/data``): ``<id>/raw/`` if it holds files, else ``<id>/<id>.zip``.
 
     Parameters
     ----------
@@ -107,11 +124,21 @@ def raw_source(raw: str | None, competition_id: str, several: bool) -> Path | No
         The competition.
     several : bool
         Whether the command prepares several competitions.
+    data_dir : str, optional
+        The ``--data-dir`` argument.
 
-    >>> raw_source(None, "x", several=True) is None
+    >>> import tempfile
+    >>> raw_source(None, "x", several=True, data_dir=tempfile.mkdtemp()) is None
     True
     """
     if raw is None:
+        from mle_datasets.handoff import mle_bench_data_dir
+
+        folder = (Path(data_dir) if data_dir else mle_bench_data_dir()) / competition_id
+        if (folder / "raw").is_dir() and any((folder / "raw").iterdir()):
+            return folder / "raw"
+        if (folder / f"{competition_id}.zip").is_file():
+            return folder / f"{competition_id}.zip"
         return None
     base = Path(raw)
     if not several:
@@ -140,6 +167,9 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
     prep = importlib.import_module("mle_datasets.prepare")  # the module (the package exports the function)
     store = Store(args.store)
+    for flag, note in IGNORED_PREPARE_FLAGS.items():
+        if getattr(args, flag.lstrip("-").replace("-", "_"), False):
+            print(f"note: {flag} is accepted for MLE-bench's sake: {note}", file=sys.stderr)
     try:
         ids = competition_ids(args)
     except DataError as err:
@@ -152,7 +182,7 @@ def cmd_prepare(args: argparse.Namespace) -> int:
         record: dict[str, Any] = {"competition_id": cid}
         try:
             prep.get_spec(cid)
-            source = raw_source(args.raw, cid, several=len(ids) > 1)
+            source = raw_source(args.raw, cid, several=len(ids) > 1, data_dir=args.data_dir)
             with tempfile.TemporaryDirectory(prefix="mle-bench-prepare-") as scratch:
                 out = Path(args.data_dir) / cid / "prepared" if args.data_dir else Path(scratch) / cid
                 prepared = prep.prepare(cid, source, out, overwrite=args.force)

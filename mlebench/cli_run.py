@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from mlebench.cli_grading import UsageError, data_options, format_table, resolve_data
+
 __all__ = ["add_commands", "competition_list"]
 
 
@@ -47,7 +49,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--parallel", type=int, default=1, help="runs at a time")
     p.add_argument("--gpus", help="GPU ids to allot, e.g. 0,1 (default: discovered with nvidia-smi)")
     p.add_argument("--gpu-mode", choices=("nvidia", "cdi", "devices"), help="how containers get GPUs")
-    p.add_argument("--data-dir", default=None, help="prepared data, <dir>/<id>/prepared/{public,private}")
+    data_options(p)
     p.add_argument("--runs-dir", default="runs", help="where run groups are written")
     p.add_argument("--group", help="run group name; an existing group is resumed")
     p.add_argument("--retries", type=int, default=2, help="retries for infrastructure failures only")
@@ -57,12 +59,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from competitions.batch import default_data_dir
-    from mle_datasets.cli_grading import UsageError, format_table
+    from mle_datasets.errors import DataError
     from runner.agent_spec import AgentSpecError, load_agent
     from runner.backends import InfrastructureError, get_backend
     from runner.gpus import discover_gpus
-    from runner.rungroup import RunGroup, prepared_data
+    from runner.rungroup import RunGroup
 
     try:
         agent = load_agent(args.agent)
@@ -71,7 +72,14 @@ def _run(args: argparse.Namespace) -> int:
     comps = competition_list(args.competitions) if args.competitions else (
         competition_list(agent.competitions) if isinstance(agent.competitions, str) else list(agent.competitions)
     )
-    data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
+    problems = []
+    for cid in comps:  # every competition's data is found and checked before anything runs
+        try:
+            resolve_data(cid, args)
+        except DataError as err:
+            problems.append(str(err))
+    if problems:
+        raise UsageError("\n".join(problems))
     group_name = args.group or f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%dT%H-%M-%S}_run-group_{agent.name}"
     options: dict[str, Any] = {}
     if args.backend == "docker" and args.gpu_mode:
@@ -89,7 +97,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"[{event:>12}] {planned.competition_id} seed {planned.seed}{detail}", file=sys.stderr, flush=True)
 
     group = RunGroup(
-        agent, comps, Path(args.runs_dir) / group_name, backend, lambda cid: prepared_data(data_dir, cid),
+        agent, comps, Path(args.runs_dir) / group_name, backend, lambda cid: resolve_data(cid, args),
         seeds=args.seeds, parallel=args.parallel, gpus=discover_gpus(args.gpus), retries=args.retries,
         validation=not args.no_validation, on_event=progress,
     )

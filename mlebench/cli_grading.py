@@ -1,4 +1,5 @@
-"""The grading subcommands of ``mle-bench``: list, validate, grade-sample, grade, leaderboards, report."""
+"""The grading subcommands: list, validate, grade-sample, grade, leaderboards (and ``dev download-leaderboard``),
+report. Data comes from :func:`mle_datasets.resolve` unless a file is named on the command line."""
 
 from __future__ import annotations
 
@@ -8,23 +9,41 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-__all__ = ["add_commands", "UsageError", "USER_ERRORS", "format_table"]
+__all__ = ["add_commands", "UsageError", "user_errors", "format_table", "data_options", "resolve_data"]
 
 
 class UsageError(Exception):
     """A mistake in the command line or its inputs (exit code 2)."""
 
 
-def _user_errors() -> tuple[type[BaseException], ...]:
+def user_errors() -> tuple[type[BaseException], ...]:
+    """The errors that are the user's or the host's to fix: printed as one line, exit code 2."""
     from competitions.aggregate import AggregationError
     from competitions.catalogue import UnknownCompetition
     from competitions.grading import GradingError
+    from mle_datasets.errors import DataError
     from schemas.csvio import CSVReadError
 
-    return (UsageError, UnknownCompetition, GradingError, AggregationError, CSVReadError)
+    return (UsageError, UnknownCompetition, GradingError, AggregationError, CSVReadError, DataError)
 
 
-USER_ERRORS = _user_errors()
+def data_options(parser: argparse.ArgumentParser) -> None:
+    """Add ``--data-dir``, ``--version`` and ``--store``: where :func:`resolve_data` finds prepared data."""
+    parser.add_argument("--data-dir", default=None, metavar="DIR",
+                        help="use prepared data in MLE-bench's layout, DIR/<id>/prepared/{public,private}, "
+                        "instead of the store (recorded as unversioned)")
+    parser.add_argument("--version", default=None, help="the stored dataset version (default: the latest)")
+    parser.add_argument("--store", default=None, metavar="DIR",
+                        help="the store (default $MLE_BENCH_HOME or ~/.cache/open-mle-bench)")
+
+
+def resolve_data(competition_id: str, args: argparse.Namespace):
+    """The :class:`mle_datasets.PreparedRef` that ``--data-dir``/``--version``/``--store`` (or the defaults) name."""
+    from mle_datasets import Store, resolve
+
+    store = Store(args.store) if getattr(args, "store", None) else None
+    return resolve(competition_id, getattr(args, "version", None), store=store,
+                   data_dir=getattr(args, "data_dir", None))
 
 
 def format_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
@@ -97,7 +116,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     import schemas
 
     comp = competitions.get(args.competition)
-    sample = _existing_file(args.sample_submission, "sample submission")
+    if args.sample_submission:
+        sample = _existing_file(args.sample_submission, "sample submission")
+    else:
+        sample = resolve_data(comp.id, args).sample_submission
     report = schemas.validate(comp, args.submission, sample)
     if args.json:
         _print_json(report.to_dict())
@@ -127,9 +149,16 @@ def cmd_grade_sample(args: argparse.Namespace) -> int:
     import competitions
 
     comp = competitions.get(args.competition_id)
-    answers = _existing_file(args.answers, "answers file")
-    sample = _existing_file(args.sample_submission, "sample submission") if args.sample_submission else None
-    report = competitions.grade(comp, args.submission, answers, sample, leaderboards=args.leaderboards)
+    revision = None
+    if args.answers:
+        answers = _existing_file(args.answers, "answers file")
+        sample = _existing_file(args.sample_submission, "sample submission") if args.sample_submission else None
+    else:
+        data = resolve_data(comp.id, args)
+        answers, revision = data.answers, data.dataset_revision
+        sample = Path(args.sample_submission) if args.sample_submission else data.sample_submission
+    report = competitions.grade(comp, args.submission, answers, sample, leaderboards=args.leaderboards,
+                                dataset_revision=revision)
     if args.json:
         _print_json(report.to_dict())
     else:
@@ -142,9 +171,11 @@ def cmd_grade_sample(args: argparse.Namespace) -> int:
 def cmd_grade(args: argparse.Namespace) -> int:
     from competitions.batch import grade_jsonl
 
-    jsonl = _existing_file(args.submissions, "submissions file")
-    report, path = grade_jsonl(jsonl, args.output_dir, args.data_dir, max_workers=args.workers,
-                               leaderboards=args.leaderboards)
+    if bool(args.submissions) == bool(args.submission):
+        raise UsageError("name the submissions JSONL once: as the argument or with --submission")
+    jsonl = _existing_file(args.submissions or args.submission, "submissions file")
+    report, path = grade_jsonl(jsonl, args.output_dir, lambda cid: resolve_data(cid, args),
+                               max_workers=args.workers, leaderboards=args.leaderboards)
     if args.json:
         _print_json({"report_path": str(path), **{k: v for k, v in report.items() if k.startswith("total_")}})
         return 0
@@ -165,6 +196,13 @@ def cmd_leaderboards_download(args: argparse.Namespace) -> int:
     ids = competitions.ids() if args.all else [competitions.get(args.competition_id).id]
     failures = 0
     for cid in ids:
+        if not args.force:
+            try:
+                competitions.leaderboard(cid, folder=args.dest)
+                print(f"{cid}: leaderboard already present (--force downloads it again)")
+                continue
+            except LeaderboardError:
+                pass
         try:
             path = download(cid, dest=args.dest)
         except LeaderboardError as err:
@@ -215,21 +253,26 @@ def add_commands(sub: Any) -> None:
     p = _add(sub, "validate", cmd_validate, "check a submission against a competition's contract (public inputs only)")
     p.add_argument("submission", help="submission CSV")
     p.add_argument("--competition", "-c", required=True, help="competition id")
-    p.add_argument("--sample-submission", required=True, help="the competition's public sample submission CSV")
+    p.add_argument("--sample-submission", default=None,
+                   help="the public sample submission CSV (default: the prepared competition's)")
+    data_options(p)
     p.add_argument("--json", action="store_true", help="print the ValidationReport as JSON")
 
     p = _add(sub, "grade-sample", cmd_grade_sample, "grade one submission and print its report")
     p.add_argument("submission", help="submission CSV")
     p.add_argument("competition_id", help="competition id")
-    p.add_argument("--answers", required=True, help="the private answers file (.csv or .jsonl)")
+    p.add_argument("--answers", default=None,
+                   help="a private answers file (.csv or .jsonl); default: the prepared competition's")
     p.add_argument("--sample-submission", default=None, help="public sample submission (gives the expected ids)")
+    data_options(p)
     p.add_argument("--leaderboards", default=None, help="folder of <id>.csv leaderboards")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
     p = _add(sub, "grade", cmd_grade, "grade a JSONL of {competition_id, submission_path} into a grading report")
-    p.add_argument("submissions", help="JSONL file, one {competition_id, submission_path} per line")
+    p.add_argument("submissions", nargs="?", help="JSONL file, one {competition_id, submission_path} per line")
+    p.add_argument("--submission", default=None, help="the same JSONL file (MLE-bench's spelling)")
     p.add_argument("--output-dir", required=True, help="folder for <timestamp>_grading_report.json")
-    p.add_argument("--data-dir", default=None, help="prepared data: <data-dir>/<id>/prepared/{public,private}")
+    data_options(p)
     p.add_argument("--workers", type=int, default=None, help="parallel graders (default: CPU count, at most 8)")
     p.add_argument("--leaderboards", default=None, help="folder of <id>.csv leaderboards")
     p.add_argument("--json", action="store_true", help="print the totals as JSON")
@@ -238,11 +281,13 @@ def add_commands(sub: Any) -> None:
     p_lb = p
     lb_sub = p.add_subparsers(dest="leaderboards_command", metavar="ACTION")
     d = lb_sub.add_parser("download", help="download final leaderboards through the Kaggle API")
-    group = d.add_mutually_exclusive_group(required=True)
-    group.add_argument("-c", "--competition-id", help="one competition id")
-    group.add_argument("--all", action="store_true", help="every competition")
-    d.add_argument("--dest", default=None, help="folder to save into (default: the store)")
-    d.set_defaults(func=cmd_leaderboards_download)
+    _leaderboard_download_options(d)
+
+    p = _add(sub, "dev", lambda a: _usage(p_dev), "MLE-bench's developer commands (download-leaderboard)")
+    p_dev = p
+    dev_sub = p.add_subparsers(dest="dev_command", metavar="ACTION")
+    _leaderboard_download_options(dev_sub.add_parser(
+        "download-leaderboard", help="the same as `leaderboards download`"))
 
     p = _add(sub, "report", cmd_report, "aggregate grading reports over seeds (mean ± SEM) and pass@k")
     p.add_argument("reports", nargs="+", help="grading report JSON files")
@@ -250,6 +295,15 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--num-seeds", type=int, default=-1, help="seeds to use (default: every complete seed)")
     p.add_argument("--pad-missing", action="store_true", help="count missing runs as failing reports")
     p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _leaderboard_download_options(d: argparse.ArgumentParser) -> None:
+    group = d.add_mutually_exclusive_group(required=True)
+    group.add_argument("-c", "--competition-id", help="one competition id")
+    group.add_argument("--all", action="store_true", help="every competition")
+    d.add_argument("--dest", default=None, help="folder to save into (default: the store)")
+    d.add_argument("--force", action="store_true", help="download again even when a leaderboard is present")
+    d.set_defaults(func=cmd_leaderboards_download)
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:

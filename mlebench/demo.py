@@ -1,8 +1,10 @@
 """The demo: the whole pipeline on synthetic data, with no Kaggle account and no network.
 
 For each chosen competition (default: the 22 lite ones) it writes a synthetic raw download in Kaggle's
-layout, prepares the MLE-bench v1 split, runs the ``dummy`` and ``baseline`` agents through the local
-backend, grades every submission on the host and returns one row per competition.
+layout, prepares the MLE-bench v1 split into a store of its own (inside the work folder, so synthetic data
+never enters the user's store), runs the ``dummy`` and ``baseline`` agents through the local backend on the
+data :func:`mle_datasets.resolve` hands over, grades every submission on the host and returns one row per
+competition.
 """
 
 from __future__ import annotations
@@ -16,27 +18,27 @@ from pathlib import Path
 from typing import Any, Callable
 
 import competitions
-from mle_datasets.fixtures import make_raw_fixture
-from mle_datasets.prepare import prepare
+from mle_datasets import Store, make_raw_fixture, prepare, resolve
 
 DEMO_AGENTS = ("dummy", "baseline")
 
 
 def prepare_fixtures(ids: list[str], workdir: Path, seed: int = 0,
-                     log: Callable[[str], None] = print) -> tuple[Path, dict[str, str]]:
-    """Write and prepare each competition's synthetic raw files under ``workdir``; return the data folder
+                     log: Callable[[str], None] = print) -> tuple[Store, dict[str, str]]:
+    """Write, prepare and store each competition's synthetic raw files under ``workdir``; return the store
     and, per competition that failed, its error (one failure never stops the rest)."""
-    data_dir = workdir / "data"
+    store = Store(workdir / "store")
     failures: dict[str, str] = {}
     for cid in ids:
         try:
             raw = make_raw_fixture(cid, workdir / "raw" / cid, seed=seed)
-            prepare(cid, raw, data_dir / cid / "prepared")
-            log(f"prepared {cid}")
+            with tempfile.TemporaryDirectory(prefix="mle-bench-demo-") as scratch:
+                stored = store.add(prepare(cid, raw, Path(scratch) / cid))
+            log(f"prepared {cid} v{stored['version']} (revision {stored['revision'][:12]})")
         except Exception as err:  # noqa: BLE001 - reported per competition, the demo goes on
             failures[cid] = f"{type(err).__name__}: {err}"
             log(f"could not prepare {cid}: {failures[cid]}")
-    return data_dir, failures
+    return store, failures
 
 
 def run_demo(workdir: Path, ids: list[str] | None = None, agents: tuple[str, ...] = DEMO_AGENTS,
@@ -44,10 +46,10 @@ def run_demo(workdir: Path, ids: list[str] | None = None, agents: tuple[str, ...
     """Prepare, run ``agents`` and grade; one row per competition with each agent's score and medal."""
     from runner.agent_spec import load_agent
     from runner.backends.local import LocalBackend
-    from runner.rungroup import RunGroup, prepared_data
+    from runner.rungroup import RunGroup
 
     ids = list(ids or competitions.ids("lite"))
-    data_dir, failures = prepare_fixtures(ids, workdir, seed=seed, log=log)
+    store, failures = prepare_fixtures(ids, workdir, seed=seed, log=log)
     ready = [c for c in ids if c not in failures]
     results: dict[str, dict[str, Any]] = {
         c: {"competition": c, "metric": competitions.get(c).metric, "error": failures.get(c)} for c in ids
@@ -55,7 +57,7 @@ def run_demo(workdir: Path, ids: list[str] | None = None, agents: tuple[str, ...
     for name in agents:
         group = RunGroup(
             load_agent(name), ready, workdir / "runs" / name, LocalBackend(),
-            lambda cid: prepared_data(data_dir, cid), parallel=parallel, validation=False,
+            lambda cid: resolve(cid, store=store), parallel=parallel, validation=False,
             on_event=lambda event, planned, meta: log(f"{name}: {event} {planned.competition_id}")
             if event != "started" else None,
         )
@@ -107,8 +109,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from mle_datasets.cli_grading import format_table
-    from runner.cli import competition_list
+    from mlebench.cli_grading import format_table
+    from mlebench.cli_run import competition_list
 
     ids = competition_list(args.competitions)
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="mle-bench-demo-"))
