@@ -23,10 +23,12 @@ from ._common import (
     CONTRACT_ROWS,
     check_csv,
     check_table,
+    copy_files,
     hex_id,
     open_zip,
     read_csv,
     read_member,
+    require_named_files,
     require_unique,
     split_frame,
     write_csv,
@@ -232,3 +234,64 @@ def prepare_tgs(raw: Path, public: Path, private: Path) -> None:
     write_csv(test[["id"]].assign(rle_mask="1 1").sort_values("id"), public / "sample_submission.csv")
     depths = read_csv(raw / "depths.csv", "depths.csv", dtype={"id": str})
     write_csv(depths[depths["id"].isin(train["id"])].sort_values("id"), public / "depths.csv")
+
+
+# ------------------------------------------------------------------------ hubmap-kidney-segmentation
+HUBMAP_INFO = "HuBMAP-20-dataset_information.csv"
+#: MLE-bench v1's split, train_test_split(train_size=12, test_size=3), needs exactly this many train.csv rows.
+HUBMAP_ROWS = 15
+HUBMAP_TRAIN = pa.DataFrameSchema(
+    {"id": pa.Column(str, hex_id(9)), "encoding": pa.Column(str)}, strict=True, ordered=True
+)
+HUBMAP_INFO_SCHEMA = pa.DataFrameSchema(
+    {
+        "image_file": pa.Column(str, pa.Check.str_endswith(".tiff")),
+        "width_pixels": pa.Column(int, pa.Check.gt(0)),
+        "height_pixels": pa.Column(int, pa.Check.gt(0)),
+    },
+    strict=False,
+)
+HUBMAP_SUFFIXES = (".tiff", ".json", "-anatomical-structure.json")
+
+
+def _hubmap_contract(raw: Path) -> None:
+    train = check_csv(raw / "train.csv", HUBMAP_TRAIN, "train.csv")
+    check_csv(raw / HUBMAP_INFO, HUBMAP_INFO_SCHEMA, HUBMAP_INFO)
+    if len(train) != HUBMAP_ROWS:
+        raise RawDataError(
+            f"train.csv has {len(train)} rows; MLE-bench v1 splits exactly {HUBMAP_ROWS} training images 12/3 "
+            "(train_test_split(train_size=12, test_size=3)): the data has changed or is incomplete"
+        )
+
+
+@register_preparer("hubmap-kidney-segmentation", ("train.csv", HUBMAP_INFO, "train/*.tiff"), _hubmap_contract)
+def prepare_hubmap(raw: Path, public: Path, private: Path) -> None:
+    """The 15 train.csv images split 12/3 by train_test_split(train_size=12, test_size=3, random_state=0); each
+    image's TIFF and both JSON files (glomerulus polygons included, for test images too) are copied."""
+    old = read_csv(raw / "train.csv", "train.csv", dtype={"id": str})
+    require_unique(old["id"], "train.csv", "id")
+    if len(old) != HUBMAP_ROWS:
+        raise RawDataError(f"train.csv has {len(old)} rows; MLE-bench v1's 12/3 split needs exactly {HUBMAP_ROWS}")
+    train, test = split_frame(old, 3)  # train_size=12 + test_size=3 of 15 rows draws the same permutation
+    info = read_csv(raw / HUBMAP_INFO, HUBMAP_INFO)
+    info_id = info["image_file"].str.replace(".tiff", "", regex=False)
+    lacking = sorted(set(old["id"]) - set(info_id))
+    if lacking:
+        raise RawDataError(
+            f"{HUBMAP_INFO} has no row for {len(lacking)} train image(s) (e.g. {lacking[0]}.tiff), whose width and "
+            "height the grader needs; download the full competition data again"
+        )
+    kept = info[info_id.isin(old["id"]).to_numpy()]
+    sizes = pd.DataFrame({"id": info_id, "width_pixels": info["width_pixels"], "height_pixels": info["height_pixels"]})
+    answers = test.merge(sizes[info_id.isin(old["id"]).to_numpy()], on="id")
+    write_csv(kept, public / HUBMAP_INFO)
+    write_csv(train, public / "train.csv")
+    write_csv(answers, private / "test.csv")
+    sample = answers[["id"]].assign(predicted="")
+    write_csv(sample, public / "sample_submission.csv")
+    write_csv(sample.assign(predicted=answers["encoding"].to_numpy()), private / "gold_submission.csv")
+    names = [f"{i}{suffix}" for i in old["id"] for suffix in HUBMAP_SUFFIXES]
+    require_named_files(raw / "train", names, "train image or annotation")
+    for part, ids in (("train", train["id"]), ("test", answers["id"])):
+        copy_files((raw / "train" / f"{i}{s}", public / part / f"{i}{s}") for i in ids for s in HUBMAP_SUFFIXES)
+    shutil.copyfile(public / "sample_submission.csv", public / "test" / "sample_submission.csv")

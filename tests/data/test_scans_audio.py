@@ -268,3 +268,93 @@ def test_tgs_flat_zip_is_a_raw_error(tmp_path):
     rewrite_zip(raw / "competition_data.zip", lambda e: [e.update({k.split("/", 1)[1]: e.pop(k)}) for k in list(e) if "/" in k[:-1]])
     with pytest.raises(RawDataError, match="has no entry 'competition_data/train.csv'"):
         check_raw(TGS, raw)
+
+
+# ------------------------------------------------------------------------ hubmap-kidney-segmentation
+HUBMAP = "hubmap-kidney-segmentation"
+
+
+def tiff_pixels(data: bytes) -> np.ndarray:
+    """(h, w, 3) pixels of an uncompressed single-strip little-endian RGB TIFF, read from its IFD."""
+    import struct
+
+    assert data[:4] == b"II*\x00"
+    ifd = struct.unpack("<I", data[4:8])[0]
+    tags = {}
+    for k in range(struct.unpack("<H", data[ifd:ifd + 2])[0]):
+        tag, kind, _count, value = struct.unpack("<HHII", data[ifd + 2 + 12 * k: ifd + 14 + 12 * k])
+        tags[tag] = value & 0xFFFF if kind == 3 else value
+    width, height, offset = tags[256], tags[257], tags[273]
+    return np.frombuffer(data, np.uint8, width * height * 3, offset).reshape(height, width, 3)
+
+
+def test_hubmap_end_to_end(tmp_path, store):
+    check_end_to_end(HUBMAP, tmp_path, store, lambda a, s: read(a, dtype=str).rename(columns={"encoding": "predicted"})[["id", "predicted"]])
+
+
+def test_hubmap_split_is_v1s(tmp_path_factory):
+    work = prepared(HUBMAP, tmp_path_factory)
+    raw = work / "raw"
+    old = read(raw / "train.csv", dtype=str)
+    train, test = train_test_split(old, train_size=12, test_size=3, random_state=0)
+    pd.testing.assert_frame_equal(read(work / "public" / "train.csv", dtype=str), train.reset_index(drop=True))
+    info = pd.read_csv(raw / "HuBMAP-20-dataset_information.csv")
+    answers = pd.read_csv(work / "private" / "test.csv")
+    assert answers["id"].tolist() == test["id"].tolist() and answers["encoding"].tolist() == test["encoding"].tolist()
+    sizes = info.set_index(info["image_file"].str[:-5]).loc[test["id"], ["width_pixels", "height_pixels"]]
+    assert answers[["width_pixels", "height_pixels"]].values.tolist() == sizes.values.tolist()
+    gold = read(work / "private" / "gold_submission.csv", dtype=str)
+    assert gold["predicted"].tolist() == test["encoding"].tolist()
+    sample = read(work / "public" / "sample_submission.csv", dtype=str)
+    assert sample["id"].tolist() == test["id"].tolist() and (sample["predicted"] == "").all()
+    assert (work / "public" / "test" / "sample_submission.csv").read_bytes() == (work / "public" / "sample_submission.csv").read_bytes()
+    public_info = pd.read_csv(work / "public" / "HuBMAP-20-dataset_information.csv")
+    assert public_info["image_file"].tolist() == [f for f in info["image_file"] if f[:-5] in set(old["id"])]
+    assert list(public_info.columns) == list(info.columns)
+    suffixes = (".tiff", ".json", "-anatomical-structure.json")
+    assert files(work / "public" / "test") == {f"{i}{s}" for i in test["id"] for s in suffixes} | {"sample_submission.csv"}
+    assert files(work / "public" / "train") == {f"{i}{s}" for i in train["id"] for s in suffixes}
+
+
+def test_hubmap_masks_follow_the_images(tmp_path_factory):
+    """The RLE (column-major, 1-based) and the JSON polygons outline the dark glomeruli of each TIFF."""
+    import json
+
+    from metrics.segmentation import rle_decode, rle_encode
+
+    work = prepared(HUBMAP, tmp_path_factory)
+    train = read(work / "public" / "train.csv", dtype=str)
+    for i, rle in zip(train["id"], train["encoding"]):
+        pixels = tiff_pixels((work / "public" / "train" / f"{i}.tiff").read_bytes())
+        mask = rle_decode(rle, pixels.shape[:2])
+        assert pixels[mask].mean(axis=0)[1] < 100 < pixels[~mask].mean(axis=0)[1]
+        polygons = json.loads((work / "public" / "train" / f"{i}.json").read_text())
+        centre = np.mean(polygons[0]["geometry"]["coordinates"][0][:-1], axis=0)
+        assert mask[int(round(centre[1])), int(round(centre[0]))]
+    sample = read(work / "public" / "sample_submission.csv", dtype=str)
+    guess = sample.assign(predicted=[
+        rle_encode(tiff_pixels((work / "public" / "test" / f"{i}.tiff").read_bytes())[..., 1] < 120) for i in sample["id"]])
+    answers = work / "private" / "test.csv"
+    assert competitions.grade(HUBMAP, guess, answers, sample).score > 0.9
+
+
+def test_hubmap_needs_exactly_15_rows(tmp_path):
+    raw = make_raw_fixture(HUBMAP, tmp_path / "raw")
+    (raw / "train.csv").write_bytes(csv_bytes(pd.read_csv(raw / "train.csv").iloc[:14]))
+    with pytest.raises(RawDataError, match="train.csv has 14 rows; MLE-bench v1 splits exactly 15"):
+        check_raw(HUBMAP, raw)
+
+
+def test_hubmap_missing_annotation_column_and_info_row_are_raw_errors(tmp_path):
+    raw = make_raw_fixture(HUBMAP, tmp_path / "raw")
+    first = read(raw / "train.csv", dtype=str)["id"][0]
+    (raw / "train" / f"{first}-anatomical-structure.json").unlink()
+    with pytest.raises(RawDataError, match="1 train image or annotation file"):
+        run(HUBMAP, raw, tmp_path / "a")
+    info = pd.read_csv(raw / "HuBMAP-20-dataset_information.csv")
+    (raw / "HuBMAP-20-dataset_information.csv").write_bytes(csv_bytes(info[info["image_file"] != f"{first}.tiff"]))
+    with pytest.raises(RawDataError, match=f"has no row for 1 train image.*{first}.tiff"):
+        run(HUBMAP, raw, tmp_path / "b")
+    (raw / "HuBMAP-20-dataset_information.csv").write_bytes(csv_bytes(info.drop(columns=["height_pixels"])))
+    with pytest.raises(RawDataError, match="missing column.*'height_pixels'"):
+        check_raw(HUBMAP, raw)
