@@ -7,7 +7,7 @@
 False
 """
 
-from metrics._core import Metric, MetricInputError, get, names, register, score
+from metrics._core import Metric, MetricInputError, get, names, parameters, register, score
 
 # Importing the family modules registers their metrics.
 from metrics import (  # noqa: E402,F401
@@ -21,4 +21,4 @@ from metrics import (  # noqa: E402,F401
     text,
 )
 
-__all__ = ["Metric", "MetricInputError", "get", "names", "register", "score"]
+__all__ = ["Metric", "MetricInputError", "get", "names", "parameters", "register", "score"]

@@ -6,7 +6,9 @@ Each family module (``metrics/classification.py``, ...) registers its metrics at
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -18,6 +20,8 @@ __all__ = [
     "get",
     "names",
     "score",
+    "parameters",
+    "PREDICTION_NAMES",
     "as_1d",
     "as_2d",
     "as_float",
@@ -31,16 +35,31 @@ __all__ = [
 ]
 
 
+#: Parameter names that mean the prediction, the metric's second positional argument: reported as "y_pred".
+PREDICTION_NAMES = frozenset({"y_pred", "y_prob", "y_score"})
+
+
 class MetricInputError(ValueError):
     """Raised when a metric's inputs cannot be scored; the message names the problem and the fix.
+
+    ``argument`` says which argument is at fault: ``"y_true"`` (the first positional argument), ``"y_pred"``
+    (the second, whatever the metric calls it: ``y_prob``, ``y_score``), or the name of the keyword
+    parameter (``"groups"``, ``"eps"``...); ``"name"`` for an unknown metric name. When two arguments
+    disagree (lengths, label kinds) it is the second one named, the one that does not match.
 
     >>> import metrics
     >>> try:
     ...     metrics.score("rmse", [1.0, 2.0], [1.0])
     ... except metrics.MetricInputError as err:
-    ...     print(err)
-    rmse: y_true has 2 rows but y_pred has 1; pass one prediction per true value
+    ...     print(err, "|", err.argument)
+    rmse: y_true has 2 rows but y_pred has 1; pass one prediction per true value | y_pred
     """
+
+    def __init__(self, message: str, *, argument: str | None = None) -> None:
+        super().__init__(message)
+        if argument is not None:
+            argument = argument.split("[", 1)[0]  # "subgroups['male']" is the argument subgroups
+        self.argument = "y_pred" if argument in PREDICTION_NAMES else argument
 
 
 @dataclass(frozen=True)
@@ -120,7 +139,7 @@ def get(name: str) -> Metric:
         return _REGISTRY[key]
     except KeyError:
         known = ", ".join(sorted(_REGISTRY))
-        raise MetricInputError(f"unknown metric {name!r}; known metrics: {known}") from None
+        raise MetricInputError(f"unknown metric {name!r}; known metrics: {known}", argument="name") from None
 
 
 def names() -> list[str]:
@@ -143,15 +162,34 @@ def score(name: str, y_true: Any, y_pred: Any, **params: Any) -> float:
     0.75
     """
     metric = get(name)
-    try:
-        value = metric.fn(y_true, y_pred, **params)
-    except MetricInputError:
-        raise
-    except TypeError as err:
-        if "unexpected keyword argument" in str(err):
-            raise MetricInputError(f"{metric.name}: {err}") from None
-        raise
-    return float(value)
+    unknown = [key for key in params if key not in parameters(metric.name)]
+    if unknown and not _takes_any_keyword(metric.fn):
+        raise MetricInputError(
+            f"{metric.name}: unknown parameter(s) {unknown}; its parameters are {sorted(parameters(metric.name))}",
+            argument=unknown[0],
+        )
+    return float(metric.fn(y_true, y_pred, **params))
+
+
+def parameters(name: str) -> frozenset[str]:
+    """The keyword parameters of a metric: those of its function after ``y_true`` and the prediction.
+
+    >>> import metrics
+    >>> sorted(parameters("pearson"))
+    ['constant']
+    """
+    return _parameters(get(name).fn)
+
+
+@lru_cache(maxsize=None)
+def _parameters(fn: Callable[..., float]) -> frozenset[str]:
+    params = list(inspect.signature(fn).parameters.values())[2:]
+    return frozenset(p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+
+
+@lru_cache(maxsize=None)
+def _takes_any_keyword(fn: Callable[..., float]) -> bool:
+    return any(p.kind is p.VAR_KEYWORD for p in inspect.signature(fn).parameters.values())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -161,17 +199,21 @@ def score(name: str, y_true: Any, y_pred: Any, **params: Any) -> float:
 
 def _to_array(values: Any, metric: str, what: str, dtype: Any = None) -> np.ndarray:
     if values is None:
-        raise MetricInputError(f"{metric}: {what} is None; pass an array-like")
+        raise MetricInputError(f"{metric}: {what} is None; pass an array-like", argument=what)
     try:
         arr = np.asarray(values, dtype=dtype)
     except (ValueError, TypeError) as err:
         raise MetricInputError(
-            f"{metric}: {what} cannot be read as an array ({err}); pass a rectangular array-like"
+            f"{metric}: {what} cannot be read as an array ({err}); pass a rectangular array-like",
+            argument=what,
         ) from None
     if arr.dtype == object and dtype is None:
         # Ragged input (lists of different lengths) becomes an object array: say so plainly.
         if arr.ndim == 1 and len(arr) and all(isinstance(v, (list, tuple, np.ndarray)) for v in arr):
-            raise MetricInputError(f"{metric}: {what} is ragged; every row needs the same number of values")
+            raise MetricInputError(
+                f"{metric}: {what} is ragged; every row needs the same number of values",
+                argument=what,
+            )
     return arr
 
 
@@ -193,14 +235,15 @@ def as_float(values: Any, metric: str, what: str) -> np.ndarray:
                 if len(bad) == 3:
                     break
         raise MetricInputError(
-            f"{metric}: {what} holds values that are not numbers (e.g. {bad!r}); pass numeric values"
+            f"{metric}: {what} holds values that are not numbers (e.g. {bad!r}); pass numeric values",
+            argument=what,
         ) from None
 
 
 def check_not_empty(arr: np.ndarray, metric: str, what: str = "y_true") -> None:
     """Raise if ``arr`` has no rows."""
     if arr.ndim == 0 or arr.shape[0] == 0:
-        raise MetricInputError(f"{metric}: {what} is empty; pass at least one row")
+        raise MetricInputError(f"{metric}: {what} is empty; pass at least one row", argument=what)
 
 
 def as_1d(values: Any, metric: str, what: str, *, numeric: bool = True) -> np.ndarray:
@@ -209,7 +252,10 @@ def as_1d(values: Any, metric: str, what: str, *, numeric: bool = True) -> np.nd
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
     if arr.ndim != 1:
-        raise MetricInputError(f"{metric}: {what} must be 1-D, got shape {arr.shape}; pass one value per row")
+        raise MetricInputError(
+            f"{metric}: {what} must be 1-D, got shape {arr.shape}; pass one value per row",
+            argument=what,
+        )
     check_not_empty(arr, metric, what)
     return arr
 
@@ -220,7 +266,7 @@ def as_2d(values: Any, metric: str, what: str, *, numeric: bool = True) -> np.nd
     if arr.ndim == 1:
         arr = arr[:, None]
     if arr.ndim != 2:
-        raise MetricInputError(f"{metric}: {what} must be 2-D (rows x columns), got shape {arr.shape}")
+        raise MetricInputError(f"{metric}: {what} must be 2-D (rows x columns), got shape {arr.shape}", argument=what)
     check_not_empty(arr, metric, what)
     return arr
 
@@ -237,7 +283,8 @@ def check_same_length(metric: str, *named: tuple[str, Any]) -> int:
         if n != first_len:
             raise MetricInputError(
                 f"{metric}: {first_what} has {first_len} rows but {what} has {n}; "
-                "pass one prediction per true value"
+                "pass one prediction per true value",
+                argument=what,
             )
     return first_len
 
@@ -254,7 +301,10 @@ def check_same_shape(
     """
     (a_name, a), (b_name, b) = first, second
     if a.shape != b.shape:
-        raise MetricInputError(f"{metric}: {a_name} has shape {a.shape} but {b_name} has {b.shape}; {fix}")
+        raise MetricInputError(
+            f"{metric}: {a_name} has shape {a.shape} but {b_name} has {b.shape}; {fix}",
+            argument=b_name,
+        )
 
 
 def check_finite(arr: np.ndarray, metric: str, what: str) -> None:
@@ -274,7 +324,8 @@ def check_finite(arr: np.ndarray, metric: str, what: str) -> None:
             parts.append(f"{n_inf} infinite")
         raise MetricInputError(
             f"{metric}: {what} holds {' and '.join(parts)} value(s) (first at row {row}); "
-            "fill or drop them before scoring"
+            "fill or drop them before scoring",
+            argument=what,
         )
 
 
@@ -286,7 +337,8 @@ def check_probabilities(arr: np.ndarray, metric: str, what: str = "y_pred") -> N
         examples = arr[bad][:3].tolist()
         raise MetricInputError(
             f"{metric}: {what} holds {int(bad.sum())} value(s) outside [0, 1] (e.g. {examples}); "
-            "pass probabilities"
+            "pass probabilities",
+            argument=what,
         )
 
 
@@ -298,7 +350,8 @@ def check_binary(arr: np.ndarray, metric: str, what: str = "y_true") -> None:
         examples = np.unique(arr[bad])[:3].tolist()
         raise MetricInputError(
             f"{metric}: {what} must hold only 0 and 1, found {int(bad.sum())} other value(s) "
-            f"(e.g. {examples}); encode the positive class as 1"
+            f"(e.g. {examples}); encode the positive class as 1",
+            argument=what,
         )
 
 
@@ -314,7 +367,10 @@ def group_codes(groups: Any, n: int, metric: str) -> tuple[np.ndarray, int]:
     if g.ndim == 2 and g.shape[1] == 1:
         g = g[:, 0]
     if g.ndim != 1:
-        raise MetricInputError(f"{metric}: groups must be 1-D (one group label per row), got shape {g.shape}")
+        raise MetricInputError(
+            f"{metric}: groups must be 1-D (one group label per row), got shape {g.shape}",
+            argument="groups",
+        )
     check_same_length(metric, ("y_true", range(n)), ("groups", g))
     if g.dtype.kind == "f":
         check_finite(g, metric, "groups")

@@ -58,10 +58,11 @@ def _whole_floats(arr: np.ndarray, metric: str, what: str, hint: str) -> np.ndar
         examples = arr[fractional][:3].tolist()
         raise MetricInputError(
             f"{metric}: {what} holds {int(fractional.sum())} value(s) that are not whole numbers "
-            f"(e.g. {examples}); {hint}"
+            f"(e.g. {examples}); {hint}",
+            argument=what,
         )
     if np.abs(arr).max() >= 2.0**63:
-        raise MetricInputError(f"{metric}: {what} holds labels too large for 64-bit integers")
+        raise MetricInputError(f"{metric}: {what} holds labels too large for 64-bit integers", argument=what)
     return arr.astype(np.int64)
 
 
@@ -82,17 +83,22 @@ def _object_labels(arr: np.ndarray, metric: str, what: str, hint: str) -> tuple[
         try:
             return arr.astype(np.int64), _NUM
         except OverflowError:
-            raise MetricInputError(f"{metric}: {what} holds labels too large for 64-bit integers") from None
+            raise MetricInputError(
+                f"{metric}: {what} holds labels too large for 64-bit integers",
+                argument=what,
+            ) from None
     if numeric:
         return _whole_floats(arr.astype(np.float64), metric, what, hint), _NUM
     missing = sum(map(_is_missing, values))
     if missing:
         raise MetricInputError(
-            f"{metric}: {what} holds {missing} missing value(s) (None/NaN); fill them before scoring"
+            f"{metric}: {what} holds {missing} missing value(s) (None/NaN); fill them before scoring",
+            argument=what,
         )
     names = sorted(t.__name__ for t in types)
     raise MetricInputError(
-        f"{metric}: {what} mixes value types {names}; pass labels of one kind (all numbers or all strings)"
+        f"{metric}: {what} mixes value types {names}; pass labels of one kind (all numbers or all strings)",
+        argument=what,
     )
 
 
@@ -118,13 +124,13 @@ def label_array(
         return arr.astype(np.int64), _NUM
     if kind in "iu":
         if kind == "u" and arr.size and arr.max() >= 2**63:
-            raise MetricInputError(f"{metric}: {what} holds labels too large for 64-bit integers")
+            raise MetricInputError(f"{metric}: {what} holds labels too large for 64-bit integers", argument=what)
         return arr.astype(np.int64, copy=False), _NUM
     if kind == "f":
         return _whole_floats(arr, metric, what, hint), _NUM
     if kind == "O":
         return _object_labels(arr, metric, what, hint)
-    raise MetricInputError(f"{metric}: {what} has dtype {arr.dtype}, which is not a label type; {hint}")
+    raise MetricInputError(f"{metric}: {what} has dtype {arr.dtype}, which is not a label type; {hint}", argument=what)
 
 
 def _label_pair(
@@ -136,7 +142,8 @@ def _label_pair(
     if t_kind != p_kind:
         raise MetricInputError(
             f"{metric}: y_true holds {t_kind} labels but y_pred holds {p_kind} labels; "
-            "encode both sides the same way (e.g. cast both to str)"
+            "encode both sides the same way (e.g. cast both to str)",
+            argument="y_pred",
         )
     return t, p, t_kind
 
@@ -248,7 +255,7 @@ def f1_macro(y_true: Any, y_pred: Any, labels: str = "union") -> float:
     0.6666666666666666
     """
     if labels not in ("union", "true"):
-        raise MetricInputError(f"f1_macro: labels must be 'union' or 'true', got {labels!r}")
+        raise MetricInputError(f"f1_macro: labels must be 'union' or 'true', got {labels!r}", argument="labels")
     t, p, kind = _label_pair(y_true, y_pred, "f1_macro")
     (ct, cp), k = _encode(t, p, kind=kind)
     true_count = np.bincount(ct, minlength=k)
@@ -263,18 +270,21 @@ def f1_macro(y_true: Any, y_pred: Any, labels: str = "union") -> float:
 def _row_tokens(values: Any, metric: str, what: str) -> tuple[np.ndarray, np.ndarray, str, int]:
     """Flatten rows of label collections into ``(row_index, labels, kind, n_rows)``."""
     if values is None:
-        raise MetricInputError(f"{metric}: {what} is None; pass one label collection per row")
+        raise MetricInputError(f"{metric}: {what} is None; pass one label collection per row", argument=what)
     if isinstance(values, str):
-        raise MetricInputError(f"{metric}: {what} is a single string; pass one entry per row")
+        raise MetricInputError(f"{metric}: {what} is a single string; pass one entry per row", argument=what)
     rows = values.tolist() if isinstance(values, np.ndarray) else list(values)
     n = len(rows)
     if n == 0:
-        raise MetricInputError(f"{metric}: {what} is empty; pass at least one row")
+        raise MetricInputError(f"{metric}: {what} is empty; pass at least one row", argument=what)
     types = set(map(type, rows))
     if all(issubclass(t, str) for t in types):
         joined = f" {_SEPARATOR} ".join(rows)
         if joined.count(_SEPARATOR) != n - 1:
-            raise MetricInputError(f"{metric}: {what} holds \\x01 control characters; remove them from the labels")
+            raise MetricInputError(
+                f"{metric}: {what} holds \\x01 control characters; remove them from the labels",
+                argument=what,
+            )
         tokens = np.array(joined.split(), dtype=object)
         is_sep = tokens == _SEPARATOR
         row = np.cumsum(is_sep)[~is_sep]
@@ -291,12 +301,14 @@ def _row_tokens(values: Any, metric: str, what: str) -> tuple[np.ndarray, np.nda
     if missing:
         raise MetricInputError(
             f"{metric}: {what} has {missing} missing row(s) (None/NaN); use an empty string or an empty "
-            "list for a row without labels"
+            "list for a row without labels",
+            argument=what,
         )
     names = sorted(t.__name__ for t in types)
     raise MetricInputError(
         f"{metric}: {what} rows must all be space-separated strings or all be collections of labels, "
-        f"got types {names}"
+        f"got types {names}",
+        argument=what,
     )
 
 
@@ -327,7 +339,8 @@ def _multilabel_f1(y_true: Any, y_pred: Any, drop_unseen: bool) -> float:
     check_same_length(metric, ("y_true", range(n_true)), ("y_pred", range(n_pred)))
     if "empty" not in (kt, kp) and kt != kp:
         raise MetricInputError(
-            f"{metric}: y_true holds {kt} labels but y_pred holds {kp} labels; encode both sides the same way"
+            f"{metric}: y_true holds {kt} labels but y_pred holds {kp} labels; encode both sides the same way",
+            argument="y_pred",
         )
     kind = kp if kt == "empty" else kt
     if kind == "empty":
@@ -423,7 +436,7 @@ def mcc(y_true: Any, y_pred: Any) -> float:
     hint = "pass hard 0/1 labels (threshold probabilities first)"
     t, p, kind = _label_pair(y_true, y_pred, "mcc", hint)
     if kind == _STR:
-        raise MetricInputError(f"mcc: labels must be 0/1 numbers, got text; {hint}")
+        raise MetricInputError(f"mcc: labels must be 0/1 numbers, got text; {hint}", argument="y_true")
     check_binary(t, "mcc", "y_true")
     check_binary(p, "mcc", "y_pred")
     n = float(len(t))
@@ -473,11 +486,11 @@ def qwk(y_true: Any, y_pred: Any, labels: str = "range") -> float:
     0.9285714285714286
     """
     if labels not in ("range", "observed"):
-        raise MetricInputError(f"qwk: labels must be 'range' or 'observed', got {labels!r}")
+        raise MetricInputError(f"qwk: labels must be 'range' or 'observed', got {labels!r}", argument="labels")
     hint = "pass integer ratings (round continuous predictions first)"
     t, p, kind = _label_pair(y_true, y_pred, "qwk", hint)
     if kind == _STR:
-        raise MetricInputError(f"qwk: ratings must be integers, got text; {hint}")
+        raise MetricInputError(f"qwk: ratings must be integers, got text; {hint}", argument="y_true")
     if labels == "observed":
         a, b = _dense(t, p)
     else:
@@ -532,18 +545,20 @@ def pf1(y_true: Any, y_prob: Any, beta: float = 1.0) -> float:
     check_finite(p, metric, "y_prob")
     beta = float(beta)
     if not np.isfinite(beta) or beta <= 0:
-        raise MetricInputError(f"pf1: beta must be a positive number, got {beta!r}")
+        raise MetricInputError(f"pf1: beta must be a positive number, got {beta!r}", argument="beta")
     positives = t == 1
     n_pos = int(np.count_nonzero(positives))
     if n_pos == 0:
         raise MetricInputError(
             "pf1: y_true has no positive row, so recall is undefined (the reference scorer divides by zero); "
-            "score a set that holds at least one positive"
+            "score a set that holds at least one positive",
+            argument="y_true",
         )
     if not (p >= 0).any():
         raise MetricInputError(
             "pf1: every prediction is negative, so precision is 0/0 (the reference scorer divides by zero); "
-            "pass probabilities in [0, 1]"
+            "pass probabilities in [0, 1]",
+            argument="y_pred",
         )
     clipped = np.clip(p, 0.0, 1.0)
     ctp = float(clipped[positives].sum())

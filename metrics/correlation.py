@@ -18,7 +18,7 @@ _CONSTANT_CHOICES = ("raise", "nan")
 
 def _check_constant_option(constant: str, metric: str) -> None:
     if constant not in _CONSTANT_CHOICES:
-        raise MetricInputError(f"{metric}: constant must be 'raise' or 'nan', got {constant!r}")
+        raise MetricInputError(f"{metric}: constant must be 'raise' or 'nan', got {constant!r}", argument="constant")
 
 
 def _columnwise_r(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -49,14 +49,17 @@ def _paired(y_true: Any, y_pred: Any, metric: str, two_d: bool) -> tuple[np.ndar
     check_finite(x, metric, "y_true")
     check_finite(y, metric, "y_pred")
     if len(x) < 2:
-        raise MetricInputError(f"{metric}: a correlation needs at least 2 rows, got {len(x)}")
+        raise MetricInputError(f"{metric}: a correlation needs at least 2 rows, got {len(x)}", argument="y_true")
     return x, y
 
 
-def _constant_error(metric: str, where: str) -> MetricInputError:
+def _constant_error(metric: str, where: str, pred_constant: bool) -> MetricInputError:
+    """The error for an undefined correlation: the prediction's fault when it is constant, else y_true's."""
+    argument = "y_pred" if pred_constant else "y_true"
     return MetricInputError(
         f"{metric}: {where} is constant, so the correlation is undefined; vary the predictions, or pass "
-        "constant='nan' to get NaN as MLE-bench v1 does"
+        "constant='nan' to get NaN as MLE-bench v1 does",
+        argument=argument,
     )
 
 
@@ -81,7 +84,7 @@ def pearson(y_true: Any, y_pred: Any, constant: str = "raise") -> float:
     x, y = _paired(y_true, y_pred, metric, two_d=False)
     r = float(_columnwise_r(x[:, None], y[:, None])[0])
     if np.isnan(r) and constant == "raise":
-        raise _constant_error(metric, "y_true or y_pred")
+        raise _constant_error(metric, "y_true or y_pred", bool(np.ptp(y) == 0))
     return r
 
 
@@ -104,7 +107,8 @@ def spearman_mean_columnwise(y_true: Any, y_pred: Any, constant: str = "raise") 
     r = _columnwise_r(rankdata(x, axis=0), rankdata(y, axis=0))
     if constant == "raise" and np.isnan(r).any():
         cols = np.flatnonzero(np.isnan(r))[:5].tolist()
-        raise _constant_error(metric, f"column(s) {cols} of y_true or y_pred")
+        pred_constant = bool((np.ptp(y[:, cols], axis=0) == 0).any())
+        raise _constant_error(metric, f"column(s) {cols} of y_true or y_pred", pred_constant)
     return float(np.mean(r))
 
 
@@ -170,18 +174,20 @@ def _length_errors(t_len: np.ndarray, p_len: np.ndarray, metric: str) -> int:
         row = int(np.flatnonzero(t_len != p_len)[0])
         raise MetricInputError(
             f"{metric}: {int((t_len != p_len).sum())} row(s) of y_pred have a different number of items "
-            f"than y_true (first at row {row}: {p_len[row]} vs {t_len[row]}); order every item exactly once"
+            f"than y_true (first at row {row}: {p_len[row]} vs {t_len[row]}); order every item exactly once",
+            argument="y_pred",
         )
     pairs = int((t_len * (t_len - 1)).sum())
     if pairs == 0:
-        raise MetricInputError(f"{metric}: every row has fewer than 2 items, so tau is undefined")
+        raise MetricInputError(f"{metric}: every row has fewer than 2 items, so tau is undefined", argument="y_true")
     return pairs
 
 
 def _not_a_permutation(metric: str, row: int) -> MetricInputError:
     return MetricInputError(
         f"{metric}: row {row} of y_pred is not a permutation of its true ids (an unknown, missing or "
-        "repeated id); list each of the row's ids exactly once"
+        "repeated id); list each of the row's ids exactly once",
+        argument="y_pred",
     )
 
 
@@ -207,7 +213,10 @@ def _true_ranks_ascii(y_true: Any, y_pred: Any, metric: str):
     if same.any():
         if not t.equal(order[1:][same], t, order[:-1][same], width):
             return None  # a hash collision: let the general path decide
-        raise MetricInputError(f"{metric}: y_true repeats an id within a row; each id must appear once")
+        raise MetricInputError(
+            f"{metric}: y_true repeats an id within a row; each id must appear once",
+            argument="y_true",
+        )
     by_key = np.argsort(p_key)  # sorted needles make the search cache-friendly
     at = np.empty(len(p_key), dtype=np.int64)
     at[by_key] = np.minimum(np.searchsorted(sorted_key, p_key[by_key]), len(sorted_key) - 1)
@@ -230,7 +239,7 @@ def _true_ranks(y_true: Any, y_pred: Any, metric: str):
     pred = tokenize(y_pred, metric, "y_pred")
     n_rows = check_same_length(metric, ("y_true", truth), ("y_pred", pred))
     if n_rows == 0:
-        raise MetricInputError(f"{metric}: y_true is empty; pass at least one ordering")
+        raise MetricInputError(f"{metric}: y_true is empty; pass at least one ordering", argument="y_true")
     t_len = np.fromiter(map(len, truth), dtype=np.int64, count=n_rows)
     p_len = np.fromiter(map(len, pred), dtype=np.int64, count=n_rows)
     pairs = _length_errors(t_len, p_len, metric)
@@ -238,7 +247,7 @@ def _true_ranks(y_true: Any, y_pred: Any, metric: str):
     n_items = int(t_len.sum())
     row = np.repeat(np.arange(n_rows, dtype=np.int64), t_len)
     order, new = match_tokens(
-        list(chain.from_iterable(truth)) + list(chain.from_iterable(pred)), np.tile(row, 2), metric
+        list(chain.from_iterable(truth)) + list(chain.from_iterable(pred)), np.tile(row, 2), metric, n_true=n_items
     )
     # A permutation pairs every true id with exactly one predicted id of its row: groups of two, the
     # true id first (it comes first in the input).

@@ -44,10 +44,13 @@ COCO_AREA_RANGE = (0.0, 1e10)
 def _flatten(values: Any, ncols: int, metric: str, what: str, layout: str) -> tuple[np.ndarray, np.ndarray, int]:
     """One entry per image of (m_i, ncols) boxes -> (image index per box, boxes (m, ncols), n_images)."""
     if values is None or isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
-        raise MetricInputError(f"{metric}: {what} must be a sequence with one array of boxes per image ({layout})")
+        raise MetricInputError(
+            f"{metric}: {what} must be a sequence with one array of boxes per image ({layout})",
+            argument=what,
+        )
     n_images = len(values)
     if n_images == 0:
-        raise MetricInputError(f"{metric}: {what} is empty; pass one entry (possibly []) per image")
+        raise MetricInputError(f"{metric}: {what} is empty; pass one entry (possibly []) per image", argument=what)
     blocks = []
     for i, entry in enumerate(values):
         try:
@@ -55,7 +58,8 @@ def _flatten(values: Any, ncols: int, metric: str, what: str, layout: str) -> tu
         except (TypeError, ValueError):
             raise MetricInputError(
                 f"{metric}: {what}[{i}] is not a numeric array of boxes; each row is {layout} "
-                "with numeric class codes"
+                "with numeric class codes",
+                argument=what,
             ) from None
         if arr.size == 0:
             arr = arr.reshape(0, ncols)
@@ -64,7 +68,8 @@ def _flatten(values: Any, ncols: int, metric: str, what: str, layout: str) -> tu
         if arr.ndim != 2 or arr.shape[1] != ncols:
             raise MetricInputError(
                 f"{metric}: {what}[{i}] has shape {arr.shape}; each image needs an (n, {ncols}) array of "
-                f"boxes, one row {layout}"
+                f"boxes, one row {layout}",
+                argument=what,
             )
         blocks.append(arr)
     counts = np.fromiter((b.shape[0] for b in blocks), dtype=np.int64, count=n_images)
@@ -75,7 +80,8 @@ def _flatten(values: Any, ncols: int, metric: str, what: str, layout: str) -> tu
         image = int(np.searchsorted(np.cumsum(counts), row, side="right"))
         raise MetricInputError(
             f"{metric}: {what} holds {int(bad.sum())} NaN or infinite value(s) (first in image {image}); "
-            "drop or fix those boxes before scoring"
+            "drop or fix those boxes before scoring",
+            argument=what,
         )
     image = np.repeat(np.arange(n_images), counts)
     return image, boxes, n_images
@@ -85,7 +91,8 @@ def _same_images(metric: str, n_true: int, n_pred: int) -> None:
     if n_true != n_pred:
         raise MetricInputError(
             f"{metric}: y_true has {n_true} images but y_pred has {n_pred}; pass one entry per image, "
-            "in the same order (an image without predictions is [])"
+            "in the same order (an image without predictions is [])",
+            argument="y_pred",
         )
 
 
@@ -366,16 +373,23 @@ def map_detection_3d(
     _same_images(name, n_true, n_pred)
     thresholds = np.atleast_1d(np.asarray(iou_thresholds, dtype=np.float64))
     if thresholds.ndim != 1 or len(thresholds) == 0 or ((thresholds < 0) | (thresholds > 1)).any():
-        raise MetricInputError(f"{name}: iou_thresholds must be a non-empty list of values in [0, 1]")
+        raise MetricInputError(
+            f"{name}: iou_thresholds must be a non-empty list of values in [0, 1]",
+            argument="iou_thresholds",
+        )
     if averaging not in ("global", "per_sample"):
-        raise MetricInputError(f"{name}: averaging must be 'global' or 'per_sample', got {averaging!r}")
+        raise MetricInputError(
+            f"{name}: averaging must be 'global' or 'per_sample', got {averaging!r}",
+            argument="averaging",
+        )
     for what, sizes in (("y_true", tb[:, 4:7]), ("y_pred", pb[:, 5:8])):
         if (sizes <= 0).any():
             raise MetricInputError(
-                f"{name}: {what} has boxes with a width, length or height <= 0; sizes must be positive"
+                f"{name}: {what} has boxes with a width, length or height <= 0; sizes must be positive",
+                argument=what,
             )
     if len(tb) == 0 and averaging == "global":
-        raise MetricInputError(f"{name}: y_true holds no boxes, so no class can be scored")
+        raise MetricInputError(f"{name}: y_true holds no boxes, so no class can be scored", argument="y_true")
 
     tkey, pkey, n_codes = _class_keys(ti, tb[:, 0], pi, pb[:, 0])
     # Scoring groups: a class (global) or a (sample, class) pair (per sample), among those with ground truth.
@@ -457,9 +471,12 @@ def _boxes_2d(y_true: Any, y_pred: Any, iou_threshold: float, name: str):
     pi, pb, n_pred = _flatten(y_pred, 6, name, "y_pred", "[class, score, x0, y0, x1, y1]")
     _same_images(name, n_true, n_pred)
     if len(tb) == 0:
-        raise MetricInputError(f"{name}: y_true holds no boxes, so no class can be scored")
+        raise MetricInputError(f"{name}: y_true holds no boxes, so no class can be scored", argument="y_true")
     if not 0 <= iou_threshold <= 1:
-        raise MetricInputError(f"{name}: iou_threshold must be in [0, 1], got {iou_threshold}")
+        raise MetricInputError(
+            f"{name}: iou_threshold must be in [0, 1], got {iou_threshold}",
+            argument="iou_threshold",
+        )
     return ti, tb, pi, pb, np.unique(tb[:, 0]), n_true
 
 
@@ -517,7 +534,8 @@ def map_detection_voc(y_true: Sequence[Any], y_pred: Sequence[Any], iou_threshol
         if y.min() == 1:
             raise MetricInputError(
                 f"{name}: every pair of class {c:g} is a positive, so its AP is undefined (MLE-bench asserts); "
-                "the ground truth must leave some images without that class"
+                "the ground truth must leave some images without that class",
+                argument="y_true",
             )
         aps.append(_average_precision_pairs(y, s))
     return float(np.mean(aps))
@@ -580,7 +598,10 @@ def map_detection_coco(
     pred_id_zero = -1
     if zero_id_quirk and len(pb):
         if not 0 <= zero_id_prediction_image < n_images:
-            raise MetricInputError(f"{name}: zero_id_prediction_image must index an image of y_pred")
+            raise MetricInputError(
+                f"{name}: zero_id_prediction_image must index an image of y_pred",
+                argument="zero_id_prediction_image",
+            )
         first = np.flatnonzero(pi == zero_id_prediction_image)
         pred_id_zero = int(first[0]) if len(first) else -1
     gt_id_zero = int(np.flatnonzero(ti == 0)[0]) if zero_id_quirk and (ti == 0).any() else -1
@@ -628,7 +649,10 @@ def map_detection_coco(
         q[inside] = precision[idx[inside]]
         precisions.append(q)
     if not precisions:
-        raise MetricInputError(f"{name}: every ground-truth box lies outside COCO's area range; nothing to score")
+        raise MetricInputError(
+            f"{name}: every ground-truth box lies outside COCO's area range; nothing to score",
+            argument="y_true",
+        )
     return float(np.mean(np.concatenate(precisions)))
 
 

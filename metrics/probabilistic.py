@@ -46,10 +46,10 @@ def resolve_eps(eps: float | str, metric: str) -> float:
     if isinstance(eps, str):
         if eps == "float64":
             return float(np.finfo(np.float64).eps)
-        raise MetricInputError(f"{metric}: eps={eps!r} is not understood; pass a number or 'float64'")
+        raise MetricInputError(f"{metric}: eps={eps!r} is not understood; pass a number or 'float64'", argument="eps")
     value = float(eps)
     if not 0.0 < value < 0.5:
-        raise MetricInputError(f"{metric}: eps={eps!r} must lie in (0, 0.5); Kaggle uses 1e-15")
+        raise MetricInputError(f"{metric}: eps={eps!r} must lie in (0, 0.5); Kaggle uses 1e-15", argument="eps")
     return value
 
 
@@ -101,14 +101,18 @@ def _class_indices(y_true: Any, n_classes: int, labels: Any, name: str) -> np.nd
         if classes.shape != (n_classes,):
             raise MetricInputError(
                 f"{name}: labels has {classes.size} classes but y_prob has {n_classes} columns; "
-                "pass one label per probability column, in column order"
+                "pass one label per probability column, in column order",
+                argument="labels",
             )
         if values.ndim != 1:
-            raise MetricInputError(f"{name}: with labels=, y_true must be 1-D, got shape {values.shape}")
+            raise MetricInputError(
+                f"{name}: with labels=, y_true must be 1-D, got shape {values.shape}",
+                argument="y_true",
+            )
         if classes.dtype.kind in "OUS" or values.dtype.kind in "OUS":
             classes, values = classes.astype(str), values.astype(str)
         if np.unique(classes).size != classes.size:
-            raise MetricInputError(f"{name}: labels holds duplicates; pass each class once")
+            raise MetricInputError(f"{name}: labels holds duplicates; pass each class once", argument="labels")
         order = np.argsort(classes, kind="stable")
         pos = np.minimum(np.searchsorted(classes[order], values), n_classes - 1)
         found = classes[order][pos] == values
@@ -116,7 +120,8 @@ def _class_indices(y_true: Any, n_classes: int, labels: Any, name: str) -> np.nd
             unknown = np.unique(values[~found])[:3].tolist()
             raise MetricInputError(
                 f"{name}: y_true holds {int((~found).sum())} label(s) not in labels= (e.g. {unknown}); "
-                "pass labels covering every class"
+                "pass labels covering every class",
+                argument="y_true",
             )
         return order[pos]
     idx = as_1d(y_true, name, "y_true")
@@ -125,7 +130,8 @@ def _class_indices(y_true: Any, n_classes: int, labels: Any, name: str) -> np.nd
     if bad.any():
         raise MetricInputError(
             f"{name}: y_true must hold class indices 0..{n_classes - 1} (found e.g. {idx[bad][:3].tolist()}); "
-            "pass indices, a one-hot matrix, or labels with labels="
+            "pass indices, a one-hot matrix, or labels with labels=",
+            argument="y_true",
         )
     return idx.astype(np.int64)
 
@@ -168,7 +174,10 @@ def logloss_multiclass(
     p = as_2d(y_prob, name, "y_prob")
     n, k = p.shape
     if k < 2:
-        raise MetricInputError(f"{name}: y_prob has {k} column; pass one probability column per class (>= 2)")
+        raise MetricInputError(
+            f"{name}: y_prob has {k} column; pass one probability column per class (>= 2)",
+            argument="y_pred",
+        )
     check_probabilities(p, name, "y_prob")
     check_same_length(name, ("y_true", y_true), ("y_prob", p))
     shape = np.shape(y_true)
@@ -180,7 +189,8 @@ def logloss_multiclass(
         if (per_row != 1).any():
             raise MetricInputError(
                 f"{name}: {int((per_row != 1).sum())} row(s) of one-hot y_true do not hold exactly one 1; "
-                "mark the true class of every row"
+                "mark the true class of every row",
+                argument="y_true",
             )
         idx = np.argmax(onehot, axis=1)
     else:
@@ -201,7 +211,7 @@ def _per_row_weights(values: Any, n: int, name: str, what: str) -> np.ndarray:
     check_same_length(name, ("y_true", range(n)), (what, w))
     check_finite(w, name, what)
     if (w < 0).any():
-        raise MetricInputError(f"{name}: {what} holds negative weights; pass weights >= 0")
+        raise MetricInputError(f"{name}: {what} holds negative weights; pass weights >= 0", argument=what)
     return w
 
 
@@ -247,7 +257,10 @@ def logloss_weighted_multilabel(
     """
     name = "logloss_weighted_multilabel"
     if positive_weights is None or negative_weights is None:
-        raise MetricInputError(f"{name}: pass positive_weights and negative_weights (RSNA 2022: 14/2 and 7/1)")
+        raise MetricInputError(
+            f"{name}: pass positive_weights and negative_weights (RSNA 2022: 14/2 and 7/1)",
+            argument="positive_weights",
+        )
     if np.ndim(y_true) == 2 and groups is None:
         y2 = as_2d(y_true, name, "y_true")
         p2 = as_2d(y_prob, name, "y_prob")
@@ -262,7 +275,10 @@ def logloss_weighted_multilabel(
         codes = np.repeat(np.arange(n_groups), n_labels)
     else:
         if groups is None:
-            raise MetricInputError(f"{name}: long-form input needs groups=; pass the group (e.g. study) of each row")
+            raise MetricInputError(
+                f"{name}: long-form input needs groups=; pass the group (e.g. study) of each row",
+                argument="groups",
+            )
         y = as_1d(y_true, name, "y_true")
         p = as_1d(y_prob, name, "y_prob")
         check_same_length(name, ("y_true", y), ("y_prob", p))
@@ -278,7 +294,10 @@ def logloss_weighted_multilabel(
     num = np.bincount(codes, weights=loss * w, minlength=n_groups)
     den = np.bincount(codes, weights=w, minlength=n_groups)
     if (den == 0).any():
-        raise MetricInputError(f"{name}: {int((den == 0).sum())} group(s) have zero total weight; pass weights > 0")
+        raise MetricInputError(
+            f"{name}: {int((den == 0).sum())} group(s) have zero total weight; pass weights > 0",
+            argument="positive_weights",
+        )
     return float(np.mean(num / den))
 
 
@@ -287,10 +306,13 @@ def _label_weights(values: Any, n_labels: int, name: str, what: str) -> np.ndarr
     if w.ndim == 0:
         w = np.full(n_labels, float(w))
     if w.shape != (n_labels,):
-        raise MetricInputError(f"{name}: {what} has shape {w.shape}; pass one weight per label column ({n_labels})")
+        raise MetricInputError(
+            f"{name}: {what} has shape {w.shape}; pass one weight per label column ({n_labels})",
+            argument=what,
+        )
     check_finite(w, name, what)
     if (w < 0).any():
-        raise MetricInputError(f"{name}: {what} holds negative weights; pass weights >= 0")
+        raise MetricInputError(f"{name}: {what} holds negative weights; pass weights >= 0", argument=what)
     return w
 
 
@@ -319,11 +341,15 @@ def kl_divergence(y_true: Any, y_prob: Any, eps: float | str = KAGGLE_EPS) -> fl
     check_same_shape(name, ("y_true", y), ("y_prob", p), "pass one column per class")
     check_finite(y, name, "y_true")
     if (y < 0).any():
-        raise MetricInputError(f"{name}: y_true holds negative values; pass vote counts or probabilities")
+        raise MetricInputError(
+            f"{name}: y_true holds negative values; pass vote counts or probabilities",
+            argument="y_true",
+        )
     totals = y.sum(axis=1)
     if (totals == 0).any():
         raise MetricInputError(
-            f"{name}: {int((totals == 0).sum())} row(s) of y_true sum to 0; every row needs a positive total"
+            f"{name}: {int((totals == 0).sum())} row(s) of y_true sum to 0; every row needs a positive total",
+            argument="y_true",
         )
     check_probabilities(p, name, "y_prob")
     e = resolve_eps(eps, name)

@@ -77,7 +77,8 @@ def _binary_inputs(y_true: Any, y_score: Any, metric: str) -> tuple[np.ndarray, 
 def _one_class_error(metric: str, where: str = "y_true") -> MetricInputError:
     return MetricInputError(
         f"{metric}: {where} holds only one class, so the AUC is undefined; "
-        "score a set that has both positives (1) and negatives (0)"
+        "score a set that has both positives (1) and negatives (0)",
+        argument="y_true",
     )
 
 
@@ -204,10 +205,14 @@ def weighted_auc(
     w = np.asarray(weights, dtype=np.float64)
     if edges.ndim != 1 or len(edges) < 2 or len(w) != len(edges) - 1:
         raise MetricInputError(
-            f"{metric}: need k+1 tpr_thresholds for k weights, got {len(edges)} and {len(w)}"
+            f"{metric}: need k+1 tpr_thresholds for k weights, got {len(edges)} and {len(w)}",
+            argument="tpr_thresholds",
         )
     if edges[0] != 0.0 or edges[-1] != 1.0 or np.any(np.diff(edges) <= 0):
-        raise MetricInputError(f"{metric}: tpr_thresholds must increase from 0 to 1, got {edges.tolist()}")
+        raise MetricInputError(
+            f"{metric}: tpr_thresholds must increase from 0 to 1, got {edges.tolist()}",
+            argument="tpr_thresholds",
+        )
     n_pos = np.count_nonzero(y)
     if n_pos == 0 or n_pos == len(y):
         raise _one_class_error(metric)
@@ -232,7 +237,10 @@ def _subgroup_matrix(subgroups: Any, n: int, metric: str) -> tuple[np.ndarray, l
         names = [str(k) for k in subgroups]
         cols = [as_1d(v, metric, f"subgroups[{k!r}]") for k, v in subgroups.items()]
         if not cols:
-            raise MetricInputError(f"{metric}: subgroups is empty; pass at least one identity column")
+            raise MetricInputError(
+                f"{metric}: subgroups is empty; pass at least one identity column",
+                argument="subgroups",
+            )
         matrix = np.column_stack(cols)
     elif hasattr(subgroups, "columns") and hasattr(subgroups, "to_numpy"):  # a DataFrame
         names = [str(c) for c in subgroups.columns]
@@ -242,7 +250,10 @@ def _subgroup_matrix(subgroups: Any, n: int, metric: str) -> tuple[np.ndarray, l
         names = [f"identity {j}" for j in range(matrix.shape[1])]
     check_same_length(metric, ("y_true", range(n)), ("subgroups", matrix))
     if np.isinf(matrix).any():
-        raise MetricInputError(f"{metric}: subgroups hold infinite values; pass identity scores in [0, 1]")
+        raise MetricInputError(
+            f"{metric}: subgroups hold infinite values; pass identity scores in [0, 1]",
+            argument="subgroups",
+        )
     return matrix, names
 
 
@@ -292,7 +303,7 @@ def jigsaw_bias_auc(
     check_finite(s, metric, "y_score")
     matrix, names = _subgroup_matrix(subgroups, n, metric)
     if power == 0:
-        raise MetricInputError(f"{metric}: power must be non-zero")
+        raise MetricInputError(f"{metric}: power must be non-zero", argument="power")
     y = target >= threshold
     members = matrix >= threshold  # NaN compares False: not mentioned
     if binarize_predictions:
@@ -351,7 +362,7 @@ def lwlrap(y_true: Any, y_score: Any) -> float:
     check_finite(s, metric, "y_score")
     scored = y.any(axis=1)
     if not scored.any():
-        raise MetricInputError(f"{metric}: no row of y_true has a true label; nothing to score")
+        raise MetricInputError(f"{metric}: no row of y_true has a true label; nothing to score", argument="y_true")
     y, s = y[scored], s[scored]
     n_labels = y.shape[1]
     order = np.argsort(-s, axis=1, kind="stable")
@@ -380,9 +391,15 @@ def tokenize(values: Any, metric: str, what: str, split_on: str = "whitespace") 
     [['a', 'b'], ['c', '', 'd'], ['x', 1]]
     """
     if split_on not in ("whitespace", "single_space"):
-        raise MetricInputError(f"{metric}: split_on must be 'whitespace' or 'single_space', got {split_on!r}")
+        raise MetricInputError(
+            f"{metric}: split_on must be 'whitespace' or 'single_space', got {split_on!r}",
+            argument="split_on",
+        )
     if isinstance(values, str) or values is None:
-        raise MetricInputError(f"{metric}: {what} must be a sequence of rows, got {type(values).__name__}")
+        raise MetricInputError(
+            f"{metric}: {what} must be a sequence of rows, got {type(values).__name__}",
+            argument=what,
+        )
     if hasattr(values, "tolist"):
         values = values.tolist()
     sep = None if split_on == "whitespace" else " "
@@ -392,11 +409,20 @@ def tokenize(values: Any, metric: str, what: str, split_on: str = "whitespace") 
         bad = next(v for v in values if not isinstance(v, str) and not hasattr(v, "__iter__"))
         raise MetricInputError(
             f"{metric}: {what} holds {bad!r}, which is neither a string nor a collection of labels; "
-            "pass one string or list per row (write missing rows as empty strings)"
+            "pass one string or list per row (write missing rows as empty strings)",
+            argument=what,
         ) from None
 
 
 _MIX = np.int64(-7046029254386353131)  # odd 64-bit constant (0x9E3779B97F4A7C15) spreading row ids
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def _exact_codes(tokens: list[Any]) -> np.ndarray:
@@ -404,13 +430,17 @@ def _exact_codes(tokens: list[Any]) -> np.ndarray:
     return np.fromiter(map(vocab.setdefault, tokens, range(len(tokens))), np.int64, len(tokens))
 
 
-def match_tokens(tokens: list[Any], rows: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray]:
+def match_tokens(
+    tokens: list[Any], rows: np.ndarray, metric: str, n_true: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Group equal tokens of the same row: ``(order, new)`` where ``order`` sorts the tokens so that equal
     (row, token) pairs are adjacent and keep their input order, and ``new[i]`` is True where the i-th
     sorted token starts a new (row, token) group.
 
     Keys mix each token's hash with its row; equal keys are then compared as objects, and a hash
     collision between different tokens falls back to exact dictionary codes, so grouping is exact.
+    ``n_true``: the first ``n_true`` tokens are y_true's and the rest y_pred's (says which one is at fault
+    when a token cannot be hashed).
 
     >>> order, new = match_tokens(["a", "b", "a", "a"], np.array([0, 0, 0, 1]), "demo")
     >>> sorted(group.tolist() for group in np.split(order, np.flatnonzero(new)[1:]))
@@ -419,7 +449,11 @@ def match_tokens(tokens: list[Any], rows: np.ndarray, metric: str) -> tuple[np.n
     try:
         codes = np.fromiter(map(hash, tokens), dtype=np.int64, count=len(tokens))
     except TypeError as err:
-        raise MetricInputError(f"{metric}: labels must be hashable ({err}); pass strings or numbers") from None
+        first = next(i for i, token in enumerate(tokens) if not _hashable(token))
+        raise MetricInputError(
+            f"{metric}: labels must be hashable ({err}); pass strings or numbers",
+            argument="y_true" if n_true is not None and first < n_true else "y_pred",
+        ) from None
     for attempt in ("hash", "exact"):
         if attempt == "exact":
             codes = _exact_codes(tokens) + rows * np.int64(len(tokens))
@@ -472,9 +506,12 @@ def map_at_k(y_true: Any, y_pred: Any, k: int = 12, split_on: str = "whitespace"
     """
     metric = "map_at_k"
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
-        raise MetricInputError(f"{metric}: k must be a positive integer, got {k!r}")
+        raise MetricInputError(f"{metric}: k must be a positive integer, got {k!r}", argument="k")
     if split_on not in ("whitespace", "single_space"):
-        raise MetricInputError(f"{metric}: split_on must be 'whitespace' or 'single_space', got {split_on!r}")
+        raise MetricInputError(
+            f"{metric}: split_on must be 'whitespace' or 'single_space', got {split_on!r}",
+            argument="split_on",
+        )
     fast = _map_at_k_ascii(y_true, y_pred, k, split_on)
     if fast is not None:
         return fast
@@ -482,13 +519,13 @@ def map_at_k(y_true: Any, y_pred: Any, k: int = 12, split_on: str = "whitespace"
     predicted = tokenize(y_pred, metric, "y_pred", split_on)
     n = check_same_length(metric, ("y_true", actual), ("y_pred", predicted))
     if n == 0:
-        raise MetricInputError(f"{metric}: y_true is empty; pass at least one row")
+        raise MetricInputError(f"{metric}: y_true is empty; pass at least one row", argument="y_true")
 
     act_flat, act_len = _flatten(actual)
     pred_flat, pred_len = _flatten([row[:k] for row in predicted])
     n_act = len(act_flat)
     rows = np.repeat(np.tile(np.arange(n, dtype=np.int64), 2), np.concatenate((act_len, pred_len)))
-    order, new = match_tokens(act_flat + pred_flat, rows, metric)
+    order, new = match_tokens(act_flat + pred_flat, rows, metric, n_true=len(act_flat))
     # Within a (row, token) group the true labels come first, then the predictions in rank order.
     is_pred = order >= n_act
     group = np.cumsum(new) - 1

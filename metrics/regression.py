@@ -55,7 +55,7 @@ def _pair_2d(y_true: Any, y_pred: Any, name: str, n_cols: int | None = None) -> 
     check_same_length(name, ("y_true", y), ("y_pred", p))
     check_same_shape(name, ("y_true", y), ("y_pred", p), "pass the same columns")
     if n_cols is not None and y.shape[1] != n_cols:
-        raise MetricInputError(f"{name}: expected {n_cols} columns, got shape {y.shape}")
+        raise MetricInputError(f"{name}: expected {n_cols} columns, got shape {y.shape}", argument="y_true")
     check_finite(y, name, "y_true")
     check_finite(p, name, "y_pred")
     return y, p
@@ -112,7 +112,8 @@ def rmsle_mean_columnwise(y_true: Any, y_pred: Any) -> float:
         if (arr < 0).any():
             raise MetricInputError(
                 f"{name}: {what} holds {int((arr < 0).sum())} negative value(s) (e.g. {arr[arr < 0][:3].tolist()}); "
-                "RMSLE needs values >= 0: clip predictions at 0"
+                "RMSLE needs values >= 0: clip predictions at 0",
+                argument=what,
             )
     per_column = np.sqrt(np.mean((np.log1p(y) - np.log1p(p)) ** 2, axis=0))
     return float(np.mean(per_column))
@@ -155,12 +156,15 @@ def log_mae_grouped(y_true: Any, y_pred: Any, groups: Any = None, floor: float =
     """
     name = "log_mae_grouped"
     if groups is None:
-        raise MetricInputError(f"{name}: pass groups= (the group of each row, e.g. the coupling type)")
+        raise MetricInputError(
+            f"{name}: pass groups= (the group of each row, e.g. the coupling type)",
+            argument="groups",
+        )
     y, p = _pair_1d(y_true, y_pred, name)
     codes, n_groups = group_codes(groups, len(y), name)
     floor = float(floor)
     if not floor >= 0:
-        raise MetricInputError(f"{name}: floor={floor} must be >= 0 (Kaggle: 1e-9, MLE-bench v1: 0)")
+        raise MetricInputError(f"{name}: floor={floor} must be >= 0 (Kaggle: 1e-9, MLE-bench v1: 0)", argument="floor")
     sums = np.bincount(codes, weights=np.abs(p - y), minlength=n_groups)
     counts = np.bincount(codes, minlength=n_groups)
     group_mae = np.maximum(sums / counts, floor)
@@ -264,7 +268,10 @@ def haversine_p50_p95(y_true: Any, y_pred: Any, groups: Any = None) -> float:
     y, p = _pair_2d(y_true, y_pred, name, n_cols=2)
     for what, arr in (("y_true", y), ("y_pred", p)):
         if (np.abs(arr[:, 0]) > 90).any():
-            raise MetricInputError(f"{name}: {what} has latitudes outside [-90, 90]; columns are [lat, lon] in degrees")
+            raise MetricInputError(
+                f"{name}: {what} has latitudes outside [-90, 90]; columns are [lat, lon] in degrees",
+                argument=what,
+            )
     d = haversine_distance(y, p)
     if groups is None:
         codes, n_groups = np.zeros(len(d), dtype=np.int64), 1
@@ -307,13 +314,19 @@ def laplace_log_likelihood(
     """
     name = "laplace_log_likelihood"
     if confidence is None:
-        raise MetricInputError(f"{name}: pass confidence= (the predicted standard deviation of each row)")
+        raise MetricInputError(
+            f"{name}: pass confidence= (the predicted standard deviation of each row)",
+            argument="confidence",
+        )
     y, p = _pair_1d(y_true, y_pred, name)
     c = as_1d(confidence, name, "confidence")
     check_same_length(name, ("y_true", y), ("confidence", c))
     check_finite(c, name, "confidence")
     if not (sigma_min > 0 and delta_max > 0):
-        raise MetricInputError(f"{name}: sigma_min and delta_max must be > 0 (Kaggle: 70 and 1000)")
+        raise MetricInputError(
+            f"{name}: sigma_min and delta_max must be > 0 (Kaggle: 70 and 1000)",
+            argument="sigma_min",
+        )
     sigma = np.maximum(c, sigma_min)
     delta = np.minimum(np.abs(y - p), delta_max)
     return float(np.mean(-np.sqrt(2) * delta / sigma - np.log(np.sqrt(2) * sigma)))

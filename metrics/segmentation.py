@@ -59,12 +59,15 @@ class Runs:
 
 
 def _rle_error(metric: str, what: str, rows: np.ndarray, problem: str, fix: str) -> MetricInputError:
-    """The error for malformed RLE rows; ``.rows`` holds their indices for callers that report examples."""
+    """The error for malformed RLE rows; ``.rows`` holds their indices and ``.problem`` what is wrong with them,
+    for callers that report examples."""
     first = int(rows[0])
     error = MetricInputError(
-        f"{metric}: {what} has {len(rows)} malformed RLE row(s) (first at row {first}): {problem}; {fix}"
+        f"{metric}: {what} has {len(rows)} malformed RLE row(s) (first at row {first}): {problem}; {fix}",
+        argument=what,
     )
     error.rows = np.asarray(rows)
+    error.problem = f"{problem}; {fix}"
     return error
 
 
@@ -158,7 +161,10 @@ def validate_rle(rle: str, shape: tuple[int, int] | None = None, *, clip: bool =
 
 def _check_order(order: str, metric: str) -> None:
     if order not in ("F", "C"):
-        raise MetricInputError(f"{metric}: order must be 'F' (column-major) or 'C' (row-major), got {order!r}")
+        raise MetricInputError(
+            f"{metric}: order must be 'F' (column-major) or 'C' (row-major), got {order!r}",
+            argument="order",
+        )
 
 
 def _decode_runs(runs: Runs, shapes: np.ndarray, order: str) -> list[np.ndarray] | np.ndarray:
@@ -210,7 +216,7 @@ def rle_encode(mask: Any, order: str = "F") -> str:
     _check_order(order, "rle_encode")
     arr = np.asarray(mask)
     if arr.ndim != 2:
-        raise MetricInputError(f"rle_encode: mask must be 2-D, got shape {arr.shape}")
+        raise MetricInputError(f"rle_encode: mask must be 2-D, got shape {arr.shape}", argument="mask")
     flat = np.concatenate([[False], arr.ravel(order=order).astype(bool), [False]])
     edges = np.flatnonzero(flat[1:] != flat[:-1])
     starts, ends = edges[0::2], edges[1::2]
@@ -235,52 +241,62 @@ def _is_rle_input(values: Any) -> bool:
 
 def _shapes(shape: Any, n: int, metric: str) -> np.ndarray:
     if shape is None:
-        raise MetricInputError(f"{metric}: masks given as RLE strings need shape=(height, width) (or one per row)")
+        raise MetricInputError(
+            f"{metric}: masks given as RLE strings need shape=(height, width) (or one per row)",
+            argument="shape",
+        )
     arr = np.asarray(shape)
     if arr.ndim == 1 and arr.size == 2:
         arr = np.broadcast_to(arr, (n, 2))
     if arr.ndim != 2 or arr.shape != (n, 2):
         raise MetricInputError(
-            f"{metric}: shape must be (height, width) or one (height, width) per row; got {arr.shape}"
+            f"{metric}: shape must be (height, width) or one (height, width) per row; got {arr.shape}",
+            argument="shape",
         )
     if arr.dtype.kind not in "iu" and not (arr.dtype.kind == "f" and np.all(arr == np.round(arr))):
-        raise MetricInputError(f"{metric}: shape must hold integers, got {arr.dtype}")
+        raise MetricInputError(f"{metric}: shape must hold integers, got {arr.dtype}", argument="shape")
     arr = arr.astype(np.int64)
     if (arr <= 0).any():
-        raise MetricInputError(f"{metric}: image heights and widths must be positive")
+        raise MetricInputError(f"{metric}: image heights and widths must be positive", argument="shape")
     return arr
 
 
 def _dense_list(values: Any, metric: str, what: str) -> list[np.ndarray]:
     """A sequence of 2-D masks as a list of boolean arrays (a 3-D array is n masks)."""
     if values is None or isinstance(values, str):
-        raise MetricInputError(f"{metric}: {what} must be a sequence of 2-D masks or of RLE strings")
+        raise MetricInputError(f"{metric}: {what} must be a sequence of 2-D masks or of RLE strings", argument=what)
     if isinstance(values, np.ndarray) and values.ndim == 3 and values.dtype.kind in "biuf":
         if values.dtype != bool and not np.isin(values, (0, 1)).all():
             bad = int(np.flatnonzero(~np.isin(values, (0, 1)).reshape(len(values), -1).any(axis=1))[0])
             raise MetricInputError(
-                f"{metric}: {what} mask {bad} holds values other than 0 and 1; pass binary masks (threshold first)"
+                f"{metric}: {what} mask {bad} holds values other than 0 and 1; pass binary masks (threshold first)",
+                argument=what,
             )
         if len(values) == 0:
-            raise MetricInputError(f"{metric}: {what} is empty; pass at least one mask")
+            raise MetricInputError(f"{metric}: {what} is empty; pass at least one mask", argument=what)
         return list(values.astype(bool, copy=False))
     items = list(values)
     if not items:
-        raise MetricInputError(f"{metric}: {what} is empty; pass at least one mask")
+        raise MetricInputError(f"{metric}: {what} is empty; pass at least one mask", argument=what)
     masks = []
     for i, item in enumerate(items):
         arr = np.asarray(item)
         if arr.ndim == 0:
             raise MetricInputError(
                 f"{metric}: {what} row {i} is {item!r}, not a 2-D mask or an RLE string; "
-                "write an empty mask as an empty string"
+                "write an empty mask as an empty string",
+                argument=what,
             )
         if arr.ndim != 2:
-            raise MetricInputError(f"{metric}: {what} mask {i} has shape {arr.shape}; each mask must be 2-D")
+            raise MetricInputError(
+                f"{metric}: {what} mask {i} has shape {arr.shape}; each mask must be 2-D",
+                argument=what,
+            )
         if arr.dtype != bool:
             if arr.dtype.kind not in "iuf" or not np.isin(arr, (0, 1)).all():
                 raise MetricInputError(
-                    f"{metric}: {what} mask {i} holds values other than 0 and 1; pass binary masks (threshold first)"
+                    f"{metric}: {what} mask {i} holds values other than 0 and 1; pass binary masks (threshold first)",
+                    argument=what,
                 )
             arr = arr.astype(bool)
         masks.append(arr)
@@ -305,7 +321,7 @@ def _read_pair(y_true: Any, y_pred: Any, shape: Any, order: str, clip_runs: bool
         if is_rle:
             rows = list(values)
             if not rows:
-                raise MetricInputError(f"{metric}: {what} is empty; pass at least one mask")
+                raise MetricInputError(f"{metric}: {what} is empty; pass at least one mask", argument=what)
             sides.append(rows)
         else:
             sides.append(_dense_list(values, metric, what))
@@ -319,7 +335,8 @@ def _read_pair(y_true: Any, y_pred: Any, shape: Any, order: str, clip_runs: bool
         if diff.size:
             raise MetricInputError(
                 f"{metric}: mask {int(diff[0])} has shape {tuple(shapes[diff[0]])} in y_true but "
-                f"{tuple(pred_shapes[diff[0]])} in y_pred; pass masks of the same size"
+                f"{tuple(pred_shapes[diff[0]])} in y_pred; pass masks of the same size",
+                argument="y_pred",
             )
     n_pixels = shapes[:, 0] * shapes[:, 1]
     runs = [
@@ -338,7 +355,8 @@ def _read_pair(y_true: Any, y_pred: Any, shape: Any, order: str, clip_runs: bool
             i = int(wrong[0])
             raise MetricInputError(
                 f"{metric}: {what} mask {i} has shape {tuple(got[i].tolist())} but shape says "
-                f"{tuple(shapes[i].tolist())}; pass masks of the image's size"
+                f"{tuple(shapes[i].tolist())}; pass masks of the image's size",
+                argument=what,
             )
     return _MaskPair(n, None, (dense[0], dense[1]), shapes)
 
@@ -420,7 +438,10 @@ def dice(
     """
     metric = "dice"
     if reduction not in ("mean", "global", "nanmean"):
-        raise MetricInputError(f"{metric}: reduction must be 'mean', 'global' or 'nanmean', got {reduction!r}")
+        raise MetricInputError(
+            f"{metric}: reduction must be 'mean', 'global' or 'nanmean', got {reduction!r}",
+            argument="reduction",
+        )
     pair = _read_pair(y_true, y_pred, shape, order, clip_runs, metric)
     inter, n_true, n_pred = _overlap_counts(pair)
     if reduction == "global":
@@ -474,7 +495,7 @@ def fbeta(
     """
     metric = "fbeta"
     if not isinstance(beta, (int, float)) or isinstance(beta, bool) or not beta > 0 or not np.isfinite(beta):
-        raise MetricInputError(f"{metric}: beta must be a positive number, got {beta!r}")
+        raise MetricInputError(f"{metric}: beta must be a positive number, got {beta!r}", argument="beta")
     if _is_rle_input(y_true) or _is_rle_input(y_pred):
         pair = _read_pair(y_true, y_pred, shape, order, clip_runs, metric)
         inter, n_true, n_pred = _overlap_counts(pair)
@@ -488,24 +509,28 @@ def fbeta(
 
 def _binary_flat(values: Any, metric: str, what: str) -> np.ndarray:
     if values is None or isinstance(values, str):
-        raise MetricInputError(f"{metric}: {what} must be an array of 0/1 labels")
+        raise MetricInputError(f"{metric}: {what} must be an array of 0/1 labels", argument=what)
     try:
         arr = np.asarray(values)
     except ValueError:
-        raise MetricInputError(f"{metric}: {what} is ragged; pass a rectangular array of 0/1 labels") from None
+        raise MetricInputError(
+            f"{metric}: {what} is ragged; pass a rectangular array of 0/1 labels",
+            argument=what,
+        ) from None
     if arr.dtype == object:
-        raise MetricInputError(f"{metric}: {what} is ragged or holds non-numbers; pass 0/1 labels")
+        raise MetricInputError(f"{metric}: {what} is ragged or holds non-numbers; pass 0/1 labels", argument=what)
     arr = arr.ravel()
     if arr.size == 0:
-        raise MetricInputError(f"{metric}: {what} is empty; pass at least one label")
+        raise MetricInputError(f"{metric}: {what} is empty; pass at least one label", argument=what)
     if arr.dtype != bool:
         if arr.dtype.kind not in "iuf":
-            raise MetricInputError(f"{metric}: {what} must hold 0/1 labels, got {arr.dtype}")
+            raise MetricInputError(f"{metric}: {what} must hold 0/1 labels, got {arr.dtype}", argument=what)
         bad = (arr != 0) & (arr != 1)
         if bad.any():
             raise MetricInputError(
                 f"{metric}: {what} must hold only 0 and 1, found {int(bad.sum())} other value(s) "
-                f"(e.g. {np.unique(arr[bad])[:3].tolist()}); threshold predictions into 0/1 first"
+                f"(e.g. {np.unique(arr[bad])[:3].tolist()}); threshold predictions into 0/1 first",
+                argument=what,
             )
         arr = arr.astype(bool)
     return arr
@@ -561,7 +586,10 @@ def iou_map(
     metric = "iou_map"
     thr = np.asarray(thresholds, dtype=np.float64).ravel()
     if thr.size == 0 or not np.isfinite(thr).all():
-        raise MetricInputError(f"{metric}: thresholds must be a non-empty array of finite numbers")
+        raise MetricInputError(
+            f"{metric}: thresholds must be a non-empty array of finite numbers",
+            argument="thresholds",
+        )
     pair = _read_pair(y_true, y_pred, shape, order, clip_runs, metric)
     inter, n_true, n_pred = _overlap_counts(pair)
     union = n_true + n_pred - inter
@@ -619,9 +647,12 @@ def dice_hausdorff(
     """
     metric = "dice_hausdorff"
     if not 0.0 <= float(dice_weight) <= 1.0:
-        raise MetricInputError(f"{metric}: dice_weight must be in [0, 1], got {dice_weight!r}")
+        raise MetricInputError(f"{metric}: dice_weight must be in [0, 1], got {dice_weight!r}", argument="dice_weight")
     if max_volume_ratio is not None and not float(max_volume_ratio) > 0:
-        raise MetricInputError(f"{metric}: max_volume_ratio must be positive or None, got {max_volume_ratio!r}")
+        raise MetricInputError(
+            f"{metric}: max_volume_ratio must be positive or None, got {max_volume_ratio!r}",
+            argument="max_volume_ratio",
+        )
     pair = _read_pair(y_true, y_pred, shape, order, clip_runs, metric)
     slices = _id_array(slice_ids, pair.n, metric, "slice_ids")
     volumes = _id_array(volume_ids, pair.n, metric, "volume_ids")
@@ -636,10 +667,13 @@ def dice_hausdorff(
 
 def _id_array(values: Any, n: int, metric: str, what: str) -> np.ndarray:
     if values is None:
-        raise MetricInputError(f"{metric}: {what} is required, one per row")
+        raise MetricInputError(f"{metric}: {what} is required, one per row", argument=what)
     arr = np.asarray(list(values), dtype=object)
     if arr.ndim != 1 or len(arr) != n:
-        raise MetricInputError(f"{metric}: {what} has {len(arr)} values but there are {n} rows; pass one per row")
+        raise MetricInputError(
+            f"{metric}: {what} has {len(arr)} values but there are {n} rows; pass one per row",
+            argument=what,
+        )
     return arr.astype(str)
 
 
@@ -674,7 +708,10 @@ def _volumes(pair: _MaskPair, rows: np.ndarray, codes: np.ndarray, order: str, m
     """The true and predicted 3-D volumes of ``rows`` (already sorted by slice), ORed per slice."""
     shapes = pair.shapes[rows]
     if (shapes != shapes[0]).any():
-        raise MetricInputError(f"{metric}: the slices of one volume have different image sizes; check shape")
+        raise MetricInputError(
+            f"{metric}: the slices of one volume have different image sizes; check shape",
+            argument="shape",
+        )
     first_of_slice = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])  # rows arrive sorted by slice
     vols = []
     for side in (0, 1):

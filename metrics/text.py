@@ -25,21 +25,28 @@ __all__ = [
 def _string_list(values: Any, metric: str, what: str) -> list[str]:
     """``values`` as a non-empty list of Python strings; NaN/None and other non-strings raise."""
     if values is None:
-        raise MetricInputError(f"{metric}: {what} is None; pass a sequence of strings")
+        raise MetricInputError(f"{metric}: {what} is None; pass a sequence of strings", argument=what)
     if isinstance(values, str):
-        raise MetricInputError(f"{metric}: {what} is a single string; pass a sequence of strings, one per row")
+        raise MetricInputError(
+            f"{metric}: {what} is a single string; pass a sequence of strings, one per row",
+            argument=what,
+        )
     if isinstance(values, np.ndarray) and values.ndim != 1:
-        raise MetricInputError(f"{metric}: {what} must be 1-D, got shape {values.shape}; pass one string per row")
+        raise MetricInputError(
+            f"{metric}: {what} must be 1-D, got shape {values.shape}; pass one string per row",
+            argument=what,
+        )
     rows = list(values)
     if not rows:
-        raise MetricInputError(f"{metric}: {what} is empty; pass at least one row")
+        raise MetricInputError(f"{metric}: {what} is empty; pass at least one row", argument=what)
     is_str = np.fromiter(map(isinstance, rows, [str] * len(rows)), dtype=bool, count=len(rows))
     if not is_str.all():
         bad = np.flatnonzero(~is_str)
         examples = [rows[i] for i in bad[:3]]
         raise MetricInputError(
             f"{metric}: {what} holds {len(bad)} value(s) that are not strings (first at row {int(bad[0])}, "
-            f"e.g. {examples!r}); fill missing values (NaN/None) with '' or cast them to str"
+            f"e.g. {examples!r}); fill missing values (NaN/None) with '' or cast them to str",
+            argument=what,
         )
     return rows
 
@@ -99,7 +106,8 @@ def int_rows(rows: Sequence[Any], metric: str, what: str) -> tuple[np.ndarray, n
             except (ValueError, TypeError, OverflowError):
                 error = MetricInputError(
                     f"{metric}: {what} row {int(row_of[pos])} holds {tok!r}, which is not an integer; "
-                    "write each row as integers separated by spaces"
+                    "write each row as integers separated by spaces",
+                    argument=what,
                 )
                 error.rows = np.array([int(row_of[pos])])
                 raise error from None
@@ -111,13 +119,15 @@ def _int_sequence(row: Any, metric: str, what: str, i: int) -> list[Any]:
     """One row given as a sequence: its integers (as ints, or as text for ``int`` to parse)."""
     if isinstance(row, float) and row != row:
         raise MetricInputError(
-            f"{metric}: {what} row {i} is missing (NaN); write an empty string for an empty sequence"
+            f"{metric}: {what} row {i} is missing (NaN); write an empty string for an empty sequence",
+            argument=what,
         )
     try:
         arr = np.asarray(list(row))
     except (TypeError, ValueError):
         raise MetricInputError(
-            f"{metric}: {what} row {i} is {row!r}; pass a list of integers or a space-separated string"
+            f"{metric}: {what} row {i} is {row!r}; pass a list of integers or a space-separated string",
+            argument=what,
         ) from None
     if arr.dtype.kind in "iub" or arr.size == 0:
         return arr.astype(np.int64).tolist()
@@ -125,7 +135,10 @@ def _int_sequence(row: Any, metric: str, what: str, i: int) -> list[Any]:
         return arr.astype(np.int64).tolist()
     if arr.dtype.kind in "UO":
         return arr.tolist()  # parsed by int() with the string rows
-    error = MetricInputError(f"{metric}: {what} row {i} holds values that are not integers; pass integer labels")
+    error = MetricInputError(
+        f"{metric}: {what} row {i} holds values that are not integers; pass integer labels",
+        argument=what,
+    )
     error.rows = np.array([i])
     raise error
 
@@ -341,17 +354,21 @@ def levenshtein_normalized(y_true: Any, y_pred: Any) -> float:
     if total == 0:
         raise MetricInputError(
             f"{metric}: y_true holds no tokens at all, so the error rate is undefined; "
-            "pass at least one true token"
+            "pass at least one true token",
+            argument="y_true",
         )
     return float(levenshtein_distances(t_flat, t_len, p_flat, p_len).sum() / total)
 
 
 def _rows(values: Any, metric: str, what: str) -> list[Any]:
     if values is None or isinstance(values, str):
-        raise MetricInputError(f"{metric}: {what} must be a sequence of rows, got {type(values).__name__}")
+        raise MetricInputError(
+            f"{metric}: {what} must be a sequence of rows, got {type(values).__name__}",
+            argument=what,
+        )
     rows = list(values)
     if not rows:
-        raise MetricInputError(f"{metric}: {what} is empty; pass at least one row")
+        raise MetricInputError(f"{metric}: {what} is empty; pass at least one row", argument=what)
     return rows
 
 
@@ -409,7 +426,10 @@ def jaccard_word(y_true: Any, y_pred: Any, lowercase: bool = True, both_empty: f
     """
     metric = "jaccard_word"
     if not (both_empty == "raise" or isinstance(both_empty, (int, float)) and not isinstance(both_empty, bool)):
-        raise MetricInputError(f"{metric}: both_empty must be 'raise' or a number, got {both_empty!r}")
+        raise MetricInputError(
+            f"{metric}: both_empty must be 'raise' or a number, got {both_empty!r}",
+            argument="both_empty",
+        )
     t = _string_list(y_true, metric, "y_true")
     p = _string_list(y_pred, metric, "y_pred")
     n = check_same_length(metric, ("y_true", t), ("y_pred", p))
@@ -429,7 +449,8 @@ def jaccard_word(y_true: Any, y_pred: Any, lowercase: bool = True, both_empty: f
             raise MetricInputError(
                 f"{metric}: {int(empty.sum())} row(s) have no words in either text (first at row {first}); "
                 "the Jaccard index is undefined there (Kaggle's formula divides by zero). "
-                "Pass both_empty=0.0 (or 1.0) to score such rows"
+                "Pass both_empty=0.0 (or 1.0) to score such rows",
+                argument="y_pred",
             )
     scores = np.divide(n_shared, n_union, out=np.full(n, float(both_empty) if empty.any() else 0.0), where=~empty)
     return float(np.mean(scores))

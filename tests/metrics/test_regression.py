@@ -216,5 +216,5 @@ def test_bad_inputs_raise_metric_input_error(call, fragment):
 
 
 def test_score_entry_point_rejects_unknown_parameters():
-    with pytest.raises(MetricInputError, match="unexpected keyword"):
+    with pytest.raises(MetricInputError, match="unknown parameter"):
         metrics.score("rmse", [1.0], [1.0], floor=0)

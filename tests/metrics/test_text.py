@@ -166,7 +166,7 @@ def test_int_rows_parses_like_python_int():
         ("jaccard_word", ["a", float("nan")], ["a", "b"], {}, "not strings"),
         ("jaccard_word", [], [], {}, "empty"),
         ("jaccard_word", ["a"], ["a"], {"both_empty": "zero"}, "both_empty must be 'raise' or a number"),
-        ("jaccard_word", ["a"], ["a"], {"nonsense": 1}, "unexpected keyword"),
+        ("jaccard_word", ["a"], ["a"], {"nonsense": 1}, "unknown parameter"),
     ],
 )
 def test_bad_inputs_raise_a_clear_error(name, y_true, y_pred, params, message):
