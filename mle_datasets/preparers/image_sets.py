@@ -1,0 +1,295 @@
+"""Preparers of the medium image-set competitions: COCO-style metadata JSON with nested image folders
+(herbarium 2020-2022, iNaturalist 2019 with its tarball, iWildCam 2020), a BSON product file (Cdiscount) and
+page scans in a zip (Kuzushiji).
+
+Images are linked (or copied) as they are, never decoded. Metadata JSON is read whole, as MLE-bench v1 reads
+it; the raw contract parses it once and hands the parsed document to the preparer (:func:`_read_json`).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from mle_datasets.errors import RawDataError
+
+from . import register_preparer
+from ._common import link_files, split_positions, write_csv
+
+
+# ------------------------------------------------------------------------------------------------ JSON
+#: The one metadata document parsed by a raw contract and not yet taken by its preparer (key: path, size,
+#: mtime, encoding). One slot, so a large document is held at most once.
+_PARSED: dict[tuple[str, int, int, str], Any] = {}
+
+
+def _read_json(path: Path, encoding: str = "utf-8", keep: bool = False) -> Any:
+    """Parse a raw JSON file (``RawDataError`` when it is missing or not JSON).
+
+    With ``keep`` (the raw contract) the parsed document stays in a one-slot cache for the preparer, which
+    takes it out (a changed file is parsed again).
+    """
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise RawDataError(f"{path.name} is missing from {path.parent}; download the full competition data") from None
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, encoding)
+    if key in _PARSED:
+        return _PARSED[key] if keep else _PARSED.pop(key)
+    try:
+        with open(path, encoding=encoding) as fh:
+            doc = json.load(fh)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise RawDataError(f"{path.name} is not valid JSON ({err}); it may be truncated: download it again") from None
+    if keep:
+        _PARSED.clear()
+        _PARSED[key] = doc
+    return doc
+
+
+def _dump_json(obj: Any, path: Path, **kwargs: Any) -> None:
+    """Write ``obj`` with ``json.dump`` (ASCII, as MLE-bench v1 writes its metadata files)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="ascii") as fh:
+        json.dump(obj, fh, **kwargs)
+
+
+def _require_keys(doc: Any, keys: tuple[str, ...], name: str, exact: bool = False) -> None:
+    """The top-level object of a metadata file has ``keys`` (exactly those with ``exact``)."""
+    if not isinstance(doc, dict):
+        raise RawDataError(f"{name} must hold a JSON object at the top level, not a {type(doc).__name__}")
+    missing = [k for k in keys if k not in doc]
+    extra = sorted(set(doc) - set(keys)) if exact else []
+    if missing or extra:
+        detail = "; ".join(
+            part for part in (
+                f"missing key(s) {', '.join(map(repr, missing))}" if missing else "",
+                f"unexpected key(s) {', '.join(map(repr, extra))}" if extra else "",
+            ) if part
+        )
+        raise RawDataError(
+            f"{name} does not match the Kaggle layout: {detail}. Expected top-level keys {', '.join(keys)}; "
+            "the file may have changed or be incomplete: download it again"
+        )
+
+
+def _records(doc: dict, key: str, name: str) -> list:
+    """The list ``doc[key]`` of a metadata file."""
+    value = doc[key]
+    if not isinstance(value, list):
+        raise RawDataError(f"{name}: {key!r} must be a list, not a {type(value).__name__}")
+    return value
+
+
+def _column(records: list, key: str, name: str, kind: str) -> np.ndarray:
+    """Field ``key`` of every record as a numpy array; ``kind`` is ``int``, ``str`` or ``any``.
+
+    >>> _column([{"id": 3}, {"id": 5}], "id", "x.json: images", "int").tolist()
+    [3, 5]
+    >>> _column([{"id": 3}, {"di": 5}], "id", "x.json: images", "int")
+    Traceback (most recent call last):
+    ...
+    mle_datasets.errors.RawDataError: x.json: images: record 1 has no field 'id'; download the file again
+    """
+    try:
+        values = list(map(itemgetter(key), records))
+    except (KeyError, TypeError):
+        bad = next(i for i, r in enumerate(records) if not isinstance(r, dict) or key not in r)
+        raise RawDataError(f"{name}: record {bad} has no field {key!r}; download the file again") from None
+    if kind == "any":
+        return np.array(values, dtype=object)
+    try:
+        arr = pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        arr = None
+    ok = arr is not None and arr.null_count == 0 and (
+        pa.types.is_integer(arr.type) if kind == "int" else pa.types.is_string(arr.type)
+    )
+    if not ok:
+        expected = "an integer" if kind == "int" else "a string"
+        raise RawDataError(
+            f"{name}: field {key!r} must be {expected} in every record; the file may have changed: download it again"
+        )
+    return arr.to_numpy(zero_copy_only=False)
+
+
+def _require_aligned(left: np.ndarray, right: np.ndarray, name: str, what: str) -> None:
+    """``annotations[i]`` and ``images[i]`` describe the same image (MLE-bench asserts it record by record)."""
+    if len(left) != len(right):
+        raise RawDataError(
+            f"{name}: {len(left)} annotations but {len(right)} images; each image needs exactly one annotation, "
+            "in the same order: download the file again"
+        )
+    bad = np.flatnonzero(left != right)
+    if len(bad):
+        i = int(bad[0])
+        raise RawDataError(
+            f"{name}: annotation {i} is for image {left[i]!r} but image {i} is {right[i]!r} ({what}); the two lists "
+            "must be aligned: download the file again"
+        )
+
+
+def _require_unique_values(values: np.ndarray, name: str, what: str) -> None:
+    uniq, counts = np.unique(values, return_counts=True)
+    if (counts > 1).any():
+        dup = uniq[counts > 1]
+        raise RawDataError(
+            f"{name}: {len(dup)} {what} occur more than once (e.g. {', '.join(map(repr, dup[:3].tolist()))}); "
+            "download the file again"
+        )
+
+
+# --------------------------------------------------------------------------------------- per-category split
+def _local_split(size: int, test_size: float, few_from_end: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Positions, within one category of ``size`` images, of v1's train and test parts (in v1's order).
+
+    One image: train. With ``few_from_end``, 2 to 4 images: the last ``max(1, int(size * test_size))`` go to
+    test. Otherwise ``train_test_split(test_size=test_size, random_state=0)``.
+    """
+    if size == 1 and few_from_end:
+        return np.zeros(1, np.int64), np.zeros(0, np.int64)
+    if few_from_end and size < 5:
+        k = max(1, int(size * test_size))
+        return np.arange(size - k), np.arange(size - k, size)
+    return split_positions(size, test_size)
+
+
+def category_split(categories: np.ndarray, test_size: float, few_from_end: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions of MLE-bench v1's per-category split: ``(train, test)``, each in v1's output order.
+
+    Categories are visited in order of first appearance; each is split by :func:`_local_split` (the split of
+    a category depends only on its size) and the parts are concatenated. The test part is *before* v1's
+    ``random.Random(0).shuffle`` (:func:`v1_shuffle`).
+
+    >>> train, test = category_split(np.array([7, 3, 7, 7, 3, 9]), 0.2, True)
+    >>> train.tolist(), test.tolist()
+    ([0, 2, 1, 5], [3, 4])
+    """
+    n = len(categories)
+    uniq, first, inverse = np.unique(categories, return_index=True, return_inverse=True)
+    rank = np.empty(len(uniq), np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(uniq))
+    group_of_row = rank[inverse.reshape(-1)]
+    order = np.argsort(group_of_row, kind="stable")  # rows grouped by category, raw order within one
+    sizes = np.bincount(group_of_row, minlength=len(uniq))
+    group = np.repeat(np.arange(len(uniq)), sizes)
+    local = np.arange(n) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    distinct = np.unique(sizes)
+    offsets = np.cumsum(distinct) - distinct
+    train_slot = np.full(int(distinct.sum()), -1, np.int64)
+    test_slot = np.full(int(distinct.sum()), -1, np.int64)
+    for size, offset in zip(distinct.tolist(), offsets.tolist()):  # one split per distinct category size
+        train, test = _local_split(size, test_size, few_from_end)
+        train_slot[offset + train] = np.arange(len(train))
+        test_slot[offset + test] = np.arange(len(test))
+    at = offsets[np.searchsorted(distinct, sizes)][group] + local
+    parts = []
+    for slot in (train_slot[at], test_slot[at]):
+        keep = slot >= 0
+        parts.append(order[keep][np.lexsort((slot[keep], group[keep]))])
+    return parts[0], parts[1]
+
+
+def v1_shuffle(n: int) -> np.ndarray:
+    """The permutation ``random.Random(0).shuffle`` applies to a list of ``n`` items (it depends only on n).
+
+    >>> items = list("abcdef"); random.Random(0).shuffle(items)
+    >>> "".join(np.array(list("abcdef"))[v1_shuffle(6)]) == "".join(items)
+    True
+    """
+    order = list(range(n))
+    random.Random(0).shuffle(order)
+    return np.array(order, dtype=np.int64)
+
+
+def _category_folders(categories: np.ndarray) -> pd.Series:
+    """``{c // 100:03d}/{c % 100:02d}`` of each category id (MLE-bench's nested train folders)."""
+    cats = pd.Series(categories, dtype="int64")
+    return (cats // 100).astype(str).str.zfill(3) + "/" + (cats % 100).astype(str).str.zfill(2)
+
+
+# --------------------------------------------------------------------------------------- herbarium 2020, 2021
+class _Herbarium:
+    """What differs between the 2020 and 2021 herbarium layouts."""
+
+    def __init__(self, root: str, encoding: str, extra_key: str) -> None:
+        self.root = root  # folder of train/ and test/ inside raw and public
+        self.encoding = encoding
+        self.keys = ("annotations", "categories", "images", "info", "licenses", extra_key)
+        self.extra_key = extra_key
+        self.metadata = f"{root}train/metadata.json"
+
+    def check(self, raw: Path, keep: bool = True) -> tuple[dict, np.ndarray, np.ndarray]:
+        """Parse and check the train metadata; return it with each image's category and file name."""
+        name = self.metadata
+        doc = _read_json(raw / name, self.encoding, keep=keep)
+        _require_keys(doc, self.keys, name, exact=True)
+        annotations, images = _records(doc, "annotations", name), _records(doc, "images", name)
+        if not annotations:
+            raise RawDataError(f"{name} lists no annotated images; download the full competition data")
+        categories = _column(annotations, "category_id", f"{name}: annotations", "int")
+        _require_aligned(_column(annotations, "image_id", f"{name}: annotations", "any"),
+                         _column(images, "id", f"{name}: images", "any"), name, "image_id against id")
+        files = _column(images, "file_name", f"{name}: images", "str")
+        expected = "images/" + _category_folders(categories)
+        parts = pd.Series(files, dtype=object).str.rpartition("/")
+        ok = (parts[0] == expected).to_numpy(dtype=bool) & parts[2].str.fullmatch(r"[^/]+\.jpg").to_numpy(dtype=bool)
+        if not ok.all():
+            i = int(np.flatnonzero(~ok)[0])
+            raise RawDataError(
+                f"{name}: image {i} has file_name {files[i]!r}, but an image of category {categories[i]} must be "
+                f"{expected.iloc[i]}/<name>.jpg (MLE-bench copies it into that category's folder); download the "
+                "file again"
+            )
+        _require_unique_values(files, name, "file_name values")
+        return doc, categories, files
+
+    def prepare(self, raw: Path, public: Path, private: Path) -> None:
+        doc, categories, files = self.check(raw, keep=False)
+        train, test = category_split(categories, 0.2, few_from_end=True)
+        test = test[v1_shuffle(len(test))]
+        annotations, images = doc["annotations"], doc["images"]
+        train_doc = dict(doc, annotations=[annotations[i] for i in train], images=[images[i] for i in train])
+        _dump_json(train_doc, public / self.metadata, indent=4, sort_keys=True)
+        new_ids = [str(k) for k in range(len(test))]
+        new_files = [f"images/{k // 1000:03d}/{k}.jpg" for k in range(len(test))]
+        test_images = [dict(images[i], id=new_id, file_name=f) for i, new_id, f in zip(test, new_ids, new_files)]
+        test_doc = {k: v for k, v in doc.items() if k not in ("annotations", "categories", self.extra_key)}
+        test_doc["images"] = test_images
+        _dump_json(test_doc, public / f"{self.root}test/metadata.json", indent=4, sort_keys=True)
+        train_dir, test_dir = raw / f"{self.root}train", public / f"{self.root}test"
+        link_files((train_dir / files[i], public / f"{self.root}train" / files[i]) for i in train)
+        link_files((train_dir / files[i], test_dir / f) for i, f in zip(test, new_files))
+        answers = pd.DataFrame({"Id": new_ids, "Predicted": categories[test]})
+        write_csv(answers, private / "answers.csv")
+        write_csv(answers.assign(Predicted=0), public / "sample_submission.csv")
+
+
+HERBARIUM_2020 = _Herbarium("nybg2020/", "latin-1", "regions")
+HERBARIUM_2021 = _Herbarium("", "utf-8", "institutions")
+
+
+@register_preparer(
+    "herbarium-2020-fgvc7", ("nybg2020/train/metadata.json", "nybg2020/train/images"), HERBARIUM_2020.check
+)
+def prepare_herbarium_2020(raw: Path, public: Path, private: Path) -> None:
+    """Per category (list order): 1 image -> train; 2-4 -> the last max(1, int(0.2n)) to test; 5+ ->
+    train_test_split(test_size=0.2, random_state=0); test shuffled with random.Random(0) and renumbered 0..N-1.
+
+    ``nybg2020/train/metadata.json`` is read as latin-1 (as v1 does) and written back ASCII-escaped.
+    """
+    HERBARIUM_2020.prepare(raw, public, private)
+
+
+@register_preparer("herbarium-2021-fgvc8", ("train/metadata.json", "train/images"), HERBARIUM_2021.check)
+def prepare_herbarium_2021(raw: Path, public: Path, private: Path) -> None:
+    """Per category (list order): 1 image -> train; 2-4 -> the last max(1, int(0.2n)) to test; 5+ ->
+    train_test_split(test_size=0.2, random_state=0); test shuffled with random.Random(0) and renumbered 0..N-1."""
+    HERBARIUM_2021.prepare(raw, public, private)

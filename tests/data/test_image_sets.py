@@ -1,0 +1,216 @@
+"""Medium image-set competitions: herbarium 2020/2021/2022, iNaturalist 2019, iWildCam 2020, Cdiscount, Kuzushiji
+(end to end, MLE-bench v1's split replayed independently, learnable fixtures, raw failures)."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.model_selection import train_test_split
+
+import mle_datasets
+from mle_datasets.errors import RawDataError
+from mle_datasets.fixtures import make_raw_fixture
+from mle_datasets.preparers import get_preparer
+from mle_datasets.preparers.image_sets import category_split, v1_shuffle
+from tests.data.endtoend import check_end_to_end
+from tests.data.test_fixtures import _decode_dc_jpeg
+
+_CACHE: dict[str, Path] = {}
+
+
+def prepared(cid: str, tmp_path_factory) -> Path:
+    """Fixture -> check_raw -> run, once per competition per session; returns the work folder."""
+    if cid not in _CACHE:
+        work = tmp_path_factory.mktemp(cid[:20])
+        raw = make_raw_fixture(cid, work / "raw")
+        preparer = get_preparer(cid)
+        preparer.check_raw(raw)
+        preparer.run(raw, work / "public", work / "private")
+        _CACHE[cid] = work
+    return _CACHE[cid]
+
+
+def run(cid: str, raw: Path, tmp_path: Path) -> None:
+    preparer = get_preparer(cid)
+    preparer.check_raw(raw)
+    preparer.run(raw, tmp_path / "pub", tmp_path / "priv")
+
+
+@pytest.fixture
+def store(tmp_path):
+    return mle_datasets.Store(tmp_path / "store")
+
+
+def answers_as_submission(id_column: str):
+    """The perfect submission of a competition whose answers hold exactly the submission's columns."""
+    return lambda answers, sample: pd.read_csv(answers, dtype={id_column: str})
+
+
+def mean_colour(jpeg: bytes) -> np.ndarray:
+    """Mean RGB of a fixture JPEG (DC-only: the block means, decoded by the brute-force test decoder)."""
+    y, cb, cr = (_decode_dc_jpeg(jpeg).reshape(3, -1).mean(axis=1))
+    return np.array([y + 1.402 * (cr - 128), y - 0.344136 * (cb - 128) - 0.714136 * (cr - 128), y + 1.772 * (cb - 128)])
+
+
+def nearest_colour_accuracy(train: list[tuple[bytes, object]], test: list[tuple[bytes, object]]) -> float:
+    """Accuracy on ``test`` of a nearest-centroid model of mean colours fitted on ``train`` ((jpeg, label) pairs)."""
+    labels = sorted({label for _, label in train}, key=str)
+    colours = {label: [] for label in labels}
+    for jpeg, label in train:
+        colours[label].append(mean_colour(jpeg))
+    centroids = np.array([np.mean(colours[label], axis=0) for label in labels])
+    hits = [labels[int(np.argmin(((centroids - mean_colour(j)) ** 2).sum(axis=1)))] == label for j, label in test]
+    return float(np.mean(hits))
+
+
+def reference_category_split(categories: list, test_size: float, few_from_end: bool) -> tuple[list[int], list[int]]:
+    """MLE-bench v1's per-category split written out plainly (row positions), test shuffled with Random(0)."""
+    groups: dict = {}
+    for i, c in enumerate(categories):
+        groups.setdefault(c, []).append(i)
+    train, test = [], []
+    for rows in groups.values():
+        n = len(rows)
+        if few_from_end and n == 1:
+            tr, te = rows, []
+        elif few_from_end and n < 5:
+            k = max(1, int(n * test_size))
+            tr, te = rows[:-k], rows[-k:]
+        else:
+            tr, te = train_test_split(rows, test_size=test_size, random_state=0)
+        train += tr
+        test += te
+    random.Random(0).shuffle(test)
+    return train, test
+
+
+def test_category_split_matches_the_plain_rule():
+    rng = np.random.default_rng(3)
+    for few in (True, False):
+        cats = rng.choice(np.arange(40), 400) if few else np.repeat(np.arange(30), rng.integers(2, 12, 30))
+        cats = cats[rng.permutation(len(cats))]
+        train, test = category_split(cats, 0.2, few)
+        ref_train, ref_test = reference_category_split(cats.tolist(), 0.2, few)
+        assert train.tolist() == ref_train
+        assert test[v1_shuffle(len(test))].tolist() == ref_test
+
+
+# ------------------------------------------------------------------------ herbarium 2020 / 2021
+HERBARIUM = {"herbarium-2020-fgvc7": ("nybg2020/", "latin-1", "regions"),
+             "herbarium-2021-fgvc8": ("", "utf-8", "institutions")}
+
+
+@pytest.mark.parametrize("cid", sorted(HERBARIUM))
+def test_herbarium_end_to_end(cid, tmp_path, store):
+    check_end_to_end(cid, tmp_path, store, answers_as_submission("Id"))
+
+
+@pytest.mark.parametrize("cid", sorted(HERBARIUM))
+def test_herbarium_split_renumbering_and_files(cid, tmp_path_factory):
+    root, encoding, extra = HERBARIUM[cid]
+    work = prepared(cid, tmp_path_factory)
+    raw = json.loads((work / "raw" / f"{root}train/metadata.json").read_text(encoding=encoding))
+    cats = [a["category_id"] for a in raw["annotations"]]
+    train, test = reference_category_split(cats, 0.2, True)
+    public = work / "public" / root
+    new_train = json.loads((public / "train/metadata.json").read_text())
+    assert sorted(new_train) == sorted(raw)
+    assert [i["id"] for i in new_train["images"]] == [raw["images"][i]["id"] for i in train]
+    assert new_train["annotations"] == [raw["annotations"][i] for i in train]
+    assert new_train["categories"] == raw["categories"] and new_train[extra] == raw[extra]
+    new_test = json.loads((public / "test/metadata.json").read_text())
+    assert sorted(new_test) == ["images", "info", "licenses"]
+    assert [i["id"] for i in new_test["images"]] == [str(k) for k in range(len(test))]
+    assert [i["file_name"] for i in new_test["images"]] == [f"images/000/{k}.jpg" for k in range(len(test))]
+    assert [i["height"] for i in new_test["images"]] == [raw["images"][i]["height"] for i in test]
+    answers = pd.read_csv(work / "private" / "answers.csv")
+    assert answers["Id"].tolist() == list(range(len(test)))
+    assert answers["Predicted"].tolist() == [cats[i] for i in test]
+    sample = pd.read_csv(work / "public" / "sample_submission.csv")
+    assert sample["Id"].tolist() == answers["Id"].tolist() and (sample["Predicted"] == 0).all()
+    raw_dir = work / "raw" / f"{root}train"
+    for k, i in enumerate(test):
+        assert (public / "test" / f"images/000/{k}.jpg").read_bytes() == (raw_dir / raw["images"][i]["file_name"]).read_bytes()
+    copied = sorted(p.relative_to(public / "train").as_posix() for p in (public / "train/images").rglob("*.jpg"))
+    assert copied == sorted(raw["images"][i]["file_name"] for i in train)
+    # every category reaches train; categories of 2+ images reach test too
+    counts = pd.Series(cats).value_counts()
+    assert set(answers["Predicted"]) == set(counts[counts >= 2].index)
+
+
+def test_herbarium_2020_reads_latin1_and_writes_ascii(tmp_path_factory):
+    work = prepared("herbarium-2020-fgvc7", tmp_path_factory)
+    text = (work / "public" / "nybg2020/train/metadata.json").read_bytes()
+    assert text.isascii() and b"\\u00c3\\u0097 hybrida" in text  # UTF-8 bytes of U+00D7 read as latin-1
+
+
+def test_herbarium_fixture_is_learnable(tmp_path_factory):
+    work = prepared("herbarium-2020-fgvc7", tmp_path_factory)
+    public = work / "public" / "nybg2020"
+    meta = json.loads((public / "train/metadata.json").read_text())
+    train = [((public / "train" / i["file_name"]).read_bytes(), a["category_id"])
+             for i, a in zip(meta["images"], meta["annotations"])]
+    answers = pd.read_csv(work / "private" / "answers.csv")
+    test = [((public / "test" / f"images/000/{i}.jpg").read_bytes(), c) for i, c in zip(answers["Id"], answers["Predicted"])]
+    assert nearest_colour_accuracy(train, test) == 1.0  # the sample (category 0) gets none right
+
+
+def _rewrite_metadata(raw: Path, cid: str, change) -> None:
+    root, encoding, _ = HERBARIUM[cid]
+    path = raw / f"{root}train/metadata.json"
+    doc = json.loads(path.read_text(encoding=encoding))
+    change(doc)
+    path.write_text(json.dumps(doc), encoding=encoding)
+
+
+@pytest.mark.parametrize("cid", sorted(HERBARIUM))
+def test_herbarium_missing_metadata_is_a_raw_error(cid, tmp_path):
+    raw = make_raw_fixture(cid, tmp_path / "raw")
+    (raw / f"{HERBARIUM[cid][0]}train/metadata.json").unlink()
+    with pytest.raises(RawDataError, match="train/metadata.json"):
+        get_preparer(cid).check_raw(raw)
+
+
+@pytest.mark.parametrize("cid", sorted(HERBARIUM))
+def test_herbarium_key_set_must_be_exact(cid, tmp_path):
+    extra = HERBARIUM[cid][2]
+    raw = make_raw_fixture(cid, tmp_path / "raw")
+    _rewrite_metadata(raw, cid, lambda doc: doc.pop(extra))
+    with pytest.raises(RawDataError, match=f"missing key\\(s\\) '{extra}'"):
+        get_preparer(cid).check_raw(raw)
+    _rewrite_metadata(raw, cid, lambda doc: doc.update({extra: [], "notes": "x"}))
+    with pytest.raises(RawDataError, match="unexpected key\\(s\\) 'notes'"):
+        get_preparer(cid).check_raw(raw)
+
+
+def test_herbarium_image_outside_its_category_folder_is_a_raw_error(tmp_path):
+    raw = make_raw_fixture("herbarium-2020-fgvc7", tmp_path / "raw")
+    _rewrite_metadata(raw, "herbarium-2020-fgvc7",
+                      lambda doc: doc["images"][0].update(file_name="images/" + doc["images"][0]["file_name"].split("/")[-1]))
+    with pytest.raises(RawDataError, match="image 0 has file_name .* must be images/"):
+        get_preparer("herbarium-2020-fgvc7").check_raw(raw)
+
+
+def test_herbarium_misaligned_lists_and_missing_field_are_raw_errors(tmp_path):
+    cid = "herbarium-2021-fgvc8"
+    raw = make_raw_fixture(cid, tmp_path / "raw")
+    _rewrite_metadata(raw, cid, lambda doc: doc["annotations"].reverse())
+    with pytest.raises(RawDataError, match="annotation 0 is for image"):
+        get_preparer(cid).check_raw(raw)
+    _rewrite_metadata(raw, cid, lambda doc: [a.pop("category_id") for a in doc["annotations"][:2]])
+    with pytest.raises(RawDataError, match="record 0 has no field 'category_id'"):
+        get_preparer(cid).check_raw(raw)
+
+
+def test_herbarium_missing_image_file_is_a_raw_error(tmp_path):
+    cid = "herbarium-2021-fgvc8"
+    raw = make_raw_fixture(cid, tmp_path / "raw")
+    first = json.loads((raw / "train/metadata.json").read_text())["images"][0]["file_name"]
+    (raw / "train" / first).unlink()
+    with pytest.raises(RawDataError, match=f"raw file .*{first} is missing"):
+        run(cid, raw, tmp_path)
