@@ -43,10 +43,11 @@ def _arrow_error(name: str, err: Exception) -> RawDataError:
                         "changed: download it again")
 
 
-def _convert(types: Mapping[str, pa_lib.DataType]) -> pacsv.ConvertOptions:
-    """Columns typed as given (so every batch of a stream agrees); text never becomes null (pandas writes ``""``
-    for both)."""
-    return pacsv.ConvertOptions(column_types=dict(types), strings_can_be_null=False)
+def _convert(types: Mapping[str, pa_lib.DataType], only: bool = False) -> pacsv.ConvertOptions:
+    """Columns typed as given (so every batch of a stream agrees), with ``only`` no others; text never becomes
+    null (pandas writes ``""`` for both)."""
+    return pacsv.ConvertOptions(column_types=dict(types), strings_can_be_null=False,
+                                include_columns=list(types) if only else None)
 
 
 def read_arrow_csv(path: Path, name: str, types: Mapping[str, pa_lib.DataType]) -> pa_lib.Table:
@@ -57,11 +58,13 @@ def read_arrow_csv(path: Path, name: str, types: Mapping[str, pa_lib.DataType]) 
         raise _arrow_error(name, err) from None
 
 
-def iter_arrow_csv(path: Path, name: str, types: Mapping[str, pa_lib.DataType]) -> Iterator[pa_lib.RecordBatch]:
-    """Record batches of a raw CSV (about :data:`BLOCK_BYTES` of text each), typed as given."""
+def iter_arrow_csv(path: Path, name: str, types: Mapping[str, pa_lib.DataType],
+                   only: bool = False) -> Iterator[pa_lib.RecordBatch]:
+    """Record batches of a raw CSV (about :data:`BLOCK_BYTES` of text each), typed as given (``only``: just
+    those columns are parsed)."""
     try:
         reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES),
-                                convert_options=_convert(types))
+                                convert_options=_convert(types, only))
         for batch in reader:
             yield batch
     except (pa_lib.ArrowInvalid, OSError) as err:
@@ -281,3 +284,82 @@ def _filter_molecules(src: Path, dst: Path, name: str, molecules: pa_lib.Array) 
             f"{_examples(missing.to_pylist())}); MLE-bench needs every train molecule in each auxiliary table: "
             "download the full competition data again"
         )
+
+
+# ------------------------------------------------------------------------ h-and-m-personalized-fashion-recommendations
+HM_TRANSACTIONS: dict[str, pa_lib.DataType] = {"t_dat": _S, "customer_id": _S, "article_id": _I, "price": _F,
+                                               "sales_channel_id": _I}
+HM_ARTICLES = ["article_id", "product_code", "prod_name", "product_type_no", "product_type_name",
+               "product_group_name", "graphical_appearance_no", "graphical_appearance_name", "colour_group_code",
+               "colour_group_name", "perceived_colour_value_id", "perceived_colour_value_name",
+               "perceived_colour_master_id", "perceived_colour_master_name", "department_no", "department_name",
+               "index_code", "index_name", "index_group_no", "index_group_name", "section_no", "section_name",
+               "garment_group_no", "garment_group_name", "detail_desc"]
+HM_CUSTOMERS = ["customer_id", "FN", "Active", "club_member_status", "fashion_news_frequency", "age", "postal_code"]
+_HEX64 = pa.Check.str_matches(r"^[0-9a-f]{64}$", error="64 lowercase hex digits")
+HM_SCHEMAS = {
+    "transactions_train.csv": pa.DataFrameSchema(
+        {"t_dat": pa.Column(str, pa.Check.str_matches(r"^\d{4}-\d\d-\d\d$", error="a YYYY-MM-DD date")),
+         "customer_id": pa.Column(str, _HEX64), "article_id": pa.Column(int),
+         "price": pa.Column(float, coerce=True), "sales_channel_id": pa.Column(int)},
+        strict=True, ordered=True),
+    "articles.csv": pa.DataFrameSchema(
+        {c: pa.Column(int) if c == "article_id" else pa.Column(nullable=True) for c in HM_ARTICLES},
+        strict=True, ordered=True),
+    "customers.csv": pa.DataFrameSchema(
+        {c: pa.Column(str, _HEX64) if c == "customer_id" else pa.Column(nullable=True) for c in HM_CUSTOMERS},
+        strict=True, ordered=True),
+    "sample_submission.csv": pa.DataFrameSchema(
+        {"customer_id": pa.Column(str, _HEX64), "prediction": pa.Column(str, nullable=True)},
+        strict=True, ordered=True),
+}
+HM_FILES = ("transactions_train.csv", "articles.csv", "customers.csv", "sample_submission.csv", "images")
+
+
+def _hm_contract(raw: Path) -> None:
+    for name, schema in HM_SCHEMAS.items():
+        check_csv(raw / name, schema, name)
+    if not (raw / "images").is_dir():
+        raise RawDataError(f"{raw / 'images'} is not a folder (images/<3 digits>/<article_id>.jpg); download the "
+                           "full competition data again")
+
+
+def _hm_days(batch: pa_lib.RecordBatch) -> pa_lib.Array:
+    """``t_dat`` as timestamps; a value that is not a YYYY-MM-DD date is a :class:`RawDataError`."""
+    try:
+        return pc.strptime(batch.column("t_dat"), format="%Y-%m-%d", unit="s")
+    except pa_lib.ArrowInvalid as err:
+        raise RawDataError(f"transactions_train.csv: column 't_dat' holds a value that is not a YYYY-MM-DD date "
+                           f"({err}); download the file again") from None
+
+
+@register_preparer("h-and-m-personalized-fashion-recommendations", HM_FILES, _hm_contract)
+def prepare_hm(raw: Path, public: Path, private: Path) -> None:
+    """Temporal split: transactions on the last 8 days (t_dat >= max t_dat - 7 days) are the test; answers list
+    each buyer's article ids (integers, without the leading zero) in file order; the sample submission, articles,
+    customers and images are copied unchanged."""
+    source = raw / "transactions_train.csv"
+    last = None
+    for batch in iter_arrow_csv(source, "transactions_train.csv", {"t_dat": _S}, only=True):  # pass 1: last day
+        days = _hm_days(batch)
+        top = pc.max(days).as_py()
+        last = top if last is None or (top is not None and top > last) else last
+    if last is None:
+        raise RawDataError("transactions_train.csv holds no transactions; download the file again")
+    start = pa_lib.scalar(last - pd.Timedelta(days=7).to_pytimedelta(), pa_lib.timestamp("s"))
+    bought = []
+    with CsvSink(public / "transactions_train.csv", list(HM_TRANSACTIONS)) as sink:  # pass 2: split the rows
+        for batch in iter_arrow_csv(source, "transactions_train.csv", HM_TRANSACTIONS):
+            batch = batch.select(list(HM_TRANSACTIONS))
+            in_test = pc.greater_equal(_hm_days(batch), start)
+            sink.write(batch.filter(pc.invert(in_test)))
+            bought.append(batch.filter(in_test).select(["customer_id", "article_id"]))
+    test = pa_lib.Table.from_batches(bought)
+    grouped = pa_lib.table({"customer_id": test.column("customer_id"),
+                            "prediction": pc.cast(test.column("article_id"), pa_lib.string())})
+    answers = grouped.group_by("customer_id", use_threads=False).aggregate([("prediction", "list")])
+    answers = pa_lib.table({"customer_id": answers.column("customer_id"),
+                            "prediction": pc.binary_join(answers.column("prediction_list"), " ")})
+    write_arrow_csv(answers.sort_by("customer_id"), private / "answers.csv")
+    copy_files((raw / name, public / name) for name in ("sample_submission.csv", "articles.csv", "customers.csv"))
+    _copy_tree(raw / "images", public / "images")
