@@ -116,13 +116,14 @@ def test_engine_down_is_a_clear_error(monkeypatch, tmp_path):
 
 
 def test_run_group_in_containers_with_the_validation_socket(tmp_path, data, python_image):
-    """Dummy-like agent in the Python image: it validates a good and a bad file through the socket."""
+    """Dummy-like agent in the Python image: it validates a good file with MLE-bench's script and a bad one
+    with the Python client, both through the socket."""
     from runner.rungroup import RunGroup
     from tests.runner.conftest import TWO_COMPETITIONS
 
     script = (
         'cp /home/data/sample_submission.csv /home/submission/submission.csv; '
-        'python3 /home/validate/validate.py /home/submission/submission.csv; echo "rc=$?"; '
+        '/home/validate_submission.sh /home/submission/submission.csv; echo "rc=$?"; '
         'printf "id,x\\n1,2\\n" > /tmp/bad.csv; python3 /home/validate/validate.py /tmp/bad.csv; echo "rc=$?"'
     )
     agent = parse_agent_spec({"name": "validating", "image": python_image, "command": ["sh", "-c", script],
