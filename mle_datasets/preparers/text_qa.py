@@ -18,7 +18,7 @@ import pandera.pandas as pa
 from mle_datasets.errors import RawDataError
 
 from . import register_preparer
-from ._common import check_csv, hex_id, read_csv, require_unique, split_frame, write_csv
+from ._common import check_csv, hex_id, read_csv, require_unique, split_frame, split_positions, write_csv
 
 
 def _split_train(raw: Path, id_column: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -150,3 +150,72 @@ def prepare_lmsys(raw: Path, public: Path, private: Path) -> None:
     write_csv(train, public / "train.csv")
     write_csv(answers[["id", "prompt", "response_a", "response_b"]], public / "test.csv")
     write_csv(answers[["id"]].assign(**{c: 1 / 3 for c in LMSYS_WINNERS}), public / "sample_submission.csv")
+
+
+# ------------------------------------------------------------------------ google-quest-challenge
+QUEST_INPUTS = ["qa_id", "question_title", "question_body", "question_user_name", "question_user_page", "answer",
+                "answer_user_name", "answer_user_page", "url", "category", "host"]
+QUEST_TARGETS = [
+    "question_asker_intent_understanding", "question_body_critical", "question_conversational",
+    "question_expect_short_answer", "question_fact_seeking", "question_has_commonly_accepted_answer",
+    "question_interestingness_others", "question_interestingness_self", "question_multi_intent",
+    "question_not_really_a_question", "question_opinion_seeking", "question_type_choice", "question_type_compare",
+    "question_type_consequence", "question_type_definition", "question_type_entity", "question_type_instructions",
+    "question_type_procedure", "question_type_reason_explanation", "question_type_spelling", "question_well_written",
+    "answer_helpful", "answer_level_of_information", "answer_plausible", "answer_relevance", "answer_satisfaction",
+    "answer_type_instructions", "answer_type_procedure", "answer_type_reason_explanation", "answer_well_written",
+]
+QUEST_CATEGORIES = ["CULTURE", "LIFE_ARTS", "SCIENCE", "STACKOVERFLOW", "TECHNOLOGY"]
+_FREE_TEXT = {"question_title", "question_body", "question_user_name", "answer", "answer_user_name"}
+QUEST_TRAIN = pa.DataFrameSchema(
+    {"qa_id": pa.Column(int)}
+    | {c: pa.Column(str, nullable=c in _FREE_TEXT) for c in QUEST_INPUTS[1:9]}
+    | {"category": pa.Column(str, pa.Check.isin(QUEST_CATEGORIES)), "host": pa.Column(str)}
+    | {c: pa.Column(float, pa.Check.in_range(0, 1), coerce=True) for c in QUEST_TARGETS},
+    strict=True, ordered=True,
+)
+
+
+def _quest_contract(raw: Path) -> None:
+    check_csv(raw / "train.csv", QUEST_TRAIN, "train.csv")
+
+
+def _quest_positions(spelling: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """v1's split positions, with its fix for a constant ``question_type_spelling`` in the test part: test row 0
+    changes places with the first training row (in split order) whose value is not 0."""
+    train, test = split_positions(len(spelling), 0.1)
+    if pd.Series(spelling[test]).nunique() == 1:
+        candidates = np.flatnonzero(spelling[train] != 0)  # NaN != 0, as in v1
+        if not len(candidates):
+            raise RawDataError(
+                "train.csv: question_type_spelling is constant in the test split and no training row has another "
+                "value to swap in (MLE-bench v1 fails here too); the raw data is incomplete: download it again"
+            )
+        j = candidates[0]
+        train, test = train.copy(), test.copy()
+        train[j], test[0] = test[0], train[j]
+    return train, test
+
+
+@register_preparer("google-quest-challenge", ("train.csv",), _quest_contract)
+def prepare_quest(raw: Path, public: Path, private: Path) -> None:
+    """Rows split by train_test_split(test_size=0.1, random_state=0); if question_type_spelling is constant in the
+    test part, test row 0 swaps places with the first training row where it is not 0; the sample submission rises
+    from 0 to 1 down every column."""
+    old = read_csv(raw / "train.csv", "train.csv")
+    require_unique(old["qa_id"], "train.csv", "qa_id")
+    train_pos, test_pos = _quest_positions(old["question_type_spelling"].to_numpy(dtype=float))
+    train, test = old.iloc[train_pos], old.iloc[test_pos]
+    constant = [c for c in QUEST_TARGETS if test[c].nunique() < 2]
+    if constant:
+        raise RawDataError(
+            f"train.csv: target column(s) {', '.join(constant)} are constant in the test split, where Spearman's "
+            "correlation is undefined (MLE-bench v1 asserts against it); the raw data is too small or has changed"
+        )
+    answers = test[["qa_id", *QUEST_TARGETS]]
+    ramp = np.linspace(0, 1, len(answers))
+    sample = answers[["qa_id"]].assign(**{c: ramp for c in QUEST_TARGETS})
+    write_csv(answers, private / "test.csv")
+    write_csv(train, public / "train.csv")
+    write_csv(test.drop(columns=QUEST_TARGETS), public / "test.csv")
+    write_csv(sample, public / "sample_submission.csv")

@@ -235,3 +235,85 @@ def test_lmsys_bad_raw_is_a_raw_error(tmp_path):
     (raw / "train.csv").unlink()
     with pytest.raises(RawDataError, match="missing train.csv"):
         get_preparer(LMSYS).check_raw(raw)
+
+
+# ------------------------------------------------------------------------ google-quest-challenge
+QUEST = "google-quest-challenge"
+
+
+def quest_targets() -> list[str]:
+    from mle_datasets.preparers.text_qa import QUEST_TARGETS
+
+    return QUEST_TARGETS
+
+
+def v1_quest_split(raw_csv: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """v1's split: train_test_split, then, when question_type_spelling is constant in test, test row 0 and the
+    first training row with a non-zero value trade contents."""
+    train, test = train_test_split(pd.read_csv(raw_csv), test_size=0.1, random_state=0)
+    train, test = train.copy(), test.copy()
+    if test["question_type_spelling"].nunique() == 1:
+        label = train.index[train["question_type_spelling"] != 0][0]
+        row0 = test.iloc[0].copy()
+        test.iloc[0] = train.loc[label]
+        train.loc[label] = row0
+    return train.reset_index(drop=True), test.reset_index(drop=True)
+
+
+def test_quest_end_to_end(tmp_path, store):
+    check_end_to_end(QUEST, tmp_path, store, lambda a, s: pd.read_csv(a))
+
+
+def test_quest_split_swaps_a_spelling_row_into_test(tmp_path_factory):
+    work = prepared(QUEST, tmp_path_factory)
+    targets = quest_targets()
+    raw = pd.read_csv(work / "raw" / "train.csv")
+    _, plain_test = train_test_split(raw, test_size=0.1, random_state=0)
+    assert plain_test["question_type_spelling"].nunique() == 1  # the fixture triggers v1's swap
+    train, test = v1_quest_split(work / "raw" / "train.csv")
+    assert test.loc[0, "qa_id"] not in plain_test["qa_id"].tolist() and test.loc[0, "question_type_spelling"] > 0
+    pd.testing.assert_frame_equal(pd.read_csv(work / "public" / "train.csv"), train)
+    answers = pd.read_csv(work / "private" / "test.csv")
+    pd.testing.assert_frame_equal(answers, test[["qa_id", *targets]])
+    assert (answers[targets].nunique() > 1).all()
+    public_test = pd.read_csv(work / "public" / "test.csv")
+    assert public_test.shape[1] == 11 and public_test["qa_id"].tolist() == test["qa_id"].tolist()
+    sample = pd.read_csv(work / "public" / "sample_submission.csv")
+    assert sample.columns.tolist() == ["qa_id", *targets] and sample["qa_id"].tolist() == test["qa_id"].tolist()
+    np.testing.assert_array_equal(sample[targets].to_numpy(), np.tile(np.linspace(0, 1, len(test))[:, None], (1, 30)))
+
+
+def test_quest_targets_follow_the_words(tmp_path):
+    raw = pd.read_csv(make_raw_fixture(QUEST, tmp_path / "raw") / "train.csv")
+    how = raw["question_title"].str.startswith("How do I")
+    assert raw.loc[how, "question_type_instructions"].mean() > raw.loc[~how, "question_type_instructions"].mean() + 0.3
+    spell = raw["question_title"].str.contains("spell")
+    assert (raw.loc[spell, "question_type_spelling"] > 0).all() and (raw.loc[~spell, "question_type_spelling"] == 0).all()
+
+
+def test_quest_bad_raw_is_a_raw_error(tmp_path):
+    raw = make_raw_fixture(QUEST, tmp_path / "raw")
+    table = pd.read_csv(raw / "train.csv")
+    preparer = get_preparer(QUEST)
+    rewrite(raw / "train.csv", table.drop(columns=["answer_helpful"]))
+    with pytest.raises(RawDataError, match="missing column.*'answer_helpful'"):
+        preparer.check_raw(raw)
+    rewrite(raw / "train.csv", table.assign(answer_helpful=1.5))
+    with pytest.raises(RawDataError, match="answer_helpful"):
+        preparer.check_raw(raw)
+    rewrite(raw / "train.csv", table.assign(answer_helpful=0.5))
+    with pytest.raises(RawDataError, match="answer_helpful are constant in the test split"):
+        preparer.run(raw, tmp_path / "pub", tmp_path / "priv")
+    rewrite(raw / "train.csv", table.assign(question_type_spelling=0.0))
+    with pytest.raises(RawDataError, match="no training row has another value"):
+        preparer.run(raw, tmp_path / "pub", tmp_path / "priv")
+    (raw / "train.csv").unlink()
+    with pytest.raises(RawDataError, match="missing train.csv"):
+        preparer.check_raw(raw)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_quest_other_seeds_pass_the_prepared_contract(seed, tmp_path):
+    raw = make_raw_fixture(QUEST, tmp_path / "raw", seed=seed)
+    answers = pd.read_csv(mle_datasets.prepare(QUEST, raw, tmp_path / "prepared").answers)
+    assert (answers[quest_targets()].nunique() > 1).all()
