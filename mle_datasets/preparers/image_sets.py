@@ -293,3 +293,59 @@ def prepare_herbarium_2021(raw: Path, public: Path, private: Path) -> None:
     """Per category (list order): 1 image -> train; 2-4 -> the last max(1, int(0.2n)) to test; 5+ ->
     train_test_split(test_size=0.2, random_state=0); test shuffled with random.Random(0) and renumbered 0..N-1."""
     HERBARIUM_2021.prepare(raw, public, private)
+
+
+# ------------------------------------------------------------------------------------------- herbarium 2022
+HERBARIUM_2022_METADATA = "train_metadata.json"
+
+
+def _herbarium_2022_contract(raw: Path, keep: bool = True) -> tuple[dict, np.ndarray, np.ndarray]:
+    name = HERBARIUM_2022_METADATA
+    doc = _read_json(raw / name, keep=keep)
+    _require_keys(doc, ("annotations", "images"), name)
+    annotations, images = _records(doc, "annotations", name), _records(doc, "images", name)
+    if not annotations:
+        raise RawDataError(f"{name} lists no annotated images; download the full competition data")
+    categories = _column(annotations, "category_id", f"{name}: annotations", "int")
+    _require_aligned(_column(annotations, "image_id", f"{name}: annotations", "any"),
+                     _column(images, "image_id", f"{name}: images", "any"), name, "image_id against image_id")
+    files = _column(images, "file_name", f"{name}: images", "str")
+    uniq, counts = np.unique(categories, return_counts=True)
+    if (counts < 2).any():
+        lone = uniq[counts < 2]
+        raise RawDataError(
+            f"{name}: {len(lone)} categor{'y has' if len(lone) == 1 else 'ies have'} a single image (e.g. "
+            f"{', '.join(map(str, lone[:3].tolist()))}); MLE-bench splits every category 80/20 and needs at least "
+            "two images in each: download the full competition data"
+        )
+    return doc, categories, files
+
+
+@register_preparer("herbarium-2022-fgvc9", (HERBARIUM_2022_METADATA, "train_images"), _herbarium_2022_contract)
+def prepare_herbarium_2022(raw: Path, public: Path, private: Path) -> None:
+    """Every category split by train_test_split(test_size=0.2, random_state=0); train renamed
+    <category:05d>__<k:03d> per category, test shuffled with random.Random(0) and renumbered 0..N-1."""
+    doc, categories, files = _herbarium_2022_contract(raw, keep=False)
+    train, test = category_split(categories, 0.2, few_from_end=False)
+    test = test[v1_shuffle(len(test))]
+    train_cats = pd.Series(categories[train], dtype="int64")
+    k = train_cats.groupby(train_cats.to_numpy(), sort=False).cumcount() + 1
+    new_ids = (train_cats.astype(str).str.zfill(5) + "__" + k.astype(str).str.zfill(3)).tolist()
+    new_files = (_category_folders(train_cats.to_numpy()) + "/" + pd.Series(new_ids) + ".jpg").tolist()
+    annotations, images = doc["annotations"], doc["images"]
+    train_doc = dict(
+        doc,
+        annotations=[dict(annotations[i], image_id=n) for i, n in zip(train, new_ids)],
+        images=[dict(images[i], image_id=n, file_name=f) for i, n, f in zip(train, new_ids, new_files)],
+    )
+    _dump_json(train_doc, public / HERBARIUM_2022_METADATA, indent=4, sort_keys=True)
+    test_ids = [str(k) for k in range(len(test))]
+    test_files = [f"{k // 1000:03d}/test-{k:06d}.jpg" for k in range(len(test))]
+    test_images = [dict(images[i], image_id=n, file_name=f) for i, n, f in zip(test, test_ids, test_files)]
+    _dump_json(test_images, public / "test_metadata.json", indent=4, sort_keys=True)
+    source = raw / "train_images"
+    link_files((source / files[i], public / "train_images" / f) for i, f in zip(train, new_files))
+    link_files((source / files[i], public / "test_images" / f) for i, f in zip(test, test_files))
+    answers = pd.DataFrame({"Id": test_ids, "Predicted": categories[test]})
+    write_csv(answers, private / "answers.csv")
+    write_csv(answers.assign(Predicted=42), public / "sample_submission.csv")
