@@ -363,3 +363,102 @@ def prepare_hm(raw: Path, public: Path, private: Path) -> None:
     write_arrow_csv(answers.sort_by("customer_id"), private / "answers.csv")
     copy_files((raw / name, public / name) for name in ("sample_submission.csv", "articles.csv", "customers.csv"))
     _copy_tree(raw / "images", public / "images")
+
+
+# ------------------------------------------------------------------------ icecube-neutrinos-in-deep-ice
+ICECUBE_META = ["batch_id", "event_id", "first_pulse_index", "last_pulse_index", "azimuth", "zenith"]
+ICECUBE_TARGETS = ["azimuth", "zenith"]
+#: Rows of train_meta.parquet read at a time (the real file has 132 million).
+PARQUET_ROWS = 1 << 20
+SENSOR_SCHEMA = pa.DataFrameSchema(
+    {"sensor_id": pa.Column(int), "x": pa.Column(float, coerce=True), "y": pa.Column(float, coerce=True),
+     "z": pa.Column(float, coerce=True)},
+    strict=True, ordered=True,
+)
+
+
+def _parquet(path: Path, name: str):
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.ParquetFile(path)
+    except (pa_lib.ArrowException, OSError) as err:
+        raise RawDataError(f"{name} is not a readable parquet file ({err}); it may be truncated: download it "
+                           "again") from None
+
+
+def _data_columns(schema: pa_lib.Schema) -> list[str]:
+    """Columns pandas reads as data (an index stored by pandas is dropped by v1's ``reset_index(drop=True)``)."""
+    index = {c for c in (schema.pandas_metadata or {}).get("index_columns", []) if isinstance(c, str)}
+    return [c for c in schema.names if c not in index]
+
+
+def _icecube_batches(raw: Path) -> dict[int, Path]:
+    """Batch id of each ``train/*.parquet`` (``batch_7.parquet`` -> 7), as v1 reads the name."""
+    found: dict[int, Path] = {}
+    for path in sorted((raw / "train").glob("*.parquet")):
+        try:
+            found[int(path.stem.split("_")[-1])] = path
+        except ValueError:
+            raise RawDataError(f"train/{path.name}: a batch file must be named batch_<id>.parquet; MLE-bench reads "
+                               "the batch id from the name: download the competition data again") from None
+    return found
+
+
+def _icecube_contract(raw: Path) -> None:
+    schema = _parquet(raw / "train_meta.parquet", "train_meta.parquet").schema_arrow
+    missing = [c for c in ICECUBE_META if c not in schema.names]
+    if missing:
+        raise RawDataError(f"train_meta.parquet lacks column(s) {', '.join(missing)} (it has "
+                           f"{', '.join(schema.names)}); download the file again")
+    for column in ICECUBE_META:
+        typ = schema.field(column).type
+        wanted = pa_lib.types.is_floating if column in ICECUBE_TARGETS else pa_lib.types.is_integer
+        if not wanted(typ):
+            raise RawDataError(f"train_meta.parquet: column {column!r} has type {typ}, expected "
+                               f"{'floats' if column in ICECUBE_TARGETS else 'integers'}; download the file again")
+    check_csv(raw / "sensor_geometry.csv", SENSOR_SCHEMA, "sensor_geometry.csv")
+    _icecube_batches(raw)
+
+
+@register_preparer("icecube-neutrinos-in-deep-ice", ("train_meta.parquet", "sensor_geometry.csv", "train/*.parquet"),
+                   _icecube_contract)
+def prepare_icecube(raw: Path, public: Path, private: Path) -> None:
+    """Batches (unique batch_id of train_meta.parquet, in order of appearance) split by
+    train_test_split(test_size=0.1, random_state=0); batch files copied to train/ or test/."""
+    import pyarrow.parquet as pq
+
+    meta = _parquet(raw / "train_meta.parquet", "train_meta.parquet")
+    seen = [pc.unique(b.column(0)) for b in meta.iter_batches(batch_size=PARQUET_ROWS, columns=["batch_id"])]
+    batch_ids = pc.unique(pa_lib.chunked_array(seen, meta.schema_arrow.field("batch_id").type)).to_numpy()
+    train_pos, test_pos = split_positions(len(batch_ids), 0.1)
+    train_ids, test_ids = batch_ids[train_pos], batch_ids[test_pos]
+    files = _icecube_batches(raw)
+    lacking = [int(b) for b in batch_ids if int(b) not in files]
+    if lacking:
+        raise RawDataError(f"train/ lacks the batch file(s) of {len(lacking)} batch id(s) of train_meta.parquet "
+                           f"(e.g. batch_{lacking[0]}.parquet); download the full competition data again")
+
+    columns = _data_columns(meta.schema_arrow)
+    schema = pa_lib.schema([meta.schema_arrow.field(c) for c in columns])
+    test_columns = [c for c in columns if c not in ICECUBE_TARGETS]
+    train_set, test_set = pa_lib.array(train_ids), pa_lib.array(test_ids)
+    with pq.ParquetWriter(public / "train_meta.parquet", schema) as train_out, \
+            pq.ParquetWriter(public / "test_meta.parquet", pa_lib.schema([schema.field(c) for c in test_columns])) \
+            as test_out, CsvSink(private / "test.csv", ["event_id", *ICECUBE_TARGETS]) as answers, \
+            CsvSink(public / "sample_submission.csv", ["event_id", *ICECUBE_TARGETS]) as sample:
+        for batch in meta.iter_batches(batch_size=PARQUET_ROWS, columns=columns):
+            batch = pa_lib.Table.from_batches([batch]).replace_schema_metadata(None)
+            train = batch.filter(pc.is_in(batch.column("batch_id"), value_set=train_set))
+            test = batch.filter(pc.is_in(batch.column("batch_id"), value_set=test_set))
+            if train.num_rows:
+                train_out.write_table(train)
+            if test.num_rows:
+                test_out.write_table(test.select(test_columns))
+            answers.write(test.select(["event_id", *ICECUBE_TARGETS]))
+            event = test.column("event_id").to_numpy()
+            sample.write(pd.DataFrame({"event_id": event, "azimuth": 1, "zenith": 1}))
+    shutil.copyfile(raw / "sensor_geometry.csv", public / "sensor_geometry.csv")
+    for folder, ids in (("train", train_ids), ("test", test_ids)):
+        (public / folder).mkdir(parents=True, exist_ok=True)
+        copy_files((files[int(b)], public / folder / files[int(b)].name) for b in sorted(ids))

@@ -198,3 +198,93 @@ def test_hm_bad_raw(tmp_path):
     fails(HM, raw, tmp_path, r"transactions_train.csv does not match .*missing column\(s\) 'price'")
     (raw / "transactions_train.csv").write_bytes(csv_bytes(tx.assign(t_dat=tx["t_dat"].where(tx.index != 7, "2020-13-01"))))
     fails(HM, raw, tmp_path, "'t_dat' holds a value that is not a YYYY-MM-DD date", contract=False)
+
+
+# ------------------------------------------------------------------------ icecube-neutrinos-in-deep-ice
+ICECUBE = "icecube-neutrinos-in-deep-ice"
+
+
+def test_icecube_end_to_end(tmp_path, store):
+    check_end_to_end(ICECUBE, tmp_path, store, lambda answers, sample: pd.read_csv(answers))
+
+
+def test_icecube_split_is_v1s_batch_split(tmp_path_factory):
+    work = prepared(ICECUBE, tmp_path_factory)
+    meta = pd.read_parquet(work / "raw" / "train_meta.parquet")
+    train_ids, test_ids = train_test_split(meta["batch_id"].unique(), test_size=0.1, random_state=0)
+    train = meta[meta["batch_id"].isin(train_ids)].reset_index(drop=True)
+    test = meta[meta["batch_id"].isin(test_ids)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(pd.read_parquet(work / "public" / "train_meta.parquet"), train)
+    pd.testing.assert_frame_equal(pd.read_parquet(work / "public" / "test_meta.parquet"),
+                                  test.drop(columns=["azimuth", "zenith"]))
+    pd.testing.assert_frame_equal(pd.read_csv(work / "private" / "test.csv"), test[["event_id", "azimuth", "zenith"]])
+    sample = pd.read_csv(work / "public" / "sample_submission.csv")
+    assert sample["event_id"].tolist() == test["event_id"].tolist()
+    assert (sample[["azimuth", "zenith"]] == 1).all().all()
+    for folder, ids in (("train", train_ids), ("test", test_ids)):
+        assert files(work / "public" / folder) == {f"batch_{b}.parquet" for b in ids}
+        for b in ids:
+            assert (work / "public" / folder / f"batch_{b}.parquet").read_bytes() == (
+                work / "raw" / "train" / f"batch_{b}.parquet").read_bytes()
+    assert (work / "public" / "sensor_geometry.csv").read_bytes() == (work / "raw" / "sensor_geometry.csv").read_bytes()
+
+
+def _line_fit_directions(pulses: pd.DataFrame, geometry: pd.DataFrame) -> pd.DataFrame:
+    """Azimuth and zenith of each event from a least-squares fit of hit position against time."""
+    hits = pulses.reset_index().merge(geometry, on="sensor_id")
+    out = []
+    for event, g in hits.groupby("event_id"):
+        t = g["time"].to_numpy(float)
+        velocity = np.polyfit(t - t.mean(), g[["x", "y", "z"]].to_numpy(), 1)[0]
+        source = -velocity / np.linalg.norm(velocity)
+        out.append((event, np.arctan2(source[1], source[0]) % (2 * np.pi), np.arccos(np.clip(source[2], -1, 1))))
+    return pd.DataFrame(out, columns=["event_id", "azimuth", "zenith"])
+
+
+def test_icecube_line_fit_beats_the_sample(tmp_path_factory):
+    work = prepared(ICECUBE, tmp_path_factory)
+    geometry = pd.read_csv(work / "public" / "sensor_geometry.csv")
+    pulses = pd.concat(pd.read_parquet(p) for p in sorted((work / "public" / "test").glob("*.parquet")))
+    guess = _line_fit_directions(pulses, geometry)
+    sample = read(work / "public" / "sample_submission.csv")
+    args = ("private/test.csv", "public/sample_submission.csv")
+    assert grade(ICECUBE, work, guess, *args) < 0.5 < grade(ICECUBE, work, sample, *args)
+
+
+def test_icecube_bad_raw(tmp_path):
+    import pyarrow.parquet as pq
+
+    raw = make_raw_fixture(ICECUBE, tmp_path / "raw")
+    (raw / "train" / "batch_3.parquet").rename(tmp_path / "batch_3.parquet")
+    fails(ICECUBE, raw, tmp_path / "a", r"train/ lacks the batch file\(s\) of 1 batch id.*batch_3.parquet",
+          contract=False)
+    (tmp_path / "batch_3.parquet").rename(raw / "train" / "batch_3.parquet")
+    (raw / "train" / "extra.parquet").write_bytes((raw / "train" / "batch_1.parquet").read_bytes())
+    fails(ICECUBE, raw, tmp_path, r"train/extra.parquet: a batch file must be named batch_<id>.parquet")
+    (raw / "train" / "extra.parquet").unlink()
+    meta = pq.read_table(raw / "train_meta.parquet")
+    pq.write_table(meta.drop_columns(["zenith"]), raw / "train_meta.parquet")
+    fails(ICECUBE, raw, tmp_path, r"train_meta.parquet lacks column\(s\) zenith")
+    (raw / "train_meta.parquet").write_bytes(b"PAR1 truncated")
+    fails(ICECUBE, raw, tmp_path, "train_meta.parquet is not a readable parquet file")
+    shutil.rmtree(raw / "train")
+    fails(ICECUBE, raw, tmp_path, r"missing train/\*.parquet")
+
+
+# ------------------------------------------------------------------------ streaming
+@pytest.mark.parametrize("cid", [CHAMPS, HM, ICECUBE])
+def test_streaming_in_small_pieces_gives_the_same_bytes(cid, tmp_path, tmp_path_factory, monkeypatch):
+    """Tables read and written a few rows at a time (as the real, large files are) give the same output."""
+    from mle_datasets.preparers import signals
+
+    work = prepared(cid, tmp_path_factory)
+    monkeypatch.setattr(signals, "BLOCK_BYTES", 1 << 10)
+    monkeypatch.setattr(signals, "PARQUET_ROWS", 7)
+    get_preparer(cid).run(work / "raw", tmp_path / "public", tmp_path / "private")
+    for part in ("public", "private"):
+        assert files(tmp_path / part) == files(work / part)
+        for name in files(work / part):
+            if name.endswith(".parquet") and name.count("/") == 0:
+                pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / part / name), pd.read_parquet(work / part / name))
+            else:
+                assert (tmp_path / part / name).read_bytes() == (work / part / name).read_bytes(), name
