@@ -8,9 +8,11 @@ chunks. Each writes what MLE-bench v1's ``prepare.py`` writes from the same raw.
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 import math
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -28,6 +30,7 @@ from mle_datasets.errors import RawDataError
 from . import register_preparer
 from ._common import (
     CONTRACT_ROWS,
+    ZIP_DATE,
     check_csv,
     check_table,
     fast_csv_bytes,
@@ -245,3 +248,154 @@ def _check_unique_ids(spill: _Spill, column: str, name: str) -> None:
             f"{name}: column {column!r} has {len(repeated)} duplicated value(s) (e.g. {examples}); "
             "ids must be unique: download the file again"
         )
+
+
+# ------------------------------------------------------------------------ billion-word-imputation
+#: v1 hard-codes the line count of train_v2.txt and stops there (the real file has exactly this many lines)
+BILLION_TOTAL_LINES = 30_301_028
+#: bytes of train_v2.txt read at a time
+BILLION_BLOCK_BYTES = 16 << 20
+#: uniforms drawn ahead at a time while looking for the next test sentence (about 1 line in 100 is one)
+BILLION_DRAWS = 512
+
+
+def _billion_contract(raw: Path) -> None:
+    with open_zip(raw / "train_v2.txt.zip") as zf:
+        if "train_v2.txt" not in zf.namelist():
+            raise RawDataError(
+                f"train_v2.txt.zip has no entry 'train_v2.txt' (it holds {', '.join(zf.namelist()[:5]) or 'nothing'}); "
+                "download the full competition data"
+            )
+        with zf.open("train_v2.txt") as fh:
+            head = fh.read(1 << 16)
+    try:
+        text = codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError as err:
+        raise RawDataError(f"train_v2.txt.zip:train_v2.txt is not UTF-8 text ({err}); download it again") from None
+    if "\0" in text or (head and "\n" not in text and len(head) == 1 << 16):
+        raise RawDataError("train_v2.txt.zip:train_v2.txt is not one sentence per line; download it again")
+
+
+def _text_blocks(src: io.IOBase, limit: int, name: str) -> Iterator[tuple[bytes, np.ndarray]]:
+    """Blocks of whole lines of ``src`` as Python's text mode reads them, and each line's end offset.
+
+    Line ends are translated as universal newlines do (``\\r\\n`` and ``\\r`` become ``\\n``); at most ``limit``
+    lines are yielded in all; a last line without a line end is kept; bytes that are not UTF-8 are a
+    :class:`RawDataError`.
+    """
+    carry, done = b"", 0
+    while done < limit:
+        chunk = src.read(BILLION_BLOCK_BYTES)
+        eof = not chunk
+        buf = carry + chunk
+        hold = b""
+        if not eof and buf.endswith(b"\r"):  # may be the first half of \r\n
+            buf, hold = buf[:-1], b"\r"
+        if b"\r" in buf:
+            buf = buf.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        cut = len(buf) if eof else buf.rfind(b"\n") + 1
+        block, carry = buf[:cut], buf[cut:] + hold
+        if block:
+            ends = np.flatnonzero(np.frombuffer(block, np.uint8) == 10) + 1
+            if eof and not block.endswith(b"\n"):
+                ends = np.append(ends, len(block))
+            if done + len(ends) > limit:
+                ends = ends[: limit - done]
+                block = block[: ends[-1]]
+            try:
+                block.decode("utf-8")
+            except UnicodeDecodeError as err:
+                raise RawDataError(f"{name} is not UTF-8 text ({err}); download it again") from None
+            done += len(ends)
+            yield block, ends
+        if eof:
+            return
+
+
+def _stored(name: str) -> zipfile.ZipInfo:
+    """A zip entry header with our fixed timestamp (same bytes for the same contents)."""
+    info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def _billion_split(block: bytes, ends: np.ndarray, rng: np.random.RandomState) -> list[tuple[int, str, str]]:
+    """v1's draws over one block: ``(line, original, with a word removed)`` for each line sent to test.
+
+    Per line one ``uniform()``; a line goes to test when it is <= 0.01 and the line has more than two
+    whitespace-separated tokens, and then ``randint(1, tokens - 1)`` picks the token removed. Uniforms are
+    drawn ahead in bulk and the generator is rewound to just after the test line's draw.
+    """
+    starts = np.concatenate([[0], ends[:-1]])
+    picked = []
+    pos, n = 0, len(ends)
+    while pos < n:
+        state = rng.get_state()
+        ahead = rng.uniform(size=min(BILLION_DRAWS, n - pos))
+        hit = None
+        for offset in np.flatnonzero(ahead <= 0.01).tolist():
+            line = block[starts[pos + offset]:ends[pos + offset]].decode("utf-8")
+            if len(line.split()) > 2:
+                hit = offset
+                break
+        if hit is None:
+            pos += len(ahead)
+            continue
+        rng.set_state(state)
+        rng.uniform(size=hit + 1)
+        sentence = line.strip().replace('"', '""')
+        words = sentence.split()
+        index = rng.randint(1, len(words) - 1)
+        picked.append((pos + hit, sentence, " ".join(words[:index] + words[index + 1:])))
+        pos += hit + 1
+    return picked
+
+
+def _billion_lines(raw: Path) -> tuple[zipfile.ZipFile, zipfile.ZipInfo]:
+    zf = open_zip(raw / "train_v2.txt.zip")
+    try:
+        return zf, zf.getinfo("train_v2.txt")
+    except KeyError:
+        zf.close()
+        raise RawDataError("train_v2.txt.zip has no entry 'train_v2.txt'; download the full competition data") from None
+
+
+@register_preparer("billion-word-imputation", ("train_v2.txt.zip",), _billion_contract)
+def prepare_billion(raw: Path, public: Path, private: Path) -> None:
+    """Lines of train_v2.txt (the first 30,301,028) go to test when np.random.RandomState(0).uniform() <= 0.01
+    and they have more than two tokens; one inner token is removed with randint(1, tokens - 1). The answers and
+    the sample submission (the public test) are private CSVs; public holds train_v2.txt.zip and test_v2.txt.zip.
+
+    The raw text is streamed in bounded blocks straight into the new zips (never unpacked to disk).
+    """
+    rng = np.random.RandomState(0)
+    header = b'"id","sentence"\n'
+    zin, member = _billion_lines(raw)
+    zip64 = member.file_size > zipfile.ZIP64_LIMIT // 2
+    count = 0
+    with zin, zin.open(member) as src, \
+            zipfile.ZipFile(public / "train_v2.txt.zip", "w", zipfile.ZIP_DEFLATED) as ztrain, \
+            ztrain.open(_stored("train_v2.txt"), "w", force_zip64=zip64) as train_out, \
+            open(private / "test.csv", "wb") as answers, open(private / "sample_submission.csv", "wb") as sample:
+        answers.write(header)
+        sample.write(header)
+        for block, ends in _text_blocks(src, BILLION_TOTAL_LINES, "train_v2.txt.zip:train_v2.txt"):
+            picked = _billion_split(block, ends, rng)
+            view, begin = memoryview(block), 0
+            for line, sentence, removed in picked:
+                line_start = int(ends[line - 1]) if line else 0
+                train_out.write(view[begin:line_start])
+                begin = int(ends[line])
+                answers.write(f'{count},"{sentence}"\n'.encode("utf-8"))
+                sample.write(f'{count},"{removed}"\n'.encode("utf-8"))
+                count += 1
+            train_out.write(view[begin:])
+    if count == 0:
+        raise RawDataError(
+            "train_v2.txt.zip:train_v2.txt gave no test sentence (too few lines of three or more tokens); "
+            "download the full competition data"
+        )
+    with zipfile.ZipFile(public / "test_v2.txt.zip", "w", zipfile.ZIP_DEFLATED) as ztest, \
+            ztest.open(_stored("test_v2.txt"), "w") as test_out, open(private / "sample_submission.csv", "rb") as src:
+        shutil.copyfileobj(src, test_out, 1 << 20)

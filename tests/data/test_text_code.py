@@ -49,6 +49,29 @@ def v1_csv(df: pd.DataFrame) -> bytes:
     return df.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
+def after_store(cid: str, work: Path, store: mle_datasets.Store, perfect) -> None:
+    """The steps of ``check_end_to_end`` after its table step, on the preparation it left in ``work``."""
+    import competitions
+    import schemas
+    from mle_datasets.prepare import load_prepared
+    from mle_datasets.raw import checksum_tree
+    from tests.data.endtoend import assert_no_answers
+
+    prepared = load_prepared(work / "prepared")
+    public = mle_datasets.materialize(cid, work / "agent" / "data", store=store)
+    assert checksum_tree(public) == checksum_tree(prepared.public_dir)
+    assert_no_answers(public, prepared.private_dir)
+    sample = prepared.sample_submission
+    assert schemas.validate(cid, sample, sample).valid
+    graded = competitions.grade(cid, sample, prepared.answers, sample)
+    best = work / "perfect.csv"
+    perfect(prepared.answers, sample).to_csv(best, index=False)
+    graded_best = competitions.grade(cid, best, prepared.answers, sample)
+    assert graded.valid_submission and graded_best.valid_submission
+    better = graded_best.score < graded.score if competitions.get(cid).lower_is_better else graded_best.score > graded.score
+    assert better, (graded_best.score, graded.score)
+
+
 def rezip(path: Path, member: str, data: bytes) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(member, data)
@@ -177,4 +200,94 @@ def test_facebook_bad_raw(tmp_path):
         preparer.check_raw(raw)
     (raw / "Train.zip").unlink()
     with pytest.raises(RawDataError, match="missing Train.zip"):
+        preparer.check_raw(raw)
+
+
+# ------------------------------------------------------------------------ billion-word-imputation
+BILLION = "billion-word-imputation"
+
+
+def zip_member(path: Path, member: str) -> bytes:
+    with zipfile.ZipFile(path) as zf:
+        assert zf.namelist() == [member]
+        return zf.read(member)
+
+
+def billion_replay(raw: Path, limit: int = 30_301_028) -> tuple[bytes, bytes, bytes]:
+    """v1's rule line by line in text mode: (public train text, private answers, public test / sample)."""
+    rs = np.random.RandomState(0)
+    train, answers, sample = [], ['"id","sentence"\n'], ['"id","sentence"\n']
+    with zipfile.ZipFile(raw / "train_v2.txt.zip") as zf, zf.open("train_v2.txt") as fh:
+        for n, line in enumerate(io.TextIOWrapper(fh, encoding="utf-8")):
+            if n == limit:
+                break
+            if rs.uniform() <= 0.01 and len(line.strip().split()) > 2:
+                sentence = line.strip().replace('"', '""')
+                words = sentence.split()
+                k = rs.randint(1, len(words) - 1)
+                answers.append(f'{len(answers) - 1},"{sentence}"\n')
+                sample.append(f'{len(sample) - 1},"{" ".join(words[:k] + words[k + 1:])}"\n')
+            else:
+                train.append(line)
+    return "".join(train).encode(), "".join(answers).encode(), "".join(sample).encode()
+
+
+def billion_outputs(public: Path, private: Path) -> tuple[bytes, bytes, bytes]:
+    sample = (private / "sample_submission.csv").read_bytes()
+    assert zip_member(public / "test_v2.txt.zip", "test_v2.txt") == sample
+    assert sorted(p.name for p in public.iterdir()) == ["test_v2.txt.zip", "train_v2.txt.zip"]
+    return zip_member(public / "train_v2.txt.zip", "train_v2.txt"), (private / "test.csv").read_bytes(), sample
+
+
+def test_billion_end_to_end(tmp_path, store):
+    # public/ holds only train_v2.txt.zip and test_v2.txt.zip (text members), so the store has no public table
+    # and the shared helper stops at its table step after fixture -> prepare -> store; the remaining steps follow
+    with pytest.raises(AssertionError, match="billion-word-imputation: no public table stored"):
+        check_end_to_end(BILLION, tmp_path, store, lambda answers, sample: pd.read_csv(answers))
+    assert mle_datasets.tables(BILLION, private=True, store=store)
+    after_store(BILLION, tmp_path, store, lambda answers, sample: pd.read_csv(answers))
+
+
+def test_billion_split_is_v1s(tmp_path):
+    raw, public, private = fixture_and_run(BILLION, tmp_path)
+    expected = billion_replay(raw)
+    assert billion_outputs(public, private) == expected
+    answers = pd.read_csv(private / "test.csv")
+    assert len(answers) >= 10 and answers["sentence"].str.contains('"').any() and answers["sentence"].str.contains("  ").any()
+
+
+def test_billion_blocks_line_ends_and_line_cap(tmp_path, monkeypatch):
+    raw, public, private = fixture_and_run(BILLION, tmp_path / "plain")
+    expected = billion_outputs(public, private)
+    monkeypatch.setattr(text_code, "BILLION_BLOCK_BYTES", 61)  # blocks end mid-line and mid-"\r\n"
+    monkeypatch.setattr(text_code, "BILLION_DRAWS", 3)
+    crlf = tmp_path / "crlf"
+    crlf.mkdir()
+    text = zip_member(raw / "train_v2.txt.zip", "train_v2.txt")
+    rezip(crlf / "train_v2.txt.zip", "train_v2.txt", text.replace(b"\n", b"\r\n"))
+    assert billion_outputs(*run(BILLION, crlf, tmp_path / "out-crlf")) == expected  # text mode reads \r\n as \n
+    monkeypatch.setattr(text_code, "BILLION_TOTAL_LINES", 700)  # v1 stops at its hard-coded line count
+    capped = billion_outputs(*run(BILLION, raw, tmp_path / "out-capped"))
+    assert capped == billion_replay(raw, limit=700)
+    assert capped[0].count(b"\n") + capped[1].count(b"\n") - 1 == 700
+
+
+def test_billion_bad_raw(tmp_path):
+    raw = make_raw_fixture(BILLION, tmp_path / "raw")
+    preparer = get_preparer(BILLION)
+    text = zip_member(raw / "train_v2.txt.zip", "train_v2.txt")
+    rezip(raw / "train_v2.txt.zip", "data/train_v2.txt", text)
+    with pytest.raises(RawDataError, match="train_v2.txt.zip has no entry 'train_v2.txt'"):
+        preparer.check_raw(raw)
+    rezip(raw / "train_v2.txt.zip", "train_v2.txt", b"\xff\xfe" + text)
+    with pytest.raises(RawDataError, match="is not UTF-8 text"):
+        preparer.check_raw(raw)
+    rezip(raw / "train_v2.txt.zip", "train_v2.txt", text + "caf\xe9 au lait .\n".encode("latin-1"))
+    with pytest.raises(RawDataError, match="is not UTF-8 text"):  # past what the contract reads
+        preparer.run(raw, tmp_path / "pub", tmp_path / "priv")
+    (raw / "train_v2.txt.zip").write_bytes(text)
+    with pytest.raises(RawDataError, match="train_v2.txt.zip is not a readable zip"):
+        preparer.check_raw(raw)
+    (raw / "train_v2.txt.zip").unlink()
+    with pytest.raises(RawDataError, match="missing train_v2.txt.zip"):
         preparer.check_raw(raw)
