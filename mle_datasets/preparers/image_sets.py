@@ -349,3 +349,123 @@ def prepare_herbarium_2022(raw: Path, public: Path, private: Path) -> None:
     answers = pd.DataFrame({"Id": test_ids, "Predicted": categories[test]})
     write_csv(answers, private / "answers.csv")
     write_csv(answers.assign(Predicted=42), public / "sample_submission.csv")
+
+
+# ------------------------------------------------------------------------------------------ inaturalist-2019
+INAT_KEYS = ("info", "images", "categories", "annotations", "licenses")
+INAT_TRAIN_TAR = "train_val2019.tar.gz"
+INAT_FOLDER = "train_val2019/"
+#: The sample submission's class: v1 draws random.Random(42).randint(0, 1009) afresh for every row.
+INAT_SAMPLE_CLASS = random.Random(42).randint(0, 1009)
+
+
+def _open_tar_stream(path: Path):
+    """Open a raw gzip tarball for one sequential pass (``RawDataError`` when it is not one)."""
+    import tarfile
+
+    try:
+        return tarfile.open(path, "r|gz")
+    except (tarfile.TarError, OSError, EOFError) as err:
+        raise RawDataError(f"{path.name} is not a readable gzip tar ({err}); download it again") from None
+
+
+def _tar_members(tar):
+    """``(normalised name, member)`` of every regular file of a streamed tar, in archive order."""
+    import tarfile
+    import zlib
+
+    try:
+        for member in tar:
+            if member.isfile():
+                yield member.name.removeprefix("./"), member
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as err:
+        raise RawDataError(f"{INAT_TRAIN_TAR} is truncated or corrupt ({err}); download it again") from None
+
+
+def _inaturalist_contract(raw: Path, keep: bool = True) -> tuple[dict, np.ndarray, np.ndarray]:
+    name = "train2019.json"
+    doc = _read_json(raw / name, keep=keep)
+    _require_keys(doc, INAT_KEYS, name, exact=True)
+    annotations, images = _records(doc, "annotations", name), _records(doc, "images", name)
+    if not annotations:
+        raise RawDataError(f"{name} lists no annotated images; download the full competition data")
+    categories = _column(annotations, "category_id", f"{name}: annotations", "int")
+    _require_aligned(_column(annotations, "image_id", f"{name}: annotations", "any"),
+                     _column(images, "id", f"{name}: images", "any"), name, "image_id against id")
+    files = _column(images, "file_name", f"{name}: images", "str")
+    ok = pd.Series(files, dtype=object).str.fullmatch(rf"{INAT_FOLDER}[^/].*\.jpg").to_numpy(dtype=bool)
+    if not ok.all():
+        i = int(np.flatnonzero(~ok)[0])
+        raise RawDataError(
+            f"{name}: image {i} has file_name {files[i]!r}; every train image must be {INAT_FOLDER}<...>.jpg "
+            f"inside {INAT_TRAIN_TAR}: download the file again"
+        )
+    _require_unique_values(files, name, "file_name values")
+    with _open_tar_stream(raw / INAT_TRAIN_TAR) as tar:
+        first = next(iter(_tar_members(tar)), None)
+    if first is None or not first[0].startswith(INAT_FOLDER):
+        raise RawDataError(
+            f"{INAT_TRAIN_TAR} must hold the images under a top folder {INAT_FOLDER} (first file: "
+            f"{first[0] if first else 'none'}); download it again"
+        )
+    return doc, categories, files
+
+
+def _write_tars(raw_tar: Path, routes: dict[str, tuple[int, str]], outputs: list[Path]) -> None:
+    """Copy the raw tar's files named in ``routes`` (name -> (output number, new name)) into new plain tars, in
+    one pass and in archive order; fixed owners, modes and times."""
+    import tarfile
+
+    found: set[str] = set()
+    with _open_tar_stream(raw_tar) as tar:
+        outs = [tarfile.open(path, "w") for path in outputs]
+        try:
+            for name, member in _tar_members(tar):
+                route = routes.get(name)
+                if route is None:
+                    continue
+                if name in found:
+                    raise RawDataError(f"{raw_tar.name} holds {name} twice; download it again")
+                found.add(name)
+                info = tarfile.TarInfo(route[1])
+                info.size, info.mode, info.mtime = member.size, 0o644, 0
+                outs[route[0]].addfile(info, tar.extractfile(member))
+        finally:
+            for out in outs:
+                out.close()
+    missing = [n for n in routes if n not in found]
+    if missing:
+        raise RawDataError(
+            f"{raw_tar.name} lacks {len(missing)} image(s) listed in train2019.json (e.g. {', '.join(missing[:3])}); "
+            "download the full competition data again"
+        )
+
+
+@register_preparer(
+    "inaturalist-2019-fgvc6", (INAT_TRAIN_TAR, "train2019.json", "val2019.json"), _inaturalist_contract
+)
+def prepare_inaturalist(raw: Path, public: Path, private: Path) -> None:
+    """Per category (list order): 1 image -> train; 2-4 -> the last max(1, int(0.12n)) to test; 5+ ->
+    train_test_split(test_size=0.12, random_state=0); test shuffled with random.Random(0), ids kept, files
+    flattened into test2019/; both image sets re-packed as plain (uncompressed) tars."""
+    import shutil
+
+    doc, categories, files = _inaturalist_contract(raw, keep=False)
+    train, test = category_split(categories, 0.12, few_from_end=True)
+    test = test[v1_shuffle(len(test))]
+    annotations, images = doc["annotations"], doc["images"]
+    train_doc = dict(doc, annotations=[annotations[i] for i in train], images=[images[i] for i in train])
+    _dump_json(train_doc, public / "train2019.json", indent=4, sort_keys=True)
+    shutil.copyfile(raw / "val2019.json", public / "val2019.json")
+    base = pd.Series(files[test], dtype=object).str.rpartition("/")[2].to_numpy() if len(test) else np.zeros(0, object)
+    _require_unique_values(base, "train2019.json", "file names of test images (flattened into test2019/)")
+    test_images = [dict(images[i], file_name=f"test2019/{b}") for i, b in zip(test, base)]
+    _dump_json({"images": test_images, "info": doc["info"], "licenses": doc["licenses"]}, public / "test2019.json",
+               indent=4, sort_keys=True)
+    ids = _column(images, "id", "train2019.json: images", "any")
+    answers = pd.DataFrame({"id": ids[test].tolist(), "predicted": categories[test]})
+    write_csv(answers, private / "answers.csv")
+    write_csv(answers.assign(predicted=INAT_SAMPLE_CLASS), public / "kaggle_sample_submission.csv")
+    routes = {files[i]: (0, files[i][len(INAT_FOLDER):]) for i in train}
+    routes.update({files[i]: (1, b) for i, b in zip(test, base)})
+    _write_tars(raw / INAT_TRAIN_TAR, routes, [public / INAT_TRAIN_TAR, public / "test2019.tar.gz"])

@@ -296,3 +296,90 @@ def test_herbarium_2022_misaligned_ids_and_missing_key_are_raw_errors(tmp_path):
     (raw / "train_metadata.json").unlink()
     with pytest.raises(RawDataError, match="missing train_metadata.json"):
         get_preparer(H2022).check_raw(raw)
+
+
+# ------------------------------------------------------------------------ inaturalist-2019-fgvc6
+INAT = "inaturalist-2019-fgvc6"
+
+
+def tar_files(path: Path) -> dict[str, bytes]:
+    import tarfile
+
+    with tarfile.open(path) as tar:
+        return {m.name: tar.extractfile(m).read() for m in tar if m.isfile()}
+
+
+def test_inaturalist_end_to_end(tmp_path, store):
+    end_to_end_json_objects(INAT, tmp_path, store, answers_as_submission("id"))
+
+
+def test_inaturalist_split_tars_and_metadata(tmp_path_factory):
+    work = prepared(INAT, tmp_path_factory)
+    raw = json.loads((work / "raw" / "train2019.json").read_text())
+    cats = [a["category_id"] for a in raw["annotations"]]
+    train, test = reference_category_split(cats, 0.12, True)
+    new = json.loads((work / "public" / "train2019.json").read_text())
+    assert sorted(new) == sorted(raw) and new["images"] == [raw["images"][i] for i in train]
+    test_meta = json.loads((work / "public" / "test2019.json").read_text())
+    assert sorted(test_meta) == ["images", "info", "licenses"]
+    assert [m["id"] for m in test_meta["images"]] == [raw["images"][i]["id"] for i in test]  # ids are kept
+    assert all(m["file_name"] == "test2019/" + raw["images"][i]["file_name"].split("/")[-1]
+               for m, i in zip(test_meta["images"], test))
+    answers = pd.read_csv(work / "private" / "answers.csv")
+    assert answers["id"].tolist() == [raw["images"][i]["id"] for i in test]
+    assert answers["predicted"].tolist() == [cats[i] for i in test]
+    sample = pd.read_csv(work / "public" / "kaggle_sample_submission.csv")
+    assert sample["id"].tolist() == answers["id"].tolist() and (sample["predicted"] == 654).all()
+    assert (work / "public" / "val2019.json").read_bytes() == (work / "raw" / "val2019.json").read_bytes()
+    source = tar_files(work / "raw" / "train_val2019.tar.gz")
+    train_tar = tar_files(work / "public" / "train_val2019.tar.gz")
+    assert train_tar == {raw["images"][i]["file_name"][len("train_val2019/"):]: source[raw["images"][i]["file_name"]]
+                         for i in train}  # val images are not copied
+    test_tar = tar_files(work / "public" / "test2019.tar.gz")
+    assert test_tar == {m["file_name"][len("test2019/"):]: source[raw["images"][i]["file_name"]]
+                        for m, i in zip(test_meta["images"], test)}
+    assert (work / "public" / "test2019.tar.gz").read_bytes()[:2] != b"\x1f\x8b"  # v1 names them .gz, but plain tar
+    assert sorted(p.name for p in (work / "public").iterdir()) == [
+        "kaggle_sample_submission.csv", "test2019.json", "test2019.tar.gz", "train2019.json", "train_val2019.tar.gz",
+        "val2019.json"]
+
+
+def test_inaturalist_wrong_tar_is_a_raw_error(tmp_path):
+    from mle_datasets.fixtures.image_sets import _tar_gz
+
+    raw = make_raw_fixture(INAT, tmp_path / "raw")
+    files = tar_files(raw / "train_val2019.tar.gz")
+    (raw / "train_val2019.tar.gz").write_bytes(_tar_gz({name.split("/", 1)[1]: data for name, data in files.items()}))
+    with pytest.raises(RawDataError, match="top folder train_val2019/"):
+        get_preparer(INAT).check_raw(raw)
+    (raw / "train_val2019.tar.gz").write_bytes(b"PK\x03\x04 not a tar")
+    with pytest.raises(RawDataError, match="not a readable gzip tar"):
+        get_preparer(INAT).check_raw(raw)
+    (raw / "train_val2019.tar.gz").unlink()
+    with pytest.raises(RawDataError, match="missing train_val2019.tar.gz"):
+        get_preparer(INAT).check_raw(raw)
+
+
+def test_inaturalist_image_missing_from_tar_is_a_raw_error(tmp_path):
+    from mle_datasets.fixtures.image_sets import _tar_gz
+
+    raw = make_raw_fixture(INAT, tmp_path / "raw")
+    files = tar_files(raw / "train_val2019.tar.gz")
+    gone = json.loads((raw / "train2019.json").read_text())["images"][0]["file_name"]
+    del files[gone]
+    (raw / "train_val2019.tar.gz").write_bytes(_tar_gz(files))
+    with pytest.raises(RawDataError, match=f"lacks 1 image\\(s\\) listed in train2019.json \\(e.g. {gone}\\)"):
+        run(INAT, raw, tmp_path)
+
+
+def test_inaturalist_key_set_and_file_names(tmp_path):
+    raw = make_raw_fixture(INAT, tmp_path / "raw")
+    path = raw / "train2019.json"
+    doc = json.loads(path.read_text())
+    path.write_text(json.dumps(dict(doc, regions=[])))
+    with pytest.raises(RawDataError, match="unexpected key\\(s\\) 'regions'"):
+        get_preparer(INAT).check_raw(raw)
+    doc["images"][2]["file_name"] = doc["images"][2]["file_name"].replace("train_val2019/", "train2019/")
+    path.write_text(json.dumps(doc))
+    with pytest.raises(RawDataError, match="image 2 has file_name 'train2019/"):
+        get_preparer(INAT).check_raw(raw)
