@@ -68,7 +68,17 @@ def digest(root):
 
 # ------------------------------------------------------------------------------------------------ fixtures
 def test_every_lite_competition_has_a_fixture():
-    assert fixture_ids() == sorted(RAW_LAYOUT)
+    import competitions
+
+    assert sorted(RAW_LAYOUT) == competitions.ids("lite")
+    assert set(RAW_LAYOUT) <= set(fixture_ids())
+
+
+def test_every_fixture_has_a_preparer_and_a_spec():
+    import competitions
+    from mle_datasets.preparers import preparer_ids
+
+    assert set(fixture_ids()) == set(preparer_ids()) and set(fixture_ids()) <= set(competitions.ids())
 
 
 @pytest.mark.parametrize("cid", SMALL)

@@ -142,3 +142,13 @@ def test_run_command_runs_an_agent_and_prints_the_report(capsys, tmp_path):
     assert json.loads(capsys.readouterr().out)["group"]["n_seeds"] == 2
     assert main(["run", "--agent", "nope", "--backend", "local"]) == 2
     assert main(["run", "--agent", "dummy", "--competitions", "no-such-competition"]) == 2
+
+
+def test_the_readme_competition_table_is_current():
+    from pathlib import Path
+
+    from mlebench.catalogue_table import BEGIN, END, markdown_table
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split(BEGIN, 1)[1].split(END, 1)[0].strip()
+    assert table == markdown_table(), "run `python -m mlebench.catalogue_table README.md`"
