@@ -35,6 +35,8 @@ from ._common import (
 
 #: Bytes of raw CSV pyarrow parses per record batch when a table is streamed.
 BLOCK_BYTES = 1 << 24
+#: Rows turned into CSV text at a time when a table held in memory is written.
+CSV_ROWS = 1 << 20
 
 
 # -------------------------------------------------------------------------------------------- arrow tables
@@ -127,11 +129,11 @@ def format_floats(df: pd.DataFrame, float_format: str) -> pd.DataFrame:
     return out
 
 
-def write_arrow_csv(table: pa_lib.Table, path: Path, float_format: str | None = None, rows: int = 1 << 20) -> None:
-    """Write ``table`` as pandas' ``to_csv(index=False)`` would, ``rows`` rows at a time."""
+def write_arrow_csv(table: pa_lib.Table, path: Path, float_format: str | None = None) -> None:
+    """Write ``table`` as pandas' ``to_csv(index=False)`` would, :data:`CSV_ROWS` rows at a time."""
     with CsvSink(path, table.column_names, float_format) as sink:
-        for start in range(0, table.num_rows, rows):
-            sink.write(table.slice(start, rows))
+        for start in range(0, table.num_rows, CSV_ROWS):
+            sink.write(table.slice(start, CSV_ROWS))
 
 
 def group_order(keys: pa_lib.ChunkedArray | pa_lib.Array, name: str, column: str) -> tuple[np.ndarray, pa_lib.Array]:
@@ -462,3 +464,41 @@ def prepare_icecube(raw: Path, public: Path, private: Path) -> None:
     for folder, ids in (("train", train_ids), ("test", test_ids)):
         (public / folder).mkdir(parents=True, exist_ok=True)
         copy_files((files[int(b)], public / folder / files[int(b)].name) for b in sorted(ids))
+
+
+# ------------------------------------------------------------------------ ventilator-pressure-prediction
+#: The dtypes v1 reads train.csv with (values must fit them).
+VENTILATOR_TYPES: dict[str, pa_lib.DataType] = {
+    "id": pa_lib.int32(), "breath_id": pa_lib.int32(), "R": pa_lib.int8(), "C": pa_lib.int8(), "time_step": _F,
+    "u_in": _F, "u_out": pa_lib.int8(), "pressure": _F,
+}
+VENTILATOR_SCHEMA = pa.DataFrameSchema(
+    {"id": pa.Column(int), "breath_id": pa.Column(int), "R": pa.Column(int, pa.Check.isin([5, 20, 50])),
+     "C": pa.Column(int, pa.Check.isin([10, 20, 50])), "time_step": pa.Column(float, coerce=True),
+     "u_in": pa.Column(float, coerce=True), "u_out": pa.Column(int, pa.Check.isin([0, 1])),
+     "pressure": pa.Column(float, coerce=True)},
+    strict=True, ordered=True,
+)
+
+
+def _ventilator_contract(raw: Path) -> None:
+    check_csv(raw / "train.csv", VENTILATOR_SCHEMA, "train.csv")
+
+
+@register_preparer("ventilator-pressure-prediction", ("train.csv",), _ventilator_contract)
+def prepare_ventilator(raw: Path, public: Path, private: Path) -> None:
+    """Breaths (train.csv grouped by breath_id, ids sorted) split by train_test_split(test_size=0.1,
+    random_state=0); row ids renumbered from 1 in each part; floats written with %.10g."""
+    table = read_arrow_csv(raw / "train.csv", "train.csv", VENTILATOR_TYPES).select(list(VENTILATOR_TYPES))
+    groups, breaths = group_order(table.column("breath_id"), "train.csv", "breath_id")
+    train_rows, test_rows, _ = split_groups(groups, len(breaths), 0.1)
+    parts = []
+    for rows in (train_rows, test_rows):
+        part = table.take(pa_lib.array(rows))
+        parts.append(part.set_column(0, "id", pa_lib.array(np.arange(1, len(rows) + 1, dtype=np.int64))))
+    train, test = parts
+    write_arrow_csv(train, public / "train.csv", float_format="%.10g")
+    write_arrow_csv(test.drop_columns(["pressure"]), public / "test.csv", float_format="%.10g")
+    write_arrow_csv(test, private / "test.csv", float_format="%.10g")
+    sample = pa_lib.table({"id": test.column("id"), "pressure": pa_lib.array(np.zeros(test.num_rows, np.int64))})
+    write_arrow_csv(sample, public / "sample_submission.csv")

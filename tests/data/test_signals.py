@@ -271,8 +271,57 @@ def test_icecube_bad_raw(tmp_path):
     fails(ICECUBE, raw, tmp_path, r"missing train/\*.parquet")
 
 
+# ------------------------------------------------------------------------ ventilator-pressure-prediction
+VENTILATOR = "ventilator-pressure-prediction"
+
+
+def test_ventilator_end_to_end(tmp_path, store):
+    check_end_to_end(VENTILATOR, tmp_path, store, lambda answers, sample: pd.read_csv(answers)[["id", "pressure"]])
+
+
+def test_ventilator_split_is_v1s_breath_split(tmp_path_factory):
+    work = prepared(VENTILATOR, tmp_path_factory)
+    raw = pd.read_csv(work / "raw" / "train.csv")
+    groups = [g.index.tolist() for _, g in raw.groupby("breath_id")]
+    train_groups, test_groups = train_test_split(groups, test_size=0.1, random_state=0)
+    for rows, name in ((sum(train_groups, []), "public/train.csv"), (sum(test_groups, []), "private/test.csv")):
+        expected = raw.loc[rows].reset_index(drop=True).assign(id=np.arange(1, len(rows) + 1))
+        got = pd.read_csv(work / name)
+        pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-9)  # %.10g
+        assert (work / name).read_text().splitlines()[1].split(",")[0] == "1"
+    test = pd.read_csv(work / "private" / "test.csv")
+    pd.testing.assert_frame_equal(pd.read_csv(work / "public" / "test.csv"), test.drop(columns=["pressure"]))
+    sample = pd.read_csv(work / "public" / "sample_submission.csv")
+    assert sample["id"].tolist() == test["id"].tolist() and (sample["pressure"] == 0).all()
+    assert set(test["breath_id"]).isdisjoint(pd.read_csv(work / "public" / "train.csv")["breath_id"])
+
+
+def test_ventilator_step_means_beat_the_sample(tmp_path_factory):
+    work = prepared(VENTILATOR, tmp_path_factory)
+    train = pd.read_csv(work / "public" / "train.csv")
+    test = pd.read_csv(work / "public" / "test.csv")
+    for frame in (train, test):
+        frame["step"] = frame.groupby("breath_id").cumcount()
+    means = train.groupby(["u_out", "step"])["pressure"].mean()
+    guess = test[["id"]].assign(pressure=means.reindex(pd.MultiIndex.from_frame(test[["u_out", "step"]])).to_numpy())
+    sample = read(work / "public" / "sample_submission.csv")
+    args = ("private/test.csv", "public/sample_submission.csv")
+    assert grade(VENTILATOR, work, guess, *args) < grade(VENTILATOR, work, sample, *args) / 3
+
+
+def test_ventilator_bad_raw(tmp_path):
+    raw = make_raw_fixture(VENTILATOR, tmp_path / "raw")
+    table = read(raw / "train.csv", dtype=str)
+    (raw / "train.csv").write_bytes(csv_bytes(table.drop(columns=["u_out"])))
+    fails(VENTILATOR, raw, tmp_path, r"train.csv does not match .*missing column\(s\) 'u_out'")
+    (raw / "train.csv").write_bytes(csv_bytes(table.assign(R=table["R"].where(table.index != 5, "300"))))
+    fails(VENTILATOR, raw, tmp_path, r"column 'R' fails isin")
+    (raw / "train.csv").unlink()
+    fails(VENTILATOR, raw, tmp_path, "missing train.csv")
+
+
 # ------------------------------------------------------------------------ streaming
-@pytest.mark.parametrize("cid", [CHAMPS, HM, ICECUBE])
+@pytest.mark.parametrize("cid", [CHAMPS, HM, ICECUBE, VENTILATOR])
 def test_streaming_in_small_pieces_gives_the_same_bytes(cid, tmp_path, tmp_path_factory, monkeypatch):
     """Tables read and written a few rows at a time (as the real, large files are) give the same output."""
     from mle_datasets.preparers import signals
@@ -280,6 +329,7 @@ def test_streaming_in_small_pieces_gives_the_same_bytes(cid, tmp_path, tmp_path_
     work = prepared(cid, tmp_path_factory)
     monkeypatch.setattr(signals, "BLOCK_BYTES", 1 << 10)
     monkeypatch.setattr(signals, "PARQUET_ROWS", 7)
+    monkeypatch.setattr(signals, "CSV_ROWS", 13)
     get_preparer(cid).run(work / "raw", tmp_path / "public", tmp_path / "private")
     for part in ("public", "private"):
         assert files(tmp_path / part) == files(work / part)
