@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+from sklearn.model_selection import train_test_split
 
 from mle_datasets.errors import RawDataError
 
@@ -368,3 +369,119 @@ def prepare_osic(raw: Path, public: Path, private: Path) -> None:
         (public / part).mkdir(exist_ok=True)
         for patient in ids:
             shutil.copytree(folders / patient, public / part / patient)
+
+
+# ------------------------------------------------------------------------ uw-madison-gi-tract-image-segmentation
+UW_CLASSES = ("large_bowel", "small_bowel", "stomach")
+UW_SCHEMA = pa.DataFrameSchema(
+    {
+        "id": pa.Column(str, pa.Check.str_matches(r"^case\d+_day\d+_slice_\d{4}$", error="case<N>_day<M>_slice_<NNNN>")),
+        "class": pa.Column(str, pa.Check.isin(UW_CLASSES)),
+        "segmentation": pa.Column(str, nullable=True),
+    },
+    strict=True, ordered=True,
+)
+
+
+def _uw_contract(raw: Path) -> None:
+    check_csv(raw / "train.csv", UW_SCHEMA, "train.csv")
+
+
+def _uw_sides(case: pd.Series, day: pd.Series) -> tuple[np.ndarray, np.ndarray, set[tuple[str, str]]]:
+    """MLE-bench v1's split: unique cases (file order) by train_test_split(test_size=0.1, random_state=42), then
+    the days after the 4th (by day number) of each train case. Returns the test cases, a per-row test flag and
+    the (case, day) pairs moved out of train cases."""
+    cases = case.unique()
+    try:
+        _, test_pos = train_test_split(np.arange(len(cases)), test_size=0.1, random_state=42)
+    except ValueError as err:
+        raise RawDataError(f"train.csv: cannot split {len(cases)} case(s) 90/10 ({err}); the data is incomplete") from None
+    test_cases = cases[np.sort(test_pos)]
+    in_test = case.isin(test_cases).to_numpy()
+    pairs = pd.DataFrame({"case": case[~in_test], "day": day[~in_test]}).drop_duplicates()
+    pairs["number"] = pairs["day"].str.slice(len("day")).astype(int)
+    rank = pairs.sort_values(["case", "number"], kind="stable").groupby("case").cumcount()
+    late = pairs.loc[rank[rank >= 4].index]
+    moved = set(zip(late["case"], late["day"]))
+    later = pd.Series(list(zip(case, day))).isin(moved).to_numpy()
+    return test_cases, in_test | later, moved
+
+
+def _uw_copy(raw_train: Path, public: Path, cases: np.ndarray, test_cases: set[str], moved: set[tuple[str, str]]) -> None:
+    """Copy each case folder to public/train or public/test, and the moved days of train cases to public/test."""
+    import os
+
+    for case in cases:
+        root = raw_train / case
+        whole = "test" if case in test_cases else "train"
+        for folder, dirs, names in os.walk(root):
+            dirs.sort()
+            rel = Path(folder).relative_to(root)
+            top = rel.parts[0] if rel.parts else ""
+            later = top.startswith(f"{case}_") and (case, top[len(case) + 1:]) in moved
+            dest = public / ("test" if later else whole) / case / rel
+            dest.mkdir(parents=True, exist_ok=True)
+            for name in sorted(names):
+                shutil.copyfile(Path(folder) / name, dest / name)
+
+
+def _uw_sizes(raw_train: Path, test: pd.DataFrame) -> pd.DataFrame:
+    """Width and height (floats, as v1 writes them) of each test row's slice, from the name
+    ``slice_<NNNN>_<W>_<H>_<pw>_<ph>.png`` of the one PNG of its ``scans`` folder with that slice number."""
+    listings = []
+    for case, day in test[["case", "day"]].drop_duplicates().itertuples(index=False):  # one listing per case-day
+        scans = raw_train / case / f"{case}_{day}" / "scans"
+        names = sorted(p.name for p in scans.glob("slice_*_*.png")) if scans.is_dir() else []
+        listings.append(pd.DataFrame({"case": case, "day": day, "name": pd.Series(names, dtype=str)}))
+    found = pd.concat(listings, ignore_index=True)
+    parts = found["name"].str.slice(0, -len(".png")).str.split("_")
+    found["slice"] = parts.str[1]
+    wanted = test[["case", "day", "slice"]].drop_duplicates()
+    counts = found.groupby(["case", "day", "slice"]).size().reindex(pd.MultiIndex.from_frame(wanted), fill_value=0)
+    bad = counts[counts != 1]
+    if len(bad):
+        (case, day, number), n = bad.index[0], int(bad.iloc[0])
+        raise RawDataError(
+            f"{len(bad)} test slice(s) do not have exactly one image: train/{case}/{case}_{day}/scans/"
+            f"slice_{number}_*.png matches {n} file(s); download the full competition data again"
+        )
+    found = found.merge(wanted, on=["case", "day", "slice"])
+    parts = found["name"].str.slice(0, -len(".png")).str.split("_")
+    try:
+        found["image_width"] = parts.str[2].astype(int).astype(float)
+        found["image_height"] = parts.str[3].astype(int).astype(float)
+    except (ValueError, TypeError):
+        raise RawDataError(
+            "a test slice image name does not follow slice_<NNNN>_<width>_<height>_<pw>_<ph>.png; download it again"
+        ) from None
+    return test.merge(found.drop(columns=["name"]), on=["case", "day", "slice"], how="left")
+
+
+@register_preparer("uw-madison-gi-tract-image-segmentation", ("train.csv", "train/*"), _uw_contract)
+def prepare_uw(raw: Path, public: Path, private: Path) -> None:
+    """Whole cases split by train_test_split(unique cases, test_size=0.1, random_state=42); the days after the
+    4th of every train case also go to the test set; case folders copied accordingly."""
+    old = read_csv(raw / "train.csv", "train.csv")
+    parts = old["id"].str.split("_")
+    keys = pd.DataFrame({"case": parts.str[0], "day": parts.str[1], "slice": parts.str[-1]})
+    test_cases, in_test, moved = _uw_sides(keys["case"], keys["day"])
+    raw_train = raw / "train"
+    pairs = keys[["case", "day"]].drop_duplicates()
+    absent = [f"train/{c}/{c}_{d}" for c, d in pairs.itertuples(index=False) if not (raw_train / c / f"{c}_{d}").is_dir()]
+    if absent:
+        raise RawDataError(
+            f"{len(absent)} case-day folder(s) listed in train.csv are missing (e.g. {absent[0]}); download the full "
+            "competition data again"
+        )
+    sized = _uw_sizes(raw_train, keys[in_test])
+    test = old[in_test].reset_index(drop=True)
+    test["image_width"] = sized["image_width"].to_numpy()
+    test["image_height"] = sized["image_height"].to_numpy()
+    public.joinpath("train").mkdir(exist_ok=True)
+    public.joinpath("test").mkdir(exist_ok=True)
+    _uw_copy(raw_train, public, keys["case"].unique(), set(test_cases), moved)
+    answers = test.rename(columns={"segmentation": "predicted"})
+    write_csv(answers[["id", "class"]].assign(predicted="1 1 5 2"), public / "sample_submission.csv")
+    write_csv(answers, private / "test.csv")
+    write_csv(old[~in_test], public / "train.csv")
+    write_csv(answers[["id", "class"]], public / "test.csv")

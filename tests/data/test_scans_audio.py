@@ -453,3 +453,112 @@ def test_osic_missing_folder_and_column_are_raw_errors(tmp_path):
     (raw / "train.csv").write_bytes(csv_bytes(old.drop(columns=["SmokingStatus"])))
     with pytest.raises(RawDataError, match="missing column.*'SmokingStatus'"):
         check_raw(OSIC, raw)
+
+
+# ------------------------------------------------------------------------ uw-madison-gi-tract-image-segmentation
+UW = "uw-madison-gi-tract-image-segmentation"
+
+
+def png16_pixels(data: bytes) -> np.ndarray:
+    """Pixels of a 16-bit grey PNG with unfiltered scanlines (what the fixture writes), read with zlib."""
+    import struct
+    import zlib
+
+    width, height, depth, colour = struct.unpack(">IIBB", data[16:26])
+    assert (depth, colour) == (16, 0)
+    pos, idat = 8, b""
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        idat += data[pos + 8:pos + 8 + length] if kind == b"IDAT" else b""
+        pos += 12 + length
+    rows = np.frombuffer(zlib.decompress(idat), np.uint8).reshape(height, 1 + 2 * width)
+    assert (rows[:, 0] == 0).all()
+    return rows[:, 1:].copy().view(">u2").astype(np.uint16)
+
+
+def uw_v1_test_ids(raw: Path) -> list[str]:
+    """MLE-bench v1's rule written out plainly: whole test cases, then days after the 4th of train cases."""
+    old = pd.read_csv(raw / "train.csv")
+    case = [i.split("_")[0] for i in old["id"]]
+    day = [i.split("_")[1] for i in old["id"]]
+    cases = list(dict.fromkeys(case))
+    _, test_cases = train_test_split(np.array(cases), test_size=0.1, random_state=42)
+    days = {}
+    for c, d in zip(case, day):
+        if c not in test_cases:
+            days.setdefault(c, set()).add(d)
+    late = {(c, d) for c, ds in days.items() for d in sorted(ds, key=lambda d: int(d[3:]))[4:]}
+    return [i for i, c, d in zip(old["id"], case, day) if c in test_cases or (c, d) in late]
+
+
+def test_uw_end_to_end(tmp_path, store):
+    check_end_to_end(UW, tmp_path, store, lambda a, s: read(a, dtype=str)[["id", "class", "predicted"]])
+
+
+def test_uw_split_is_v1s(tmp_path_factory):
+    work = prepared(UW, tmp_path_factory)
+    raw = work / "raw"
+    old = read(raw / "train.csv", dtype=str)
+    expected = uw_v1_test_ids(raw)
+    answers = read(work / "private" / "test.csv", dtype=str)
+    assert answers["id"].tolist() == expected and len(set(expected)) * 3 == len(expected)
+    assert list(answers.columns) == ["id", "class", "predicted", "image_width", "image_height"]
+    assert set(answers["image_width"]) == {"20.0", "24.0"} and set(answers["image_height"]) == {"20.0"}
+    assert any(i.split("_")[1] in ("day12", "day13") for i in expected)  # the day rule moved the 5th and 6th days
+    train = read(work / "public" / "train.csv", dtype=str)
+    pd.testing.assert_frame_equal(train, old[~old["id"].isin(expected)].reset_index(drop=True))
+    assert read(work / "public" / "test.csv", dtype=str).equals(answers[["id", "class"]])
+    sample = read(work / "public" / "sample_submission.csv", dtype=str)
+    assert sample[["id", "class"]].equals(answers[["id", "class"]]) and (sample["predicted"] == "1 1 5 2").all()
+    test_days = {"/".join(i.split("_")[:1] + ["_".join(i.split("_")[:2])]) for i in expected}
+    assert {p.relative_to(work / "public" / "test").as_posix() for p in (work / "public" / "test").glob("*/*")} == test_days
+    train_days = {"/".join(i.split("_")[:1] + ["_".join(i.split("_")[:2])]) for i in train["id"]}
+    assert {p.relative_to(work / "public" / "train").as_posix() for p in (work / "public" / "train").glob("*/*")} == train_days
+    assert files(work / "public" / "train") | files(work / "public" / "test") == {
+        p.relative_to(raw / "train").as_posix() for p in (raw / "train").rglob("*.png")}
+
+
+def test_uw_masks_follow_the_images(tmp_path_factory):
+    """Each organ's RLE covers the pixels at its brightness; banding the test slices scores far above the sample."""
+    from metrics.segmentation import rle_decode, rle_encode
+
+    work = prepared(UW, tmp_path_factory)
+    bands = {"large_bowel": (6000, 12000), "small_bowel": (12000, 18500), "stomach": (18500, 65536)}
+
+    def image(folder: str, row_id: str) -> np.ndarray:
+        case, day, _, number = row_id.split("_")
+        return png16_pixels(next((work / "public" / folder / case / f"{case}_{day}" / "scans").glob(f"slice_{number}_*.png")).read_bytes())
+
+    train = read(work / "public" / "train.csv", dtype=str)
+    for row in train.iloc[::7].itertuples(index=False):
+        pixels = image("train", row.id)
+        low, high = bands[row._1]
+        assert np.array_equal(rle_decode(row.segmentation, pixels.shape), (pixels >= low) & (pixels < high))
+    sample = read(work / "public" / "sample_submission.csv", dtype=str)
+    guess = sample.assign(predicted=[rle_encode((lambda p: (p >= bands[c][0]) & (p < bands[c][1]))(image("test", i)))
+                                     for i, c in zip(sample["id"], sample["class"])])
+    answers = work / "private" / "test.csv"
+    assert competitions.grade(UW, guess, answers, sample).score > 0.9 > competitions.grade(UW, sample, answers, sample).score
+
+
+def test_uw_missing_day_folder_and_duplicate_slice_are_raw_errors(tmp_path):
+    import shutil
+
+    raw = make_raw_fixture(UW, tmp_path / "raw")
+    first = uw_v1_test_ids(raw)[0]
+    case, day, _, number = first.split("_")
+    scans = raw / "train" / case / f"{case}_{day}" / "scans"
+    png = next(scans.glob(f"slice_{number}_*.png"))
+    shutil.copyfile(png, scans / f"slice_{number}_30_30_1.50_1.50.png")
+    with pytest.raises(RawDataError, match=rf"slice_{number}_\*.png matches 2 file\(s\)"):
+        run(UW, raw, tmp_path / "a")
+    shutil.rmtree(scans.parent)
+    with pytest.raises(RawDataError, match=f"1 case-day folder.*train/{case}/{case}_{day}"):
+        run(UW, raw, tmp_path / "b")
+
+
+def test_uw_missing_column_is_a_raw_error(tmp_path):
+    raw = make_raw_fixture(UW, tmp_path / "raw")
+    (raw / "train.csv").write_bytes(csv_bytes(pd.read_csv(raw / "train.csv").drop(columns=["class"])))
+    with pytest.raises(RawDataError, match="missing column.*'class'"):
+        check_raw(UW, raw)
