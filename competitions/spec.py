@@ -13,42 +13,29 @@ from typing import Any
 
 import yaml
 
+from schemas.columns import DOMAINS, DTYPES, ID_POLICIES, ColumnError, SubmissionColumn, parse_column
+
+__all__ = [
+    "SPEC_DIR", "SPLITS", "SPLIT_ALIASES", "DTYPES", "DOMAINS", "ID_POLICIES", "SpecError", "SubmissionColumn",
+    "KnownIssue", "Competition", "parse_spec", "load_spec", "all_specs",
+]
+
 SPEC_DIR = Path(__file__).parent / "specs"
 
 SPLITS = ("low", "medium", "high", "dev")
 SPLIT_ALIASES = {"lite": "low", "low": "low", "medium": "medium", "high": "high", "dev": "dev"}
 
-#: Column value types a submission column may declare.
-DTYPES = ("str", "int", "float", "bool")
-
-#: Value domains a submission column may declare (checked by ``schemas`` from public inputs only):
-#: - probability: a float in [0, 1]
-#: - finite: any finite float
-#: - nonnegative: a finite float >= 0
-#: - label: one of ``allowed`` (a list in the spec), or any value when ``allowed`` is absent
-#: - label_list: space-separated labels, each one of ``allowed`` when given; empty allowed when ``nullable``
-#: - rle: run-length pairs "start length ..." of positive integers, starts increasing, runs not overlapping;
-#:   ``empty`` says how an empty mask is written ("" or "-")
-#: - prediction_string: space-separated tokens in groups of ``group_size`` (e.g. 9 for 3-D boxes)
-#: - text: any string
-DOMAINS = ("probability", "finite", "nonnegative", "label", "label_list", "rle", "prediction_string", "text")
-
 
 class SpecError(ValueError):
-    """A spec file is missing, malformed or inconsistent."""
+    """A spec file is missing, malformed or inconsistent. ``source`` is the file (or the name given to
+    :func:`parse_spec`) and ``key`` the key at fault, e.g. ``metric_params.eps`` or
+    ``submission_columns[1].domain`` (None when the file as a whole is at fault)."""
 
-
-@dataclass(frozen=True)
-class SubmissionColumn:
-    """One column of a competition's submission file."""
-
-    name: str
-    dtype: str = "str"
-    domain: str | None = None
-    nullable: bool = False
-    allowed: tuple[Any, ...] | None = None
-    group_size: int | None = None
-    empty: str | None = None
+    def __init__(self, source: str, message: str, *, key: str | None = None) -> None:
+        where = f"{source}: {key}: " if key else f"{source}: "
+        super().__init__(where + message)
+        self.source = source
+        self.key = key
 
 
 @dataclass(frozen=True)
@@ -76,7 +63,6 @@ class Competition:
     submission_columns: tuple[SubmissionColumn, ...]
     answers: str
     sample_submission: str
-    answers_format: str
     grader: str
     grader_params: dict[str, Any]
     score_rounding: str
@@ -94,51 +80,68 @@ class Competition:
         """The submission's column names, in the sample submission's order."""
         return tuple(c.name for c in self.submission_columns)
 
+    @property
+    def answers_format(self) -> str:
+        """Deprecated alias, no longer a spec field: the answers file's suffix (``csv``, ``jsonl``). Kept until
+        ``tests/data/test_lite_pipeline.py`` stops reading it."""
+        return Path(self.answers).suffix.lstrip(".").lower()
+
+    @property
+    def id_policy(self) -> str:
+        """How the submission's ids must relate to the expected ids (``grader_params["id_policy"]``, default
+        ``exact``; see ``schemas.ID_POLICIES``)."""
+        return str(self.grader_params.get("id_policy", "exact"))
+
 
 _REQUIRED = (
     "id", "name", "category", "split", "awards_medals", "metric", "lower_is_better", "id_columns",
-    "submission_columns", "answers", "sample_submission", "answers_format", "grader", "version", "description",
+    "submission_columns", "answers", "sample_submission", "grader", "version", "description",
 )
 
 
 def parse_spec(data: dict[str, Any], source: str = "<spec>") -> Competition:
-    """Build a :class:`Competition` from a spec mapping, checking every field."""
+    """Build a :class:`Competition` from a spec mapping, checking every field and the columns' vocabulary
+    (:class:`SpecError` names ``source`` and the bad key). References to the grader and the metric are
+    checked by :func:`load_spec` (see :mod:`competitions.spec_checks`).
+
+    >>> c = parse_spec({"id": "toy", "name": "Toy", "category": "tabular", "split": "lite",
+    ...     "awards_medals": False, "metric": "auc", "lower_is_better": False, "id_columns": ["id"],
+    ...     "submission_columns": [{"name": "id"}, {"name": "p", "dtype": "float", "domain": "probability"}],
+    ...     "answers": "private/answers.csv", "sample_submission": "public/sample_submission.csv",
+    ...     "grader": "binary_columns", "version": "1.0.0", "description": "toy"}, source="toy.yaml")
+    >>> c.split, c.column_names, c.id_policy
+    ('low', ('id', 'p'), 'exact')
+    """
     if not isinstance(data, dict):
-        raise SpecError(f"{source}: a spec must be a mapping, got {type(data).__name__}")
+        raise SpecError(source, f"a spec must be a mapping, got {type(data).__name__}")
     missing = [k for k in _REQUIRED if k not in data]
     if missing:
-        raise SpecError(f"{source}: missing field(s) {', '.join(missing)}")
+        raise SpecError(source, f"missing field(s) {', '.join(missing)}", key=missing[0])
     split = SPLIT_ALIASES.get(str(data["split"]))
     if split is None:
-        raise SpecError(f"{source}: split {data['split']!r} is not one of {', '.join(SPLITS)}")
+        raise SpecError(source, f"{data['split']!r} is not one of {', '.join(SPLITS)}", key="split")
     columns = []
-    for raw in data["submission_columns"]:
-        col = SubmissionColumn(
-            name=str(raw["name"]),
-            dtype=raw.get("dtype", "str"),
-            domain=raw.get("domain"),
-            nullable=bool(raw.get("nullable", False)),
-            allowed=tuple(raw["allowed"]) if raw.get("allowed") is not None else None,
-            group_size=raw.get("group_size"),
-            empty=raw.get("empty"),
-        )
-        if col.dtype not in DTYPES:
-            raise SpecError(f"{source}: column {col.name!r} has dtype {col.dtype!r}, not one of {DTYPES}")
-        if col.domain is not None and col.domain not in DOMAINS:
-            raise SpecError(f"{source}: column {col.name!r} has domain {col.domain!r}, not one of {DOMAINS}")
-        columns.append(col)
+    for i, raw in enumerate(data["submission_columns"] or ()):
+        try:
+            columns.append(parse_column(raw))
+        except ColumnError as err:
+            raise SpecError(source, str(err), key=f"submission_columns[{i}].{err.key}") from None
     id_columns = tuple(str(c) for c in data["id_columns"])
     names = [c.name for c in columns]
     for c in id_columns:
         if c not in names:
-            raise SpecError(f"{source}: id column {c!r} is not among the submission columns {names}")
+            raise SpecError(source, f"id column {c!r} is not among the submission columns {names}", key="id_columns")
     issues = tuple(
         KnownIssue(summary=i["summary"], kaggle=i["kaggle"], affects_score=bool(i.get("affects_score", True)))
         for i in data.get("known_issues") or ()
     )
     rounding = data.get("score_rounding", "numpy")
     if rounding not in ("python", "numpy", "int"):
-        raise SpecError(f"{source}: score_rounding {rounding!r} is not python, numpy or int")
+        raise SpecError(source, f"{rounding!r} is not python, numpy or int", key="score_rounding")
+    grader_params = dict(data.get("grader_params") or {})
+    policy = grader_params.get("id_policy", "exact")
+    if policy not in ID_POLICIES:
+        raise SpecError(source, f"{policy!r} is not one of {', '.join(ID_POLICIES)}", key="grader_params.id_policy")
     return Competition(
         id=str(data["id"]),
         name=str(data["name"]),
@@ -152,9 +155,8 @@ def parse_spec(data: dict[str, Any], source: str = "<spec>") -> Competition:
         submission_columns=tuple(columns),
         answers=str(data["answers"]),
         sample_submission=str(data["sample_submission"]),
-        answers_format=str(data["answers_format"]),
         grader=str(data["grader"]),
-        grader_params=dict(data.get("grader_params") or {}),
+        grader_params=grader_params,
         score_rounding=rounding,
         version=str(data["version"]),
         description=str(data["description"]).strip(),
@@ -163,18 +165,25 @@ def parse_spec(data: dict[str, Any], source: str = "<spec>") -> Competition:
 
 
 def load_spec(path: Path) -> Competition:
-    """Read and parse one spec file."""
+    """Read, parse and check one spec file: its fields, its grader, its metric and the metric's parameters.
+
+    >>> load_spec(SPEC_DIR / "spaceship-titanic.yaml").grader
+    'label_column'
+    """
+    from competitions.spec_checks import check_references
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as err:
-        raise SpecError(f"{path}: cannot read spec ({err})") from None
+        raise SpecError(str(path), f"cannot read spec ({err})") from None
     spec = parse_spec(data, source=str(path))
     if spec.id != path.stem:
-        raise SpecError(f"{path}: id {spec.id!r} does not match the file name")
+        raise SpecError(str(path), f"{spec.id!r} does not match the file name", key="id")
+    check_references(spec, source=str(path))
     return spec
 
 
 @lru_cache(maxsize=1)
 def all_specs() -> dict[str, Competition]:
-    """Every spec in ``SPEC_DIR``, keyed by competition id."""
+    """Every spec in ``SPEC_DIR``, keyed by competition id; the first bad spec raises :class:`SpecError`."""
     return {p.stem: load_spec(p) for p in sorted(SPEC_DIR.glob("*.yaml"))}

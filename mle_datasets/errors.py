@@ -10,6 +10,9 @@ one type. Each message says what went wrong and what to do about it.
 
 from __future__ import annotations
 
+from competitions.catalogue import UnknownCompetition
+from schemas.prepared import PreparedContractError
+
 
 class DataError(ValueError):
     """Base class of every data-machinery error."""
@@ -19,8 +22,11 @@ class RawDataError(DataError):
     """The raw Kaggle download is missing, incomplete, truncated or changed."""
 
 
-class PreparedDataError(DataError):
-    """A prepared competition breaks the prepared contract (ids, leakage, dtypes)."""
+class PreparedDataError(DataError, PreparedContractError):
+    """A prepared competition breaks the prepared contract (ids, leakage, dtypes), or its preparer failed.
+
+    Also a :class:`schemas.prepared.PreparedContractError`, which the contract itself raises.
+    """
 
 
 class StoreError(DataError):
@@ -39,11 +45,16 @@ class NotPreparedError(DataError):
     """A competition asked for by run, grade or validation has no prepared data (store or data folder)."""
 
 
-class UnknownCompetitionError(DataError, KeyError):
-    """No spec or preparer exists for the competition id asked for."""
+class UnknownCompetitionError(DataError, UnknownCompetition):
+    """No spec or preparer exists for the competition id asked for.
 
-    def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0])
+    The data machinery's spelling of :class:`competitions.UnknownCompetition` (also a ``KeyError``): an
+    ``except`` of either catches it.
+
+    >>> err = UnknownCompetitionError.for_id("nope")
+    >>> isinstance(err, UnknownCompetition), isinstance(err, DataError), str(err)
+    (True, True, "unknown competition 'nope'; `mle-bench list` shows the known ids")
+    """
 
 
 class KaggleAccessError(DataError):

@@ -13,11 +13,13 @@ import os
 import shutil
 import uuid
 from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mle_datasets.errors import DataError, PreparedDataError, StoreError, UnknownCompetitionError
 from mle_datasets.raw import acquire, checksum_tree, list_files, sha256_file
+from schemas.prepared import PreparedContractError
 
 if TYPE_CHECKING:
     from competitions.spec import Competition
@@ -25,7 +27,20 @@ if TYPE_CHECKING:
 __all__ = ["Prepared", "prepare", "load_prepared", "PROVENANCE_FILE", "get_spec", "remove_stale", "raw_digest"]
 
 PROVENANCE_FILE = "provenance.json"
-TOOL_VERSION = "0.1.0"
+#: the distribution's name, whose installed version is recorded in provenance
+DISTRIBUTION = "open-mle-bench"
+
+
+def tool_version() -> str:
+    """The installed version of the ``open-mle-bench`` distribution (``"unknown"`` in an uninstalled checkout).
+
+    >>> tool_version() != ""
+    True
+    """
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:
+        return "unknown"
 
 
 @dataclass(frozen=True)
@@ -59,9 +74,7 @@ def get_spec(competition_id: str) -> Competition:
     try:
         return competitions.get(competition_id)
     except KeyError:
-        raise UnknownCompetitionError(
-            f"unknown competition {competition_id!r}; `mle-bench list` shows the known ids"
-        ) from None
+        raise UnknownCompetitionError.for_id(competition_id) from None
 
 
 def _get_preparer(competition_id: str):
@@ -222,7 +235,12 @@ def prepare(
         _write_description(spec, tmp / "public")
         from schemas.prepared import check_prepared
 
-        check_prepared(tmp, spec)
+        try:
+            check_prepared(tmp, spec)
+        except PreparedContractError as err:
+            if isinstance(err, PreparedDataError):
+                raise
+            raise PreparedDataError(str(err)) from None
         (tmp / PROVENANCE_FILE).write_text(json.dumps(provenance, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         _swap_in(tmp, out_dir)
     except OSError as err:
@@ -249,7 +267,7 @@ def _provenance(spec: Competition, preparer: Any, raw: Any, raw_files: dict[str,
         "competition_id": spec.id,
         "spec_version": spec.version,
         "preparer_version": str(getattr(preparer, "version", "1")),
-        "tool_version": TOOL_VERSION,
+        "tool_version": tool_version(),
         "raw_source": source,
         "raw_files": raw_files,
         "raw_sha256": raw_digest(raw_files),

@@ -7,7 +7,6 @@ every raw file so a prepared version says exactly which bytes it came from.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import zipfile
@@ -15,29 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 
 from mle_datasets.errors import KaggleAccessError, RawDataError, rules_url
-
-_CHUNK = 1 << 20
-
-
-def sha256_file(path: str | os.PathLike) -> str:
-    """Return the hex sha256 of a file, read in 1 MiB chunks.
-
-    Parameters
-    ----------
-    path : path-like
-        The file to hash.
-
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.txt"
-    >>> _ = p.write_bytes(b"abc")
-    >>> sha256_file(p)[:16]
-    'ba7816bf8f01cfea'
-    """
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
+from schemas.checksums import sha256_file  # the one sha256 helper (re-exported here for the data machinery)
 
 
 def list_files(root: str | os.PathLike) -> list[str]:

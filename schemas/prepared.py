@@ -17,10 +17,9 @@ not a target).
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -29,18 +28,43 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from mle_datasets.errors import PreparedDataError
+from schemas.checksums import sha256_file
+from schemas.columns import SubmissionColumn
 
-if TYPE_CHECKING:
-    from competitions.spec import Competition
-
-__all__ = ["PreparedReport", "check_prepared", "read_table", "TABLE_SUFFIXES"]
+__all__ = ["PreparedContractError", "PreparedSpec", "PreparedReport", "check_prepared", "read_table",
+           "TABLE_SUFFIXES"]
 
 #: file suffixes read as tables by the audit (and stored as parquet configs)
 TABLE_SUFFIXES = (".csv", ".parquet", ".json", ".jsonl")
 #: share of the answer rows a public table may reproduce before it counts as answer-bearing
 LEAK_SHARE = 0.5
 _NUMERIC = ("int", "float")
+
+
+class PreparedContractError(ValueError):
+    """A prepared competition folder breaks the prepared contract (ids, leakage, dtypes, unreadable tables).
+
+    ``mle_datasets.prepare`` reports it as its ``PreparedDataError``, with the same message.
+    """
+
+
+class PreparedSpec(Protocol):
+    """What the prepared contract needs of a competition spec (``competitions.Competition`` is one)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def id_columns(self) -> tuple[str, ...]: ...
+
+    @property
+    def submission_columns(self) -> tuple[SubmissionColumn, ...]: ...
+
+    @property
+    def answers(self) -> str: ...
+
+    @property
+    def sample_submission(self) -> str: ...
 
 
 @dataclass
@@ -85,7 +109,7 @@ def read_table(path: str | Path, columns: list[str] | None = None, string_column
         if columns is not None:
             frame = frame[[c for c in columns if c in frame.columns]]
         return pa.Table.from_pandas(frame, preserve_index=False)
-    raise PreparedDataError(f"{path.name}: cannot read a {suffix or 'suffix-less'} file as a table")
+    raise PreparedContractError(f"{path.name}: cannot read a {suffix or 'suffix-less'} file as a table")
 
 
 def table_columns(path: str | Path) -> list[str]:
@@ -113,13 +137,13 @@ def table_columns(path: str | Path) -> list[str]:
 
 def _read(path: Path, what: str, string_columns: tuple[str, ...], columns: list[str] | None = None) -> pa.Table:
     if not path.is_file():
-        raise PreparedDataError(f"the {what} {path} was not written; the preparer must create it")
+        raise PreparedContractError(f"the {what} {path} was not written; the preparer must create it")
     try:
         return read_table(path, columns=columns, string_columns=string_columns)
     except (pa.ArrowInvalid, ValueError, OSError) as err:
-        if isinstance(err, PreparedDataError):
+        if isinstance(err, PreparedContractError):
             raise
-        raise PreparedDataError(f"the {what} {path.name} cannot be read as a table: {err}") from None
+        raise PreparedContractError(f"the {what} {path.name} cannot be read as a table: {err}") from None
 
 
 def _key(table: pa.Table, id_columns: tuple[str, ...]) -> pa.Array:
@@ -133,18 +157,18 @@ def _key(table: pa.Table, id_columns: tuple[str, ...]) -> pa.Array:
 def _check_ids(table: pa.Table, id_columns: tuple[str, ...], what: str) -> pa.Array:
     missing = [c for c in id_columns if c not in table.column_names]
     if missing:
-        raise PreparedDataError(f"the {what} lacks id column(s) {missing}; it has {table.column_names}")
+        raise PreparedContractError(f"the {what} lacks id column(s) {missing}; it has {table.column_names}")
     key = _key(table, id_columns)
     nulls = 0
     for c in id_columns:
         part = pc.cast(table.column(c), pa.string())
         nulls += part.null_count + int(pc.sum(pc.equal(part, "")).as_py() or 0)
     if nulls:
-        raise PreparedDataError(f"the {what} has {nulls} empty id(s) in {list(id_columns)}; every row needs an id")
+        raise PreparedContractError(f"the {what} has {nulls} empty id(s) in {list(id_columns)}; every row needs an id")
     counts = pc.value_counts(key)
     dup = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
     if len(dup):
-        raise PreparedDataError(
+        raise PreparedContractError(
             f"the {what} repeats {len(dup)} id(s), e.g. {dup.slice(0, 3).to_pylist()}; ids must be unique"
         )
     return key
@@ -154,7 +178,7 @@ def _compare_ids(key: pa.Array, ref: pa.Array, what: str) -> None:
     extra = pc.filter(key, pc.invert(pc.is_in(key, value_set=ref)))
     lacking = pc.filter(ref, pc.invert(pc.is_in(ref, value_set=key)))
     if len(extra) or len(lacking):
-        raise PreparedDataError(
+        raise PreparedContractError(
             f"the ids of the {what} differ from the answers' ids: {len(lacking)} answer id(s) missing, "
             f"{len(extra)} unknown id(s) (e.g. {extra.slice(0, 3).to_pylist()}); the preparer must write the "
             "same ids to both"
@@ -180,23 +204,19 @@ def _same_values(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return a.astype(str) == b.astype(str)
 
 
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.stat().st_size < (1 << 30) else ""
-
-
 def _public_tables(public_dir: Path) -> list[Path]:
     return sorted(p for p in public_dir.iterdir() if p.is_file() and p.suffix.lower() in TABLE_SUFFIXES)
 
 
-def check_prepared(prepared_dir: str | Path, spec: Competition) -> PreparedReport:
-    """Check a prepared competition folder against the prepared contract; raise :class:`PreparedDataError`.
+def check_prepared(prepared_dir: str | Path, spec: PreparedSpec) -> PreparedReport:
+    """Check a prepared competition folder against the prepared contract; raise :class:`PreparedContractError`.
 
     Parameters
     ----------
     prepared_dir : path-like
         The folder holding ``public/`` and ``private/`` (spec paths such as ``private/test.csv`` are
         relative to it).
-    spec : Competition
+    spec : PreparedSpec
         The competition's spec (id columns, submission columns, answers and sample-submission paths).
 
     >>> import tempfile, pathlib, types
@@ -215,14 +235,14 @@ def check_prepared(prepared_dir: str | Path, spec: Competition) -> PreparedRepor
     >>> check_prepared(d, spec)
     Traceback (most recent call last):
     ...
-    mle_datasets.errors.PreparedDataError: leakage: public/test.csv carries target column(s) ['y']; the public test table must not hold answers
+    schemas.prepared.PreparedContractError: leakage: public/test.csv carries target column(s) ['y']; the public test table must not hold answers
     """
     root = Path(prepared_dir)
     public_dir = root / "public"
     ids = tuple(spec.id_columns)
     answers_path, sample_path = root / spec.answers, root / spec.sample_submission
     if not public_dir.is_dir() or not any(public_dir.iterdir()):
-        raise PreparedDataError(f"{public_dir} is missing or empty; the preparer wrote no public files")
+        raise PreparedContractError(f"{public_dir} is missing or empty; the preparer wrote no public files")
     answers = _read(answers_path, "answers file", ids)
     sample = _read(sample_path, "sample submission", ids)
     ans_key = _check_ids(answers, ids, f"answers file {spec.answers}")
@@ -232,10 +252,10 @@ def check_prepared(prepared_dir: str | Path, spec: Competition) -> PreparedRepor
 
     targets = _target_columns(spec, answers, ans_key, sample, sample_key)
     report = PreparedReport(n_answers=answers.num_rows, target_columns=targets)
-    answers_sha = _sha(answers_path)
+    answers_size, answers_sha = answers_path.stat().st_size, sha256_file(answers_path)
     for path in sorted(p for p in public_dir.rglob("*") if p.is_file()):
-        if path.stat().st_size == answers_path.stat().st_size and _sha(path) == answers_sha:
-            raise PreparedDataError(
+        if path.stat().st_size == answers_size and sha256_file(path) == answers_sha:
+            raise PreparedContractError(
                 f"leakage: public/{path.relative_to(public_dir).as_posix()} is a copy of the answers file; "
                 "remove it from public/"
             )
@@ -248,7 +268,7 @@ def check_prepared(prepared_dir: str | Path, spec: Competition) -> PreparedRepor
         is_test = path.name.lower().startswith("test")
         present = [c for c in targets if c in columns]
         if is_test and present:
-            raise PreparedDataError(
+            raise PreparedContractError(
                 f"leakage: {rel} carries target column(s) {present}; the public test table must not hold answers"
             )
         if not all(c in columns for c in ids):
@@ -262,13 +282,13 @@ def check_prepared(prepared_dir: str | Path, spec: Competition) -> PreparedRepor
     return report
 
 
-def _check_sample_columns(sample: pa.Table, spec: Competition) -> None:
+def _check_sample_columns(sample: pa.Table, spec: PreparedSpec) -> None:
     expected = [c.name for c in spec.submission_columns]
     got = sample.column_names
     if sorted(got) != sorted(expected):
         missing = [c for c in expected if c not in got]
         extra = [c for c in got if c not in expected]
-        raise PreparedDataError(
+        raise PreparedContractError(
             f"the sample submission's columns differ from the spec of {spec.id}: missing {missing}, "
             f"unexpected {extra}; fix the preparer or the spec"
         )
@@ -276,12 +296,12 @@ def _check_sample_columns(sample: pa.Table, spec: Competition) -> None:
         if col.dtype in _NUMERIC and col.name not in spec.id_columns:
             typ = sample.schema.field(col.name).type
             if not (pa.types.is_integer(typ) or pa.types.is_floating(typ) or pa.types.is_null(typ)):
-                raise PreparedDataError(
+                raise PreparedContractError(
                     f"sample submission column {col.name!r} holds {typ} values, but the spec says {col.dtype}"
                 )
 
 
-def _target_columns(spec: Competition, answers: pa.Table, ans_key: pa.Array, sample: pa.Table,
+def _target_columns(spec: PreparedSpec, answers: pa.Table, ans_key: pa.Array, sample: pa.Table,
                     sample_key: pa.Array) -> list[str]:
     targets = []
     for col in spec.submission_columns:
@@ -310,7 +330,7 @@ def _audit_values(table: pa.Table, key: pa.Array, answers: pa.Table, ans_key: pa
         # a constant (e.g. a sample submission of all ones) can match many answers without revealing them
         best_constant = int(pc.max(pc.value_counts(truth_all).field("counts")).as_py())
         if matches >= max(1, LEAK_SHARE * answers.num_rows) and matches > best_constant:
-            raise PreparedDataError(
+            raise PreparedContractError(
                 f"leakage: {rel} reproduces the answers' {name!r} for {matches} of {answers.num_rows} answer "
                 "ids; public files must not hold the answers"
             )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -20,23 +20,17 @@ import pandera.pandas as pa
 import pyarrow as pyarrow_
 import pyarrow.compute as pc
 
+from schemas.columns import ID_POLICIES, SubmissionColumn, SubmissionSpec
 from schemas.csvio import CSVReadError, read_csv
 from schemas.report import MAX_EXAMPLES, ValidationError, ValidationReport, json_safe
+from schemas.specs import spec_for
 
 __all__ = [
     "ID_POLICIES", "SubmissionContract", "contract_for", "validate", "validate_frame", "validate_prepared",
     "read_submission", "id_key",
 ]
 
-if TYPE_CHECKING:  # competitions imports schemas; import its records lazily to keep the cycle open
-    from competitions.spec import Competition, SubmissionColumn
-
 _NUMERIC = ("float", "int")
-
-#: ``grader_params["id_policy"]`` of a spec: how the submission's ids must relate to the expected ids.
-#: exact (default): the same set, each id once; superset: extra ids allowed (h-and-m); subset: missing ids
-#: allowed (osic); any: no id check (graders that pair rows by position check what they need themselves).
-ID_POLICIES = ("exact", "superset", "subset", "any")
 
 
 def _examples(values: Any) -> tuple[Any, ...]:
@@ -188,9 +182,9 @@ def _show(allowed: tuple[Any, ...]) -> str:
 class SubmissionContract:
     """The checks a competition's submission must pass, from its spec (and the expected ids, given apart)."""
 
-    def __init__(self, comp: Competition) -> None:
+    def __init__(self, comp: SubmissionSpec) -> None:
         self.comp = comp
-        self.id_policy = str(comp.grader_params.get("id_policy", "exact"))
+        self.id_policy = str(comp.id_policy)
         if self.id_policy not in ID_POLICIES:
             raise ValueError(f"{comp.id}: grader_params.id_policy {self.id_policy!r} is not one of {ID_POLICIES}")
         self.columns = {c.name: c for c in comp.submission_columns}
@@ -420,25 +414,15 @@ def _bool_of(value: Any) -> Any:
 _CONTRACTS: dict[str, SubmissionContract] = {}
 
 
-def contract_for(comp: Competition) -> SubmissionContract:
-    """The (cached) contract of a competition."""
+def contract_for(comp: SubmissionSpec) -> SubmissionContract:
+    """The (cached) contract of a competition's spec (anything with the :class:`SubmissionSpec` attributes)."""
     cached = _CONTRACTS.get(comp.id)
     if cached is None or cached.comp != comp:
         cached = _CONTRACTS[comp.id] = SubmissionContract(comp)
     return cached
 
 
-def _competition(competition: str | Competition) -> Competition:
-    from competitions.catalogue import get
-    from competitions.spec import Competition
-
-    if isinstance(competition, Competition):
-        return competition
-
-    return get(competition)
-
-
-def read_submission(comp: Competition, source: str | os.PathLike[str] | pd.DataFrame) -> pd.DataFrame:
+def read_submission(comp: SubmissionSpec, source: str | os.PathLike[str] | pd.DataFrame) -> pd.DataFrame:
     """A submission as a DataFrame: a path is read with the contract's text columns as strings."""
     if isinstance(source, pd.DataFrame):
         return source
@@ -447,7 +431,7 @@ def read_submission(comp: Competition, source: str | os.PathLike[str] | pd.DataF
 
 
 def validate_frame(
-    comp: Competition,
+    comp: SubmissionSpec,
     submission: pd.DataFrame,
     expected: pd.DataFrame | None,
     *,
@@ -471,28 +455,27 @@ def validate_frame(
 
 
 def validate(
-    competition: str | Competition,
+    competition: str | SubmissionSpec,
     submission: str | os.PathLike[str] | pd.DataFrame,
     sample_submission: str | os.PathLike[str] | pd.DataFrame | None = None,
 ) -> ValidationReport:
     """Check a submission against a competition's contract, using public inputs only.
 
-    ``submission`` and ``sample_submission`` are DataFrames or CSV paths; without a sample submission the
-    id set is not checked. A file that cannot be read gives an invalid report with check ``read:<reason>``.
+    ``competition`` is a competition id (looked up by the registered spec sources, see :mod:`schemas.specs`)
+    or a spec object. ``submission`` and ``sample_submission`` are DataFrames or CSV paths; without a sample
+    submission the id set is not checked. A file that cannot be read gives an invalid report with check
+    ``read:<reason>``.
 
-    >>> from competitions.spec import parse_spec
-    >>> comp = parse_spec({"id": "toy", "name": "Toy", "category": "tabular", "split": "dev",
-    ...     "awards_medals": False, "metric": "auc", "lower_is_better": False, "id_columns": ["id"],
-    ...     "submission_columns": [{"name": "id"}, {"name": "p", "dtype": "float", "domain": "probability"}],
-    ...     "answers": "private/answers.csv", "sample_submission": "public/sample_submission.csv",
-    ...     "answers_format": "csv", "grader": "toy", "version": "1.0.0", "description": "toy"})
+    >>> from schemas.columns import SubmissionFormat, columns_from
+    >>> comp = SubmissionFormat("toy", ("id",), columns_from([{"name": "id"},
+    ...     {"name": "p", "dtype": "float", "domain": "probability"}]))
     >>> sample = pd.DataFrame({"id": ["1", "2", "3"], "p": 0.5})
     >>> sub = pd.DataFrame({"id": ["1", "2", "9"], "p": [0.1, 1.2, 0.3]})
     >>> report = validate(comp, sub, sample)
     >>> report.valid, [(e.check, e.count) for e in report.errors]
     (False, [('ids_unknown', 1), ('ids_missing', 1), ('probability', 1)])
     """
-    comp = _competition(competition)
+    comp = spec_for(competition)
     try:
         frame = read_submission(comp, submission)
     except CSVReadError as err:
@@ -508,7 +491,7 @@ def validate(
 
 
 def validate_prepared(
-    competition: str | Competition,
+    competition: str | SubmissionSpec,
     sample_submission: str | os.PathLike[str] | pd.DataFrame,
     answers: str | os.PathLike[str] | pd.DataFrame,
 ) -> ValidationReport:
@@ -516,19 +499,16 @@ def validate_prepared(
     the id columns with exactly the sample submission's ids (a subset of them under ``id_policy: superset``).
     Answers may repeat an id (one row per box or label). Messages count answer ids, never show them.
 
-    >>> from competitions.spec import parse_spec
-    >>> comp = parse_spec({"id": "toy", "name": "Toy", "category": "tabular", "split": "dev",
-    ...     "awards_medals": False, "metric": "auc", "lower_is_better": False, "id_columns": ["id"],
-    ...     "submission_columns": [{"name": "id"}, {"name": "p", "dtype": "float", "domain": "probability"}],
-    ...     "answers": "private/answers.csv", "sample_submission": "public/sample_submission.csv",
-    ...     "answers_format": "csv", "grader": "toy", "version": "1.0.0", "description": "toy"})
+    >>> from schemas.columns import SubmissionFormat, columns_from
+    >>> comp = SubmissionFormat("toy", ("id",), columns_from([{"name": "id"},
+    ...     {"name": "p", "dtype": "float", "domain": "probability"}]))
     >>> sample = pd.DataFrame({"id": ["1", "2"], "p": 0.5})
     >>> validate_prepared(comp, sample, pd.DataFrame({"id": ["1", "2"], "y": [0, 1]})).valid
     True
     >>> [e.check for e in validate_prepared(comp, sample, pd.DataFrame({"id": ["1"], "y": [0]})).errors]
     ['answers_ids']
     """
-    comp = _competition(competition)
+    comp = spec_for(competition)
     ids = list(comp.id_columns)
     if not isinstance(sample_submission, pd.DataFrame):
         sample_submission = read_submission(comp, sample_submission)
@@ -545,7 +525,7 @@ def validate_prepared(
     sample_ids = id_key(sample_submission, ids)
     unknown = int(pc.sum(pc.invert(pc.is_in(answer_ids, value_set=sample_ids))).as_py() or 0)
     missing = int(pc.sum(pc.invert(pc.is_in(sample_ids, value_set=answer_ids))).as_py() or 0)
-    if comp.grader_params.get("id_policy") in ("superset", "any"):
+    if comp.id_policy in ("superset", "any"):
         missing = 0  # the sample may list ids that are not graded (h-and-m customers without purchases)
     if unknown or missing:
         report.add(ValidationError(",".join(ids), "answers_ids", unknown + missing, (),

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mle_datasets.errors import PreparedDataError
-from schemas.prepared import check_prepared
+from schemas.prepared import PreparedContractError, check_prepared
 from tests.data.toy import TOY_SPEC
 
 
@@ -38,7 +37,7 @@ def test_good_folder_passes(tmp_path):
 
 
 def test_ids_keep_leading_zeros(tmp_path):
-    with pytest.raises(PreparedDataError, match=r"1 unknown id\(s\) \(e.g. \['5'\]\)"):
+    with pytest.raises(PreparedContractError, match=r"1 unknown id\(s\) \(e.g. \['5'\]\)"):
         _check(tmp_path, **{"public/sample_submission.csv": "id,label\n5,0.5\n006,0.5\n007,0.5\n008,0.5\n"})
 
 
@@ -64,10 +63,10 @@ def test_ids_keep_leading_zeros(tmp_path):
 ])
 def test_contract_violations(tmp_path, rel, text, message):
     if message is None:  # the sample submission reproduces 3 of 4 answers: more than any constant (2)
-        with pytest.raises(PreparedDataError, match="leakage: public/sample_submission.csv reproduces"):
+        with pytest.raises(PreparedContractError, match="leakage: public/sample_submission.csv reproduces"):
             _check(tmp_path, **{rel: text})
         return
-    with pytest.raises(PreparedDataError, match=message):
+    with pytest.raises(PreparedContractError, match=message):
         _check(tmp_path, **{rel: text})
 
 
@@ -80,5 +79,5 @@ def test_constant_sample_submission_is_not_a_leak(tmp_path):
 
 def test_empty_public_folder(tmp_path):
     (tmp_path / "public").mkdir()
-    with pytest.raises(PreparedDataError, match="wrote no public files"):
+    with pytest.raises(PreparedContractError, match="wrote no public files"):
         check_prepared(tmp_path, TOY_SPEC)

@@ -35,7 +35,6 @@ TOY_SPEC = parse_spec({
                            {"name": "label", "dtype": "float", "domain": "probability"}],
     "answers": "private/test.csv",
     "sample_submission": "public/sample_submission.csv",
-    "answers_format": "csv",
     "grader": "binary_auc",
     "version": "1.0.0",
     "description": "Predict whether a toy row is labelled 1.\n\nSecond paragraph.",

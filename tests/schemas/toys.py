@@ -18,7 +18,7 @@ from competitions.spec import Competition, parse_spec
 
 BASE = {
     "category": "tabular", "split": "dev", "awards_medals": True, "answers": "private/answers.csv",
-    "sample_submission": "public/sample_submission.csv", "answers_format": "csv", "version": "1.0.0",
+    "sample_submission": "public/sample_submission.csv", "version": "1.0.0",
     "description": "a toy competition for tests",
 }
 
