@@ -24,11 +24,16 @@ from mle_datasets.errors import RawDataError
 
 from . import register_preparer
 from ._common import (
+    binary,
     check_csv,
     copy_files,
-    fast_csv_bytes,
     csv_bytes,
+    fast_csv_bytes,
+    hex_id,
+    read_csv,
     require_named_files,
+    require_unique,
+    split_frame,
     split_positions,
     write_csv,
 )
@@ -502,3 +507,42 @@ def prepare_ventilator(raw: Path, public: Path, private: Path) -> None:
     write_arrow_csv(test, private / "test.csv", float_format="%.10g")
     sample = pa_lib.table({"id": test.column("id"), "pressure": pa_lib.array(np.zeros(test.num_rows, np.int64))})
     write_arrow_csv(sample, public / "sample_submission.csv")
+
+
+# ------------------------------------------------------------------------ seti-breakthrough-listen
+SETI_SCHEMA = pa.DataFrameSchema(
+    {"id": pa.Column(str, hex_id(15)), "target": pa.Column(int, binary())}, strict=True, ordered=True
+)
+
+
+def _seti_contract(raw: Path) -> None:
+    check_csv(raw / "train_labels.csv", SETI_SCHEMA, "train_labels.csv")
+    for folder in ("train", "old_leaky_data"):
+        if not (raw / folder).is_dir():
+            raise RawDataError(f"{raw / folder} is not a folder; download the full competition data again")
+
+
+def _cadence_files(ids: pd.Series) -> pd.Series:
+    """``<first character>/<id>.npy``: where a cadence snippet lies under train/ (and test/)."""
+    return ids.str[0] + "/" + ids + ".npy"
+
+
+@register_preparer("seti-breakthrough-listen", ("train_labels.csv", "train", "old_leaky_data"), _seti_contract)
+def prepare_seti(raw: Path, public: Path, private: Path) -> None:
+    """Rows of train_labels.csv split by train_test_split(test_size=0.1, random_state=0); the .npy files follow
+    their ids into train/ and test/; old_leaky_data/ is copied unchanged."""
+    old = read_csv(raw / "train_labels.csv", "train_labels.csv", dtype={"id": str})
+    require_unique(old["id"], "train_labels.csv", "id")
+    train, test = split_frame(old, 0.1)
+    present = pd.Index(p.relative_to(raw / "train").as_posix() for p in (raw / "train").glob("*/*.npy"))
+    wanted = _cadence_files(old["id"])
+    missing = wanted[~wanted.isin(present)]
+    if len(missing):
+        raise RawDataError(f"{len(missing)} cadence file(s) missing from {raw / 'train'} (e.g. "
+                           f"{_examples(missing)}); download the full competition data again")
+    write_csv(train, public / "train_labels.csv")
+    write_csv(test, private / "test.csv")
+    _copy_tree(raw / "old_leaky_data", public / "old_leaky_data")
+    for folder, part in (("train", train), ("test", test)):
+        copy_files((raw / "train" / f, public / folder / f) for f in _cadence_files(part["id"]))
+    write_csv(test.assign(target=0.5), public / "sample_submission.csv")

@@ -320,6 +320,59 @@ def test_ventilator_bad_raw(tmp_path):
     fails(VENTILATOR, raw, tmp_path, "missing train.csv")
 
 
+# ------------------------------------------------------------------------ seti-breakthrough-listen
+SETI = "seti-breakthrough-listen"
+
+
+def test_seti_end_to_end(tmp_path, store):
+    check_end_to_end(SETI, tmp_path, store, lambda answers, sample: read(answers, dtype={"id": str}))
+
+
+def test_seti_split_is_v1s_row_split(tmp_path_factory):
+    work = prepared(SETI, tmp_path_factory)
+    raw = pd.read_csv(work / "raw" / "train_labels.csv")
+    train, test = train_test_split(raw, test_size=0.1, random_state=0)
+    pd.testing.assert_frame_equal(pd.read_csv(work / "public" / "train_labels.csv"), train.reset_index(drop=True))
+    pd.testing.assert_frame_equal(pd.read_csv(work / "private" / "test.csv"), test.reset_index(drop=True))
+    sample = pd.read_csv(work / "public" / "sample_submission.csv")
+    assert sample["id"].tolist() == test["id"].tolist() and (sample["target"] == 0.5).all()
+    assert set(test["target"]) == {0, 1}
+    for folder, part in (("train", train), ("test", test)):
+        assert files(work / "public" / folder) == {f"{i[0]}/{i}.npy" for i in part["id"]}
+        for i in part["id"]:
+            assert (work / "public" / folder / i[0] / f"{i}.npy").read_bytes() == (
+                work / "raw" / "train" / i[0] / f"{i}.npy").read_bytes()
+    assert files(work / "public" / "old_leaky_data") == files(work / "raw" / "old_leaky_data") != set()
+
+
+def test_seti_on_minus_off_detects_the_signal(tmp_path_factory):
+    work = prepared(SETI, tmp_path_factory)
+    sample = read(work / "public" / "sample_submission.csv", dtype={"id": str})
+
+    def score(i: str) -> float:
+        cadence = np.load(work / "public" / "test" / i[0] / f"{i}.npy").astype(float)
+        return float((cadence[0::2] - cadence[1::2]).max())
+
+    raw_scores = sample["id"].map(score)
+    guess = sample.assign(target=(raw_scores - raw_scores.min()) / (raw_scores.max() - raw_scores.min()))
+    args = ("private/test.csv", "public/sample_submission.csv")
+    assert grade(SETI, work, guess, *args) == 1.0 > grade(SETI, work, sample, *args)
+
+
+def test_seti_bad_raw(tmp_path):
+    raw = make_raw_fixture(SETI, tmp_path / "raw")
+    labels = read(raw / "train_labels.csv", dtype=str)
+    first = labels["id"][0]
+    (raw / "train" / first[0] / f"{first}.npy").unlink()
+    fails(SETI, raw, tmp_path / "a", rf"1 cadence file\(s\) missing .*{first[0]}/{first}.npy", contract=False)
+    (raw / "train_labels.csv").write_bytes(csv_bytes(labels.assign(id=labels["id"].str[:14])))
+    fails(SETI, raw, tmp_path, r"column 'id' fails 15 lowercase hex digits")
+    (raw / "train_labels.csv").write_bytes(csv_bytes(labels.drop(columns=["target"])))
+    fails(SETI, raw, tmp_path, r"missing column\(s\) 'target'")
+    shutil.rmtree(raw / "old_leaky_data")
+    fails(SETI, raw, tmp_path, "missing old_leaky_data")
+
+
 # ------------------------------------------------------------------------ streaming
 @pytest.mark.parametrize("cid", [CHAMPS, HM, ICECUBE, VENTILATOR])
 def test_streaming_in_small_pieces_gives_the_same_bytes(cid, tmp_path, tmp_path_factory, monkeypatch):
