@@ -358,21 +358,21 @@ missing column(s) 'label'. Expected columns id, label; the file may have changed
 
 
 def check_csv(
-    source: Path | io.IOBase, schema: pa.DataFrameSchema, name: str, nrows: int | None = CONTRACT_ROWS
+    source: Path | io.IOBase, schema: pa.DataFrameSchema, name: str, nrows: int | None = CONTRACT_ROWS, **kwargs
 ) -> pd.DataFrame:
-    """Read up to ``nrows`` rows of a raw CSV and validate them with ``schema``."""
-    return check_table(read_csv(source, name, nrows=nrows), schema, name)
+    """Read up to ``nrows`` rows of a raw CSV (``kwargs`` go to the reader, e.g. ``sep``) and validate them."""
+    return check_table(read_csv(source, name, nrows=nrows, **kwargs), schema, name)
 
 
 def check_csv_in_zip(
-    zip_path: Path, member: str, schema: pa.DataFrameSchema, nrows: int | None = CONTRACT_ROWS
+    zip_path: Path, member: str, schema: pa.DataFrameSchema, nrows: int | None = CONTRACT_ROWS, **kwargs
 ) -> pd.DataFrame:
-    """Validate the CSV ``member`` of a raw zip with ``schema``."""
+    """Validate the CSV ``member`` of a raw zip with ``schema`` (``kwargs`` go to the reader)."""
     with open_zip(zip_path) as zf:
         if member not in zf.namelist():
             raise RawDataError(f"{zip_path.name} has no entry {member!r}; download the full competition data")
         with zf.open(member) as fh:
-            return check_csv(fh, schema, f"{zip_path.name}:{member}", nrows=nrows)
+            return check_csv(fh, schema, f"{zip_path.name}:{member}", nrows=nrows, **kwargs)
 
 
 def read_csv_in_zip(zip_path: Path, member: str, **kwargs) -> pd.DataFrame:
