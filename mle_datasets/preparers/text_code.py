@@ -33,10 +33,12 @@ from ._common import (
     ZIP_DATE,
     check_csv,
     check_table,
+    copy_files,
     fast_csv_bytes,
     hex_id,
     open_zip,
     read_csv,
+    require_named_files,
     require_unique,
     split_frame,
     split_positions,
@@ -399,3 +401,125 @@ def prepare_billion(raw: Path, public: Path, private: Path) -> None:
     with zipfile.ZipFile(public / "test_v2.txt.zip", "w", zipfile.ZIP_DEFLATED) as ztest, \
             ztest.open(_stored("test_v2.txt"), "w") as test_out, open(private / "sample_submission.csv", "rb") as src:
         shutil.copyfileobj(src, test_out, 1 << 20)
+
+
+# ------------------------------------------------------------------------ AI4Code
+#: v1's test size (a constant: ``create_train_test_split(..., test_size=20000)``) and the real notebook count
+AI4CODE_TEST = 20_000
+AI4CODE_NOTEBOOKS = 139_256
+_CELL_IDS = r"^[0-9a-f]{8}( [0-9a-f]{8})*$"
+AI4CODE_ANCESTORS = pa.DataFrameSchema(
+    {
+        "id": pa.Column(str, hex_id(14)),
+        "ancestor_id": pa.Column(str, hex_id(8)),
+        "parent_id": pa.Column(None, nullable=True),
+    },
+    strict=True, ordered=True,
+)
+AI4CODE_ORDERS = pa.DataFrameSchema(
+    {
+        "id": pa.Column(str, hex_id(14)),
+        "cell_order": pa.Column(str, pa.Check.str_matches(_CELL_IDS, error="space-separated 8-hex cell ids")),
+    },
+    strict=True, ordered=True,
+)
+
+
+def _notebook_cells(path: Path) -> list[str]:
+    """The keys of a notebook JSON's ``cell_type`` dict, in file order (v1's sample-submission order)."""
+    try:
+        notebook = json.loads(path.read_bytes())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise RawDataError(f"train/{path.name} is not readable JSON ({err}); download the competition data again") from None
+    cells = notebook.get("cell_type") if isinstance(notebook, dict) else None
+    if not isinstance(cells, dict) or not cells:
+        raise RawDataError(
+            f"train/{path.name} has no 'cell_type' object of cells; every notebook JSON holds 'cell_type' and "
+            "'source' keyed by cell id: download the competition data again"
+        )
+    return list(cells)
+
+
+def _ai4code_contract(raw: Path) -> None:
+    ancestors = check_csv(raw / "train_ancestors.csv", AI4CODE_ANCESTORS, "train_ancestors.csv")
+    check_csv(raw / "train_orders.csv", AI4CODE_ORDERS, "train_orders.csv")
+    if not (raw / "train").is_dir():
+        raise RawDataError(f"raw data in {raw} has no train/ folder of notebook JSON files; download it again")
+    first = raw / "train" / f"{ancestors['id'].iloc[0]}.json"
+    if not first.is_file():
+        raise RawDataError(f"notebook train/{first.name} of train_ancestors.csv is missing; download the data again")
+    _notebook_cells(first)
+
+
+def ai4code_test_count(n: int) -> int:
+    """Notebooks in the test split: v1's 20,000, or for a raw of at most 20,000 notebooks (a fixture) the real
+    share 20,000 / 139,256 of them (v1 itself cannot split such a raw)."""
+    if n > AI4CODE_TEST:
+        return AI4CODE_TEST
+    return max(1, round(n * AI4CODE_TEST / AI4CODE_NOTEBOOKS))
+
+
+def pack_groups(sizes: np.ndarray, capacity: int) -> np.ndarray:
+    """v1's greedy packing: walking the groups in order, take each whose size still fits in ``capacity``.
+
+    Vectorised over runs of groups that fit; one step per group skipped after the first overflow.
+
+    >>> pack_groups(np.array([2, 3, 1, 4, 1]), 5).tolist()
+    [True, True, False, False, False]
+    >>> pack_groups(np.array([2, 4, 1, 3, 1]), 5).tolist()
+    [True, False, True, False, True]
+    """
+    taken = np.zeros(len(sizes), dtype=bool)
+    start, left = 0, capacity
+    while start < len(sizes) and left > 0:
+        fits = int(np.searchsorted(np.cumsum(sizes[start:]), left, side="right"))
+        taken[start:start + fits] = True
+        left -= int(sizes[start:start + fits].sum())
+        start += fits
+        later = np.flatnonzero(sizes[start + 1:] <= left)  # sizes[start] did not fit
+        if not len(later) or left == 0:
+            break
+        start += 1 + int(later[0])
+    return taken
+
+
+@register_preparer("AI4Code", ("train_ancestors.csv", "train_orders.csv", "train"), _ai4code_contract)
+def prepare_ai4code(raw: Path, public: Path, private: Path) -> None:
+    """train_ancestors.csv shuffled with sample(frac=1, random_state=0); ancestor groups, in order of first
+    appearance, go whole to test while they fit in 20,000 notebooks (raws of at most 20,000: 14.36% of them),
+    else to train. The sample submission orders each test notebook's cells as its JSON lists them.
+    """
+    ancestors = read_csv(raw / "train_ancestors.csv", "train_ancestors.csv")
+    require_unique(ancestors["id"], "train_ancestors.csv", "id")
+    if ancestors["ancestor_id"].isna().any():
+        raise RawDataError("train_ancestors.csv: column 'ancestor_id' has empty cells; download the file again")
+    shuffled = ancestors.sample(frac=1, random_state=0).reset_index(drop=True)
+    codes, _ = pd.factorize(shuffled["ancestor_id"])
+    target = ai4code_test_count(len(shuffled))
+    in_test = pack_groups(np.bincount(codes), target)[codes]
+    if in_test.sum() != target:
+        raise RawDataError(
+            f"train_ancestors.csv: whole ancestor groups fill only {int(in_test.sum())} of the {target} test "
+            "notebooks MLE-bench v1 needs (its split asserts the exact count); download the full competition data"
+        )
+    ids = shuffled["id"].astype(str)
+    test_ids, train_ids = ids[in_test].to_numpy(), ids[~in_test].to_numpy()
+    names = [f"{i}.json" for i in ids]
+    require_named_files(raw / "train", names, "notebook JSON")
+
+    orders = read_csv(raw / "train_orders.csv", "train_orders.csv")
+    listed = ids.isin(orders["id"].astype(str))
+    if not listed.all():
+        raise RawDataError(
+            f"train_orders.csv lacks {int((~listed).sum())} notebook(s) of train_ancestors.csv (e.g. "
+            f"{', '.join(ids[~listed].iloc[:3])}); download the competition data again"
+        )
+    copy_files((raw / "train" / f"{i}.json", public / "train" / f"{i}.json") for i in train_ids)
+    copy_files((raw / "train" / f"{i}.json", public / "test" / f"{i}.json") for i in test_ids)
+    order_ids = orders["id"].astype(str)
+    test_orders = orders[order_ids.isin(test_ids)]
+    write_csv(orders[order_ids.isin(train_ids)], public / "train_orders.csv")
+    write_csv(test_orders, private / "test_orders.csv")
+    write_csv(shuffled[~in_test], public / "train_ancestors.csv")
+    cells = [" ".join(_notebook_cells(public / "test" / f"{i}.json")) for i in test_orders["id"].astype(str)]
+    write_csv(pd.DataFrame({"id": test_orders["id"].to_numpy(), "cell_order": cells}), public / "sample_submission.csv")

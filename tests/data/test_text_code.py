@@ -291,3 +291,97 @@ def test_billion_bad_raw(tmp_path):
     (raw / "train_v2.txt.zip").unlink()
     with pytest.raises(RawDataError, match="missing train_v2.txt.zip"):
         preparer.check_raw(raw)
+
+
+# ------------------------------------------------------------------------ AI4Code
+AI4CODE = "AI4Code"
+
+
+def ai4code_replay(raw: Path, test_size: int) -> tuple[list[str], list[str], pd.DataFrame]:
+    """v1's split written plainly: shuffle, group rows by ancestor in first-seen order, fill test greedily."""
+    shuffled = pd.read_csv(raw / "train_ancestors.csv").sample(frac=1, random_state=0).reset_index(drop=True)
+    groups: dict[str, list[str]] = {}
+    for notebook, ancestor in zip(shuffled["id"], shuffled["ancestor_id"]):
+        groups.setdefault(ancestor, []).append(notebook)
+    train, test = [], []
+    for members in groups.values():
+        if len(test) + len(members) <= test_size:
+            test.extend(members)
+        else:
+            train.extend(members)
+    assert len(test) == test_size
+    return train, test, shuffled
+
+
+def test_ai4code_end_to_end(tmp_path, store):
+    check_end_to_end(AI4CODE, tmp_path, store, lambda answers, sample: pd.read_csv(answers))
+
+
+@pytest.mark.parametrize("constant", [None, 30])
+def test_ai4code_split_is_v1s(tmp_path, monkeypatch, constant):
+    if constant:  # v1's constant test size, scaled down: a raw with more notebooks than it gets exactly that many
+        monkeypatch.setattr(text_code, "AI4CODE_TEST", constant)
+    raw, public, private = fixture_and_run(AI4CODE, tmp_path)
+    size = constant or text_code.ai4code_test_count(40)
+    assert size == (constant or 6)
+    train, test, shuffled = ai4code_replay(raw, size)
+    assert sorted(p.stem for p in (public / "test").iterdir()) == sorted(test)
+    assert sorted(p.stem for p in (public / "train").iterdir()) == sorted(train)
+    assert (public / "test" / f"{test[0]}.json").read_bytes() == (raw / "train" / f"{test[0]}.json").read_bytes()
+    orders = pd.read_csv(raw / "train_orders.csv")
+    assert (public / "train_orders.csv").read_bytes() == v1_csv(orders[orders["id"].isin(train)])
+    assert (private / "test_orders.csv").read_bytes() == v1_csv(orders[orders["id"].isin(test)])
+    assert (public / "train_ancestors.csv").read_bytes() == v1_csv(shuffled[~shuffled["id"].isin(test)])
+    sample = pd.read_csv(public / "sample_submission.csv")
+    answers = pd.read_csv(private / "test_orders.csv")
+    assert sample["id"].tolist() == answers["id"].tolist()
+    for notebook, cells in zip(sample["id"], sample["cell_order"]):
+        keys = list(json.loads((public / "test" / f"{notebook}.json").read_text())["cell_type"])
+        assert cells.split() == keys
+    assert sorted(p.name for p in public.iterdir()) == [
+        "sample_submission.csv", "test", "train", "train_ancestors.csv", "train_orders.csv"]
+
+
+def test_ai4code_packing_is_v1s_greedy_loop():
+    rng = np.random.default_rng(1)
+    for _ in range(300):
+        sizes = rng.choice([1, 1, 1, 2, 3, 7], int(rng.integers(1, 60)))
+        capacity = int(rng.integers(1, 80))
+        taken, count = [], 0
+        for s in sizes:
+            taken.append(count + s <= capacity)
+            count += s if taken[-1] else 0
+        assert text_code.pack_groups(sizes, capacity).tolist() == taken
+
+
+def test_ai4code_bad_raw(tmp_path):
+    raw = make_raw_fixture(AI4CODE, tmp_path / "raw")
+    preparer = get_preparer(AI4CODE)
+    out = tmp_path / "out"
+    ancestors = pd.read_csv(raw / "train_ancestors.csv")
+    (raw / "train_ancestors.csv").write_bytes(csv_bytes(ancestors.drop(columns=["ancestor_id"])))
+    with pytest.raises(RawDataError, match="missing column.*'ancestor_id'"):
+        preparer.check_raw(raw)
+    (raw / "train_ancestors.csv").write_bytes(csv_bytes(ancestors.assign(ancestor_id=np.where(
+        np.arange(len(ancestors)) % 2, "aaaaaaaa", "bbbbbbbb"))))  # two groups of 20: nothing fits in 6
+    with pytest.raises(RawDataError, match="fill only 0 of the 6 test notebooks"):
+        preparer.run(raw, out / "pub", out / "priv")
+    (raw / "train_ancestors.csv").write_bytes(csv_bytes(ancestors))
+    orders = pd.read_csv(raw / "train_orders.csv")
+    (raw / "train_orders.csv").write_bytes(csv_bytes(orders.iloc[1:]))
+    with pytest.raises(RawDataError, match=f"train_orders.csv lacks 1 notebook.*{orders['id'].iloc[0]}"):
+        preparer.run(raw, out / "pub", out / "priv")
+    (raw / "train_orders.csv").write_bytes(csv_bytes(orders))
+    victim = raw / "train" / f"{ancestors['id'].iloc[-1]}.json"
+    victim.rename(tmp_path / "moved.json")
+    with pytest.raises(RawDataError, match="1 notebook JSON file.*missing from"):
+        preparer.run(raw, out / "pub2", out / "priv2")
+    (tmp_path / "moved.json").rename(victim)
+    (raw / "train" / f"{ancestors['id'].iloc[0]}.json").write_text(json.dumps({"cells": []}))
+    with pytest.raises(RawDataError, match="has no 'cell_type' object"):
+        preparer.check_raw(raw)
+    for p in (raw / "train").iterdir():
+        p.unlink()
+    (raw / "train").rmdir()
+    with pytest.raises(RawDataError, match="missing train"):
+        preparer.check_raw(raw)
