@@ -18,7 +18,16 @@ import pandera.pandas as pa
 from mle_datasets.errors import RawDataError
 
 from . import register_preparer
-from ._common import check_csv, hex_id, read_csv, require_unique, split_frame, split_positions, write_csv
+from ._common import (
+    check_csv,
+    copy_files,
+    hex_id,
+    read_csv,
+    require_unique,
+    split_frame,
+    split_positions,
+    write_csv,
+)
 
 
 def _split_train(raw: Path, id_column: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -219,3 +228,55 @@ def prepare_quest(raw: Path, public: Path, private: Path) -> None:
     write_csv(train, public / "train.csv")
     write_csv(test.drop(columns=QUEST_TARGETS), public / "test.csv")
     write_csv(sample, public / "sample_submission.csv")
+
+
+# ------------------------------------------------------------------------ jigsaw-unintended-bias-in-toxicity-classification
+#: the 24 identity columns, in train.csv's (alphabetical) order
+JIGSAW_BIAS_IDENTITIES = [
+    "asian", "atheist", "bisexual", "black", "buddhist", "christian", "female", "heterosexual", "hindu",
+    "homosexual_gay_or_lesbian", "intellectual_or_learning_disability", "jewish", "latino", "male", "muslim",
+    "other_disability", "other_gender", "other_race_or_ethnicity", "other_religion", "other_sexual_orientation",
+    "physical_disability", "psychiatric_or_mental_illness", "transgender", "white",
+]
+JIGSAW_BIAS_SUBTYPES = ["severe_toxicity", "obscene", "identity_attack", "insult", "threat"]
+JIGSAW_BIAS_META = ["created_date", "publication_id", "parent_id", "article_id", "rating", "funny", "wow", "sad",
+                    "likes", "disagree", "sexual_explicit", "identity_annotator_count", "toxicity_annotator_count"]
+#: train.csv's 45 columns in Kaggle's order
+JIGSAW_BIAS_TRAIN_COLUMNS = ["id", "target", "comment_text", *JIGSAW_BIAS_SUBTYPES, *JIGSAW_BIAS_IDENTITIES,
+                             *JIGSAW_BIAS_META]
+_FRACTION = pa.Check.in_range(0, 1)
+
+
+def _jigsaw_bias_schema(target: str) -> pa.DataFrameSchema:
+    """The 45 columns (any order; the test files call the target ``toxicity``), with the types v1 and the grader use."""
+    columns = {c: pa.Column(nullable=True) for c in JIGSAW_BIAS_TRAIN_COLUMNS if c != "target"}
+    columns |= {
+        "id": pa.Column(int),
+        "comment_text": pa.Column(str, nullable=True),
+        target: pa.Column(float, _FRACTION, coerce=True),
+    }
+    columns |= {c: pa.Column(float, _FRACTION, nullable=True, coerce=True) for c in JIGSAW_BIAS_IDENTITIES}
+    return pa.DataFrameSchema(columns, strict=True)
+
+
+JIGSAW_BIAS_TRAIN = _jigsaw_bias_schema("target")
+JIGSAW_BIAS_TEST = _jigsaw_bias_schema("toxicity")
+
+
+def _jigsaw_bias_contract(raw: Path) -> None:
+    check_csv(raw / "train.csv", JIGSAW_BIAS_TRAIN, "train.csv")
+    check_csv(raw / "test_private_expanded.csv", JIGSAW_BIAS_TEST, "test_private_expanded.csv")
+
+
+@register_preparer(
+    "jigsaw-unintended-bias-in-toxicity-classification", ("train.csv", "test_private_expanded.csv"), _jigsaw_bias_contract
+)
+def prepare_jigsaw_bias(raw: Path, public: Path, private: Path) -> None:
+    """No new split: Kaggle's labelled private test (test_private_expanded.csv, copied as the answers) is the test and
+    Kaggle's train.csv (copied) the training set; the sample submission predicts 0.0."""
+    test = read_csv(raw / "test_private_expanded.csv", "test_private_expanded.csv", usecols=["id", "comment_text"])
+    require_unique(test["id"], "test_private_expanded.csv", "id")
+    # the two big files are streamed, not loaded
+    copy_files([(raw / "test_private_expanded.csv", private / "test.csv"), (raw / "train.csv", public / "train.csv")])
+    write_csv(test[["id", "comment_text"]], public / "test.csv")
+    write_csv(test[["id"]].assign(prediction=0.0), public / "sample_submission.csv")

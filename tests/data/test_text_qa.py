@@ -317,3 +317,72 @@ def test_quest_other_seeds_pass_the_prepared_contract(seed, tmp_path):
     raw = make_raw_fixture(QUEST, tmp_path / "raw", seed=seed)
     answers = pd.read_csv(mle_datasets.prepare(QUEST, raw, tmp_path / "prepared").answers)
     assert (answers[quest_targets()].nunique() > 1).all()
+
+
+# ------------------------------------------------------------------------ jigsaw-unintended-bias-in-toxicity-classification
+JIGSAW_BIAS = "jigsaw-unintended-bias-in-toxicity-classification"
+SCORED = ["male", "female", "homosexual_gay_or_lesbian", "christian", "jewish", "muslim", "black", "white",
+          "psychiatric_or_mental_illness"]
+
+
+def jigsaw_perfect(answers_path: Path, sample_path: Path) -> pd.DataFrame:
+    answers = pd.read_csv(answers_path)
+    return pd.DataFrame({"id": answers["id"], "prediction": (answers["toxicity"] >= 0.5).astype(float)})
+
+
+def test_jigsaw_bias_end_to_end(tmp_path, store):
+    check_end_to_end(JIGSAW_BIAS, tmp_path, store, jigsaw_perfect)
+
+
+def test_jigsaw_bias_keeps_kaggle_files(tmp_path_factory):
+    work = prepared(JIGSAW_BIAS, tmp_path_factory)
+    raw, public, private = work / "raw", work / "public", work / "private"
+    assert sorted(p.name for p in raw.iterdir()) == [
+        "all_data.csv", "identity_individual_annotations.csv", "sample_submission.csv", "test.csv",
+        "test_private_expanded.csv", "test_public_expanded.csv", "toxicity_individual_annotations.csv", "train.csv"]
+    assert (private / "test.csv").read_bytes() == (raw / "test_private_expanded.csv").read_bytes()
+    assert (public / "train.csv").read_bytes() == (raw / "train.csv").read_bytes()
+    assert sorted(p.name for p in public.iterdir()) == ["sample_submission.csv", "test.csv", "train.csv"]
+    expanded = pd.read_csv(raw / "test_private_expanded.csv")
+    assert expanded.shape[1] == 45
+    pd.testing.assert_frame_equal(pd.read_csv(public / "test.csv"), expanded[["id", "comment_text"]])
+    assert (public / "test.csv").read_bytes() == (raw / "test.csv").read_bytes()  # as Kaggle's own test.csv
+    sample = pd.read_csv(public / "sample_submission.csv")
+    assert sample.columns.tolist() == ["id", "prediction"] and (sample["prediction"] == 0.0).all()
+    assert sample["id"].tolist() == expanded["id"].tolist()
+    toxic = expanded["toxicity"] >= 0.5
+    for name in SCORED:  # every subgroup AUC of the grader is defined
+        member = expanded[name] >= 0.5
+        assert (member & toxic).any() and (member & ~toxic).any() and (~member & toxic).any(), name
+
+
+def test_jigsaw_bias_toxicity_follows_the_words(tmp_path):
+    raw = pd.read_csv(make_raw_fixture(JIGSAW_BIAS, tmp_path / "raw") / "train.csv")
+    insult = raw["comment_text"].str.contains(r"\byou (?:idiot|stupid|pathetic|disgusting|moron)\b", case=False)
+    assert ((raw["target"] >= 0.5) == insult).all() and insult.any() and (~insult).any()
+
+
+def test_jigsaw_bias_bad_raw_is_a_raw_error(tmp_path):
+    raw = make_raw_fixture(JIGSAW_BIAS, tmp_path / "raw")
+    preparer = get_preparer(JIGSAW_BIAS)
+    expanded = pd.read_csv(raw / "test_private_expanded.csv")
+    rewrite(raw / "test_private_expanded.csv", expanded.drop(columns=["muslim"]))
+    with pytest.raises(RawDataError, match="test_private_expanded.csv .*missing column.*'muslim'"):
+        preparer.check_raw(raw)
+    rewrite(raw / "test_private_expanded.csv", expanded.assign(extra=1))  # 46 columns: v1 asserts 45
+    with pytest.raises(RawDataError, match="unexpected column.*'extra'"):
+        preparer.check_raw(raw)
+    rewrite(raw / "test_private_expanded.csv", expanded.rename(columns={"toxicity": "target"}))
+    with pytest.raises(RawDataError, match="missing column.*'toxicity'"):
+        preparer.check_raw(raw)
+    rewrite(raw / "test_private_expanded.csv", pd.concat([expanded, expanded.head(2)]))
+    with pytest.raises(RawDataError, match="duplicated"):
+        preparer.run(raw, tmp_path / "pub", tmp_path / "priv")
+    rewrite(raw / "test_private_expanded.csv", expanded)
+    train = pd.read_csv(raw / "train.csv")
+    rewrite(raw / "train.csv", train.drop(columns=["comment_text"]))
+    with pytest.raises(RawDataError, match="train.csv .*missing column.*'comment_text'"):
+        preparer.check_raw(raw)
+    (raw / "test_private_expanded.csv").unlink()
+    with pytest.raises(RawDataError, match="missing test_private_expanded.csv"):
+        preparer.check_raw(raw)
