@@ -469,3 +469,119 @@ def prepare_inaturalist(raw: Path, public: Path, private: Path) -> None:
     routes = {files[i]: (0, files[i][len(INAT_FOLDER):]) for i in train}
     routes.update({files[i]: (1, b) for i, b in zip(test, base)})
     _write_tars(raw / INAT_TRAIN_TAR, routes, [public / INAT_TRAIN_TAR, public / "test2019.tar.gz"])
+
+
+# ------------------------------------------------------------------------------------------ iwildcam-2020-fgvc7
+IWILD_TRAIN = "iwildcam2020_train_annotations.json"
+IWILD_TEST = "iwildcam2020_test_information.json"
+IWILD_DETECTIONS = "iwildcam2020_megadetector_results.json"
+IWILD_TEST_SHARE = 0.22
+
+
+def records_like_pandas(records: list) -> list:
+    """``pd.DataFrame(records).to_dict(orient="records")``, which MLE-bench v1 writes back to its JSON files.
+
+    When every record has the same keys in the same order and each key the same value type, that round trip
+    returns the records unchanged, and they are returned as they are; otherwise pandas does it (missing keys
+    become NaN, mixed int/float columns floats).
+
+    >>> records_like_pandas([{"a": 1, "b": "x"}, {"a": 2, "b": "y"}])
+    [{'a': 1, 'b': 'x'}, {'a': 2, 'b': 'y'}]
+    >>> records_like_pandas([{"a": 1}, {"a": 2.5}])
+    [{'a': 1.0}, {'a': 2.5}]
+    """
+    if not records:
+        return []
+    keys = tuple(records[0]) if isinstance(records[0], dict) else None
+    types = tuple(map(type, records[0].values())) if keys is not None else None
+    if keys is not None and all(
+        isinstance(r, dict) and tuple(r) == keys and tuple(map(type, r.values())) == types for r in records
+    ):
+        return records
+    return pd.DataFrame(records).to_dict(orient="records")
+
+
+def location_split(locations: np.ndarray, share: float = IWILD_TEST_SHARE) -> np.ndarray:
+    """Locations of MLE-bench v1's iWildCam 2020 test part, given each image's location.
+
+    The distinct locations (in order of first appearance) are split by train_test_split(test_size=share,
+    random_state=0); then locations move from the end of the train list to the test list while
+    ``test / (all + test) < share``, and back from the end of the test list while it is above ``share``.
+
+    >>> location_split(np.array([1, 1, 2, 3, 3, 3, 4, 5, 5, 6])).tolist()  # split: test [6, 3], then 3 moves back
+    [6]
+    """
+    uniq, counts = np.unique(locations, return_counts=True)
+    first = np.asarray(pd.Series(locations).unique())  # order of first appearance, as pandas' unique()
+    count_of = dict(zip(uniq.tolist(), counts.tolist()))
+    train_pos, test_pos = split_positions(len(first), share)
+    train, test = first[train_pos].tolist(), first[test_pos].tolist()
+    n_all, n_test = len(locations), sum(count_of[loc] for loc in test)
+    while n_test / (n_all + n_test) < share:  # one move per location: a loop over locations, not images
+        test.append(train.pop())
+        n_test += count_of[test[-1]]
+    while n_test / (n_all + n_test) > share:
+        train.append(test.pop())
+        n_test -= count_of[train[-1]]
+    return np.array(test, dtype=locations.dtype)
+
+
+def _iwildcam_contract(raw: Path, keep: bool = True) -> tuple[dict, dict]:
+    train = _read_json(raw / IWILD_TRAIN, keep=keep)
+    _require_keys(train, ("annotations", "images", "categories", "info"), IWILD_TRAIN, exact=True)
+    test = _read_json(raw / IWILD_TEST)
+    _require_keys(test, ("images", "categories", "info"), IWILD_TEST, exact=True)
+    images = _records(train, "images", IWILD_TRAIN)
+    annotations = _records(train, "annotations", IWILD_TRAIN)
+    _records(train, "categories", IWILD_TRAIN)
+    _records(test, "categories", IWILD_TEST)
+    if not images:
+        raise RawDataError(f"{IWILD_TRAIN} lists no images; download the full competition data")
+    _require_unique_values(_column(images, "id", f"{IWILD_TRAIN}: images", "str"), IWILD_TRAIN, "image ids")
+    _column(images, "location", f"{IWILD_TRAIN}: images", "int")
+    _column(annotations, "image_id", f"{IWILD_TRAIN}: annotations", "str")
+    _column(annotations, "category_id", f"{IWILD_TRAIN}: annotations", "int")
+    return train, test
+
+
+@register_preparer(
+    "iwildcam-2020-fgvc7", (IWILD_TRAIN, IWILD_TEST, IWILD_DETECTIONS, "train/*.jpg"), _iwildcam_contract
+)
+def prepare_iwildcam(raw: Path, public: Path, private: Path) -> None:
+    """Camera locations split by train_test_split(test_size=0.22, random_state=0), then moved one at a time until
+    test/(all+test) is about 0.22 (test ends near 28% of the images); answers one row per annotation.
+
+    The sample submission (v1's numpy seed 0 random categories) names each test image once.
+    """
+    train_doc, test_doc = _iwildcam_contract(raw, keep=False)
+    images = records_like_pandas(train_doc["images"])
+    annotations = records_like_pandas(train_doc["annotations"])
+    ids = _column(images, "id", f"{IWILD_TRAIN}: images", "str")
+    locations = _column(images, "location", f"{IWILD_TRAIN}: images", "int")
+    in_test = np.isin(locations, location_split(locations))
+    image_of = pd.Series(_column(annotations, "image_id", f"{IWILD_TRAIN}: annotations", "str"))
+    ann_train = image_of.isin(ids[~in_test]).to_numpy()
+    ann_test = image_of.isin(ids[in_test]).to_numpy()
+    new_train = {
+        "annotations": [annotations[i] for i in np.flatnonzero(ann_train)],
+        "images": [images[i] for i in np.flatnonzero(~in_test)],
+        "categories": records_like_pandas(train_doc["categories"]),
+        "info": train_doc["info"],
+    }
+    new_test = {
+        "images": [images[i] for i in np.flatnonzero(in_test)],
+        "categories": records_like_pandas(test_doc["categories"]),
+        "info": test_doc["info"],
+    }
+    categories = _column(annotations, "category_id", f"{IWILD_TRAIN}: annotations", "int")
+    answers = pd.DataFrame({"Id": image_of[ann_test].to_numpy(), "Category": categories[ann_test]})
+    write_csv(answers, private / "answers.csv")
+    sample = answers.assign(Category=np.random.RandomState(0).randint(0, 676, size=len(answers)))
+    # v1 repeats an image with several annotations in its sample; a submission names each image once
+    write_csv(sample[~sample["Id"].duplicated().to_numpy()], public / "sample_submission.csv")
+    _dump_json(new_train, public / IWILD_TRAIN)
+    _dump_json(new_test, public / IWILD_TEST)
+    link_files([(raw / IWILD_DETECTIONS, public / IWILD_DETECTIONS)])
+    for folder, part in (("train", ids[~in_test]), ("test", ids[in_test])):
+        (public / folder).mkdir(exist_ok=True)
+        link_files((raw / "train" / f"{i}.jpg", public / folder / f"{i}.jpg") for i in part)

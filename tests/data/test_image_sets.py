@@ -383,3 +383,115 @@ def test_inaturalist_key_set_and_file_names(tmp_path):
     path.write_text(json.dumps(doc))
     with pytest.raises(RawDataError, match="image 2 has file_name 'train2019/"):
         get_preparer(INAT).check_raw(raw)
+
+
+# ------------------------------------------------------------------------ iwildcam-2020-fgvc7
+IWILD = "iwildcam-2020-fgvc7"
+IWILD_JSON = "iwildcam2020_train_annotations.json"
+
+
+def reference_location_split(locations: list, share: float = 0.22) -> set:
+    """v1's location rule written out plainly: split the distinct locations, then move one at a time."""
+    distinct = list(dict.fromkeys(locations))
+    train, test = train_test_split(np.array(distinct), test_size=share, random_state=0)
+    train, test = list(train), list(test)
+
+    def ratio():
+        n_test = sum(loc in test for loc in locations)
+        return n_test / (len(locations) + n_test)
+
+    while ratio() < share:
+        test.append(train.pop())
+    while ratio() > share:
+        train.append(test.pop())
+    return set(test)
+
+
+def test_iwildcam_end_to_end(tmp_path, store):
+    end_to_end_json_objects(IWILD, tmp_path, store, answers_as_submission("Id"))
+
+
+def test_iwildcam_location_split_answers_and_sample(tmp_path_factory):
+    work = prepared(IWILD, tmp_path_factory)
+    raw = json.loads((work / "raw" / IWILD_JSON).read_text())
+    locations = [i["location"] for i in raw["images"]]
+    test_locations = reference_location_split(locations)
+    assert 0 < len(test_locations) < len(set(locations))
+    test_ids = [i["id"] for i in raw["images"] if i["location"] in test_locations]
+    new_train = json.loads((work / "public" / IWILD_JSON).read_text())
+    assert list(new_train) == ["annotations", "images", "categories", "info"]
+    assert new_train["images"] == [i for i in raw["images"] if i["location"] not in test_locations]
+    assert new_train["categories"] == raw["categories"]
+    new_test = json.loads((work / "public" / "iwildcam2020_test_information.json").read_text())
+    assert list(new_test) == ["images", "categories", "info"]
+    assert [i["id"] for i in new_test["images"]] == test_ids
+    raw_test = json.loads((work / "raw" / "iwildcam2020_test_information.json").read_text())
+    assert new_test["categories"] == raw_test["categories"] and new_test["info"] == raw_test["info"]
+    answers = pd.read_csv(work / "private" / "answers.csv")
+    expected = [(a["image_id"], a["category_id"]) for a in raw["annotations"] if a["image_id"] in set(test_ids)]
+    assert list(zip(answers["Id"], answers["Category"])) == expected
+    sample = pd.read_csv(work / "public" / "sample_submission.csv")
+    np.random.seed(0)
+    assert sample["Id"].tolist() == answers["Id"].tolist()
+    assert sample["Category"].tolist() == np.random.randint(0, 676, size=len(answers)).tolist()
+    assert sorted(p.stem for p in (work / "public" / "test").iterdir()) == sorted(test_ids)
+    assert len(list((work / "public" / "train").iterdir())) == len(locations) - len(test_ids)
+    detections = "iwildcam2020_megadetector_results.json"
+    assert (work / "public" / detections).read_bytes() == (work / "raw" / detections).read_bytes()
+
+
+def test_iwildcam_fixture_is_learnable(tmp_path_factory):
+    work = prepared(IWILD, tmp_path_factory)
+    meta = json.loads((work / "public" / IWILD_JSON).read_text())
+    train = [((work / "public/train" / f"{a['image_id']}.jpg").read_bytes(), a["category_id"]) for a in meta["annotations"]]
+    answers = pd.read_csv(work / "private" / "answers.csv")
+    test = [((work / "public/test" / f"{i}.jpg").read_bytes(), c) for i, c in zip(answers["Id"], answers["Category"])]
+    sample = pd.read_csv(work / "public" / "sample_submission.csv")
+    assert nearest_colour_accuracy(train, test) == 1.0 > float((sample["Category"] == answers["Category"]).mean())
+
+
+def test_iwildcam_images_with_several_annotations(tmp_path):
+    """v1 writes one answer row per annotation; the sample names each image once."""
+    raw = make_raw_fixture(IWILD, tmp_path / "raw")
+    path = raw / IWILD_JSON
+    doc = json.loads(path.read_text())
+    doc["annotations"] += [dict(a, id=f"extra-{k}", category_id=1) for k, a in enumerate(doc["annotations"])]
+    path.write_text(json.dumps(doc))
+    run(IWILD, raw, tmp_path)
+    answers = pd.read_csv(tmp_path / "priv" / "answers.csv")
+    sample = pd.read_csv(tmp_path / "pub" / "sample_submission.csv")
+    assert len(answers) == 2 * len(sample) and sample["Id"].is_unique and set(sample["Id"]) == set(answers["Id"])
+
+
+def test_iwildcam_key_sets_and_fields(tmp_path):
+    raw = make_raw_fixture(IWILD, tmp_path / "raw")
+    path = raw / IWILD_JSON
+    doc = json.loads(path.read_text())
+    path.write_text(json.dumps(dict(doc, licenses=[])))
+    with pytest.raises(RawDataError, match="unexpected key\\(s\\) 'licenses'"):
+        get_preparer(IWILD).check_raw(raw)
+    doc["images"][4].pop("location")
+    path.write_text(json.dumps(doc))
+    with pytest.raises(RawDataError, match="images: record 4 has no field 'location'"):
+        get_preparer(IWILD).check_raw(raw)
+    test_path = raw / "iwildcam2020_test_information.json"
+    test = json.loads(test_path.read_text())
+    test_path.write_text(json.dumps({"images": test["images"], "info": test["info"]}))
+    with pytest.raises(RawDataError, match="iwildcam2020_test_information.json .*missing key\\(s\\) 'categories'"):
+        get_preparer(IWILD).check_raw(raw)
+    (raw / "iwildcam2020_megadetector_results.json").unlink()
+    with pytest.raises(RawDataError, match="missing iwildcam2020_megadetector_results.json"):
+        get_preparer(IWILD).check_raw(raw)
+
+
+def test_iwildcam_missing_image_and_single_location(tmp_path):
+    raw = make_raw_fixture(IWILD, tmp_path / "raw")
+    doc = json.loads((raw / IWILD_JSON).read_text())
+    (raw / "train" / f"{doc['images'][0]['id']}.jpg").unlink()
+    with pytest.raises(RawDataError, match=f"{doc['images'][0]['id']}.jpg is missing"):
+        run(IWILD, raw, tmp_path / "a")
+    for image in doc["images"]:
+        image["location"] = 7
+    (raw / IWILD_JSON).write_text(json.dumps(doc))
+    with pytest.raises(RawDataError, match="cannot split 1 rows"):
+        run(IWILD, raw, tmp_path / "b")
