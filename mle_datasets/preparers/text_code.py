@@ -523,3 +523,131 @@ def prepare_ai4code(raw: Path, public: Path, private: Path) -> None:
     write_csv(shuffled[~in_test], public / "train_ancestors.csv")
     cells = [" ".join(_notebook_cells(public / "test" / f"{i}.json")) for i in test_orders["id"].astype(str)]
     write_csv(pd.DataFrame({"id": test_orders["id"].to_numpy(), "cell_order": cells}), public / "sample_submission.csv")
+
+
+# ------------------------------------------------------------------------ tensorflow2-question-answering
+TF2QA_TRAIN = "simplified-nq-train.jsonl"
+#: v1 reads the JSONL with ``pd.read_json(..., lines=True, chunksize=1_000)`` and splits each chunk 90/10
+TF2QA_CHUNK = 1_000
+TF2QA_PUBLIC_KEYS = ["example_id", "question_text", "document_text", "long_answer_candidates"]
+_TF2QA_KEYS = [*TF2QA_PUBLIC_KEYS, "annotations"]
+
+
+def _tf2qa_contract(raw: Path) -> None:
+    path = raw / TF2QA_TRAIN
+    with open(path, "rb") as fh:
+        first = fh.readline()
+    try:
+        record = json.loads(first)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise RawDataError(f"{TF2QA_TRAIN}: its first line is not a JSON record ({err}); download it again") from None
+    if not isinstance(record, dict):
+        raise RawDataError(f"{TF2QA_TRAIN}: its first line is not a JSON object; download it again")
+    missing = [k for k in _TF2QA_KEYS if k not in record]
+    if missing:
+        raise RawDataError(
+            f"{TF2QA_TRAIN}: records lack key(s) {missing}; each simplified-NQ record holds {', '.join(_TF2QA_KEYS)}: "
+            "download it again"
+        )
+    notes = record["annotations"]
+    needed = {"yes_no_answer", "long_answer", "short_answers"}
+    if not isinstance(notes, list) or not notes or not isinstance(notes[0], dict) or needed - set(notes[0]):
+        raise RawDataError(
+            f"{TF2QA_TRAIN}: 'annotations' must be a list of objects with {', '.join(sorted(needed))}; download it again"
+        )
+
+
+def _ints_text(values: pd.Series) -> np.ndarray:
+    """Integer tokens as text (blank cells, masked later, as 0)."""
+    return values.astype("Int64").fillna(0).astype("int64").astype(str).to_numpy(dtype=object)
+
+
+def _tf2qa_gold(test: pd.DataFrame, chunk: int) -> tuple[np.ndarray, np.ndarray]:
+    """The short and long gold answers of each test record (its one annotation), as v1 writes them.
+
+    Short: the yes/no answer when not ``NONE``, else the first short span ``start:end``, else blank. Long: the
+    long answer's span, blank when its start token is -1.
+    """
+    notes = test["annotations"]
+    ok = notes.map(lambda v: isinstance(v, list) and len(v) == 1 and isinstance(v[0], dict))
+    if not ok.all():
+        bad = test.loc[~ok, "example_id"].iloc[:3].tolist()
+        raise RawDataError(
+            f"{TF2QA_TRAIN}: chunk {chunk}: {int((~ok).sum())} test record(s) (e.g. example_id {', '.join(bad)}) "
+            "do not hold exactly one annotation, which MLE-bench v1 requires (it asserts it); download the file again"
+        )
+    note = notes.str[0]
+    try:
+        long = note.str.get("long_answer")
+        first_short = note.str.get("short_answers").str[0]
+        absent = note.str.get("yes_no_answer").isna() | long.str.get("start_token").isna()
+        absent |= first_short.notna() & first_short.str.get("start_token").isna()
+        if absent.any():
+            raise TypeError(f"{int(absent.sum())} annotation(s)")
+        yes_no = note.str.get("yes_no_answer").astype(str).to_numpy()
+        spans = {
+            name: _ints_text(part.str.get("start_token")) + ":" + _ints_text(part.str.get("end_token"))
+            for name, part in (("long", long), ("short", first_short))
+        }
+        long_start = long.str.get("start_token").astype("Int64").to_numpy()
+    except (TypeError, ValueError, AttributeError) as err:
+        raise RawDataError(
+            f"{TF2QA_TRAIN}: chunk {chunk}: an annotation lacks its yes_no_answer, long_answer or short_answers "
+            f"tokens ({err}); "
+            "download the file again"
+        ) from None
+    has_short = first_short.notna().to_numpy()
+    short = np.where(yes_no != "NONE", yes_no, np.where(has_short, spans["short"], ""))
+    return short.astype(object), np.where(long_start != -1, spans["long"], "").astype(object)
+
+
+@register_preparer("tensorflow2-question-answering", (TF2QA_TRAIN,), _tf2qa_contract)
+def prepare_tf2qa(raw: Path, public: Path, private: Path) -> None:
+    """simplified-nq-train.jsonl read in 1,000-line chunks, each split by train_test_split(test_size=0.1,
+    random_state=0); records are written back by pandas (example_id as a string); the gold and sample submissions
+    hold an ``{id}_short`` and an ``{id}_long`` row per test record.
+    """
+    ids, shorts, longs = [], [], []
+    try:
+        reader = pd.read_json(raw / TF2QA_TRAIN, orient="records", lines=True, chunksize=TF2QA_CHUNK)
+    except ValueError as err:
+        raise RawDataError(f"{TF2QA_TRAIN} cannot be read as JSON lines ({err}); download it again") from None
+    with reader, open(public / TF2QA_TRAIN, "w", encoding="utf-8") as train_out, \
+            open(public / "simplified-nq-test.jsonl", "w", encoding="utf-8") as test_out, \
+            open(private / "test.jsonl", "w", encoding="utf-8") as answers_out:
+        chunks = iter(reader)
+        for chunk in range(1 << 62):
+            try:
+                df = next(chunks)
+            except StopIteration:
+                break
+            except ValueError as err:
+                raise RawDataError(
+                    f"{TF2QA_TRAIN}: lines {chunk * TF2QA_CHUNK + 1}-{(chunk + 1) * TF2QA_CHUNK} are not all JSON "
+                    f"records ({err}); download the file again"
+                ) from None
+            missing = [k for k in _TF2QA_KEYS if k not in df.columns]
+            if missing:
+                raise RawDataError(f"{TF2QA_TRAIN}: chunk {chunk}: records lack key(s) {missing}; download it again")
+            if len(df) < 2:
+                raise RawDataError(
+                    f"{TF2QA_TRAIN}: its last {TF2QA_CHUNK:,}-line chunk holds {len(df)} record; MLE-bench v1 splits "
+                    "each chunk 90/10 and cannot split one record (a line count of 1 mod 1,000): the file is "
+                    "incomplete, download it again"
+                )
+            df["example_id"] = df["example_id"].astype(str)
+            train_pos, test_pos = split_positions(len(df), 0.1)
+            train, test = df.iloc[train_pos], df.iloc[test_pos]
+            train_out.write(train.to_json(orient="records", lines=True))
+            answers_out.write(test.to_json(orient="records", lines=True))
+            test_out.write(test[TF2QA_PUBLIC_KEYS].to_json(orient="records", lines=True))
+            short, long = _tf2qa_gold(test, chunk)
+            ids.append(test["example_id"].to_numpy(dtype=object))
+            shorts.append(short)
+            longs.append(long)
+    example = np.concatenate(ids)
+    rows = np.column_stack([example + "_short", example + "_long"]).ravel()
+    answers = np.column_stack([np.concatenate(shorts), np.concatenate(longs)]).ravel()
+    gold = pd.DataFrame({"example_id": rows, "PredictionString": answers})
+    write_csv(gold, private / "gold_submission.csv")
+    write_csv(gold.assign(PredictionString=""), public / "sample_submission.csv")
