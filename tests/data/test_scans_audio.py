@@ -562,3 +562,90 @@ def test_uw_missing_column_is_a_raw_error(tmp_path):
     (raw / "train.csv").write_bytes(csv_bytes(pd.read_csv(raw / "train.csv").drop(columns=["class"])))
     with pytest.raises(RawDataError, match="missing column.*'class'"):
         check_raw(UW, raw)
+
+
+# ------------------------------------------------------------------------ tensorflow-speech-recognition-challenge
+SPEECH = "tensorflow-speech-recognition-challenge"
+
+
+def test_speech_end_to_end(tmp_path, store):
+    check_end_to_end(SPEECH, tmp_path, store, lambda a, s: read(a))
+
+
+def test_speech_split_is_v1s(tmp_path_factory):
+    from mle_datasets.preparers.scans_audio import SevenZip
+
+    work = prepared(SPEECH, tmp_path_factory)
+    archive = SevenZip(work / "raw" / "train.7z")
+    wavs = [n for n, d in zip(archive.names, archive.is_dir) if not d and n.startswith("train/audio/") and n.endswith(".wav")]
+    clips = sorted(((n.split("/")[-2], n.split("/")[-1]) for n in wavs), key=lambda c: f"{c[0]}_{c[1]}")
+    train, test = train_test_split(clips, test_size=0.1, random_state=0)
+    answers = read(work / "private" / "test.csv")
+    assert answers["fname"].tolist() == [f"clip_{i:08d}.wav" for i in range(len(test))]
+    assert answers["label"].tolist() == [label for label, _ in test]
+    assert files(work / "public" / "train") == {f"audio/{label}/{name}" for label, name in train}
+    assert files(work / "public" / "test") == {f"audio/{f}" for f in answers["fname"]}
+    assert "_background_noise_" in {label for label, _ in clips}  # noise recordings are samples too (v1)
+    sample = read(work / "public" / "sample_submission.csv")
+    assert sample["fname"].tolist() == answers["fname"].tolist() and (sample["label"] == "silence").all()
+
+
+def test_speech_pitch_tells_the_word(tmp_path_factory):
+    """Nearest pitch learnt from the public train clips labels the test clips; the sample scores 0."""
+    work = prepared(SPEECH, tmp_path_factory)
+    pitch = {}
+    for path in sorted((work / "public" / "train" / "audio").glob("*/*.wav")):
+        if path.parent.name != "_background_noise_":
+            pitch.setdefault(path.parent.name, []).append(peaks(path.read_bytes(), 1)[0])
+    learnt = {w: float(np.mean(v)) for w, v in pitch.items()}
+    sample = read(work / "public" / "sample_submission.csv")
+
+    def guess(fname: str) -> str:
+        data = (work / "public" / "test" / "audio" / fname).read_bytes()
+        spectrum = np.abs(np.fft.rfft(wav_samples(data)[1].astype(float)))
+        if spectrum.max() < 20 * spectrum.mean():  # no tone stands out: broadband noise
+            return "_background_noise_"
+        found = peaks(data, 1)[0]
+        return min(learnt, key=lambda w: abs(learnt[w] - found))
+
+    answers = work / "private" / "test.csv"
+    model = competitions.grade(SPEECH, sample.assign(label=sample["fname"].map(guess)), answers, sample).score
+    assert model == 1.0 and competitions.grade(SPEECH, sample, answers, sample).score == 0.0
+
+
+def test_sevenzip_round_trip_and_header_kinds(tmp_path):
+    from mle_datasets.fixtures.scans_audio import sevenzip_bytes
+    from mle_datasets.preparers.scans_audio import SevenZip
+
+    rng = np.random.default_rng(3)
+    entries = {f"a/{i}.bin": rng.integers(0, 256, int(rng.integers(0, 3000)), dtype=np.uint8).tobytes() for i in range(12)}
+    for encoded in (True, False):
+        path = tmp_path / f"x{encoded}.7z"
+        path.write_bytes(sevenzip_bytes(entries, folders=("a", "a/empty"), encode_header=encoded))
+        archive = SevenZip(path)
+        assert sorted(archive.names) == sorted([*entries, "a", "a/empty"])
+        assert [n for n, d in zip(archive.names, archive.is_dir) if d] == ["a", "a/empty"]
+        wanted = {i: tmp_path / f"out{encoded}" / n for i, n in enumerate(archive.names) if n.endswith(("1.bin", "7.bin"))}
+        archive.extract(wanted)
+        assert {p.relative_to(tmp_path / f"out{encoded}").as_posix(): p.read_bytes() for p in wanted.values()} == {
+            n: entries[n] for n in entries if n.endswith(("1.bin", "7.bin"))}
+
+
+def test_speech_damaged_archive_is_a_raw_error(tmp_path):
+    from mle_datasets.fixtures.scans_audio import sevenzip_bytes
+
+    raw = make_raw_fixture(SPEECH, tmp_path / "raw")
+    data = bytearray((raw / "train.7z").read_bytes())
+    (raw / "train.7z").write_bytes(bytes(data[: len(data) // 2]))
+    with pytest.raises(RawDataError, match="train.7z is truncated or damaged"):
+        check_raw(SPEECH, raw)
+    data[40] ^= 0xFF  # inside the packed clips: the LZMA stream or a clip's CRC breaks
+    (raw / "train.7z").write_bytes(bytes(data))
+    with pytest.raises(RawDataError, match="train.7z: (corrupt compressed data|.* fails its CRC check)"):
+        run(SPEECH, raw, tmp_path / "a")
+    (raw / "train.7z").write_bytes(sevenzip_bytes({"audio/yes/a_nohash_0.wav": b"RIFF"}))
+    with pytest.raises(RawDataError, match=r"holds no train/audio/<label>/<clip>\.wav"):
+        check_raw(SPEECH, raw)
+    (raw / "train.7z").unlink()
+    with pytest.raises(RawDataError, match="missing train.7z"):
+        check_raw(SPEECH, raw)
