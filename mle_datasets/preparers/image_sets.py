@@ -16,12 +16,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pandera.pandas as pandera
 import pyarrow as pa
 
 from mle_datasets.errors import RawDataError
 
 from . import register_preparer
-from ._common import link_files, split_positions, write_csv
+from ._common import check_csv, link_files, require_unique, split_positions, write_csv
 
 
 # ------------------------------------------------------------------------------------------------ JSON
@@ -585,3 +586,150 @@ def prepare_iwildcam(raw: Path, public: Path, private: Path) -> None:
     for folder, part in (("train", ids[~in_test]), ("test", ids[in_test])):
         (public / folder).mkdir(exist_ok=True)
         link_files((raw / "train" / f"{i}.jpg", public / folder / f"{i}.jpg") for i in part)
+
+
+# ------------------------------------------------------------------------------------------------ cdiscount
+CDISCOUNT_SAMPLE_CATEGORY = 1000010653
+CDISCOUNT_EXAMPLE_ROWS = 100
+#: Sizes of the fixed-size BSON element types (bytes after the element name).
+_BSON_FIXED = {0x01: 8, 0x06: 0, 0x07: 12, 0x08: 1, 0x09: 8, 0x0A: 0, 0x10: 4, 0x11: 8, 0x12: 8, 0x13: 16,
+               0x7F: 0, 0xFF: 0}
+_BSON_INT = {0x10: 4, 0x12: 8}
+CDISCOUNT_NAMES_SCHEMA = pandera.DataFrameSchema(
+    {"category_id": pandera.Column(int)}
+    | {f"category_level{k}": pandera.Column(str, nullable=True) for k in (1, 2, 3)},
+    strict=True, ordered=True,
+)
+
+
+def bson_documents(path: Path):
+    """Yield the documents of a file of concatenated BSON documents as bytes, one at a time (bounded memory)."""
+    with open(path, "rb", buffering=1 << 20) as fh:
+        offset = 0
+        while True:
+            head = fh.read(4)
+            if not head:
+                return
+            size = int.from_bytes(head, "little", signed=True) if len(head) == 4 else -1
+            body = fh.read(size - 4) if size >= 5 else b""
+            if size < 5 or len(body) != size - 4 or body[-1:] != b"\x00":
+                raise RawDataError(
+                    f"{path.name}: the BSON document at byte {offset} is truncated or corrupt; download the file again"
+                )
+            offset += size
+            yield head + body
+
+
+def bson_elements(doc: bytes, name: str = "document") -> list[tuple[str, int, int, int]]:
+    """``(key, type, start, end)`` of each top-level element of one BSON document (``doc[start:end]`` is the
+    whole element: type byte, key and value). Values are skipped by their sizes, never decoded.
+
+    >>> bson_elements(bytes.fromhex("0e000000105f69640007000000" "00"))
+    [('_id', 16, 4, 13)]
+    """
+    out = []
+    pos, last = 4, len(doc) - 1
+    try:
+        while pos < last:
+            kind = doc[pos]
+            key_end = doc.index(b"\x00", pos + 1)
+            start = key_end + 1
+            if kind in _BSON_FIXED:
+                end = start + _BSON_FIXED[kind]
+            elif kind in (0x02, 0x0D, 0x0E):  # string, code, symbol: int32 length + bytes
+                end = start + 4 + int.from_bytes(doc[start:start + 4], "little", signed=True)
+            elif kind in (0x03, 0x04, 0x0F):  # document, array, code with scope: int32 total size
+                end = start + int.from_bytes(doc[start:start + 4], "little", signed=True)
+            elif kind == 0x05:  # binary: int32 length + subtype + bytes
+                end = start + 5 + int.from_bytes(doc[start:start + 4], "little", signed=True)
+            elif kind == 0x0B:  # regex: two C strings
+                end = doc.index(b"\x00", doc.index(b"\x00", start) + 1) + 1
+            elif kind == 0x0C:  # DBPointer: string + 12 bytes
+                end = start + 4 + int.from_bytes(doc[start:start + 4], "little", signed=True) + 12
+            else:
+                raise ValueError(f"unknown element type 0x{kind:02x}")
+            if end <= start - 1 or end > last:
+                raise ValueError("an element runs past the end of the document")
+            out.append((doc[pos + 1:key_end].decode("utf-8"), kind, pos, end))
+            pos = end
+    except (ValueError, UnicodeDecodeError) as err:
+        raise RawDataError(f"{name}: a BSON document cannot be parsed ({err}); download the file again") from None
+    if pos != last:
+        raise RawDataError(f"{name}: a BSON document cannot be parsed (bad length); download the file again")
+    return out
+
+
+def _bson_int(doc: bytes, element: tuple[str, int, int, int], name: str) -> int:
+    key, kind, start, end = element
+    if kind not in _BSON_INT:
+        raise RawDataError(f"{name}: field {key!r} must be an integer (BSON type 0x{kind:02x} found)")
+    return int.from_bytes(doc[end - _BSON_INT[kind]:end], "little", signed=True)
+
+
+def _product(doc: bytes, name: str) -> tuple[int, int]:
+    """``(_id, category_id)`` of one Cdiscount product document."""
+    found = {e[0]: e for e in bson_elements(doc, name)}
+    missing = [k for k in ("_id", "category_id") if k not in found]
+    if missing:
+        raise RawDataError(f"{name}: a product document has no {' or '.join(missing)}; download the file again")
+    return _bson_int(doc, found["_id"], name), _bson_int(doc, found["category_id"], name)
+
+
+def bson_rewrite(doc: bytes, drop: str | None = None, name: str = "document") -> bytes:
+    """The bytes pymongo's ``BSON.encode`` gives for the decoded document (minus key ``drop``): ``_id`` first,
+    the other elements as they are.
+
+    >>> doc = bytes.fromhex("13000000" "1061000100000010" "5f696400020000" "0000")
+    >>> [e[0] for e in bson_elements(bson_rewrite(doc))], bson_rewrite(doc, drop="a").hex()
+    (['_id', 'a'], '0e000000105f6964000200000000')
+    """
+    elements = bson_elements(doc, name)
+    keep = [e for e in elements if e[0] != drop]
+    keep.sort(key=lambda e: e[0] != "_id")  # stable: _id moves to the front, the rest keep their order
+    if len(keep) == len(elements) and keep == elements:
+        return doc
+    body = b"".join(doc[start:end] for _, _, start, end in keep)
+    return (len(body) + 5).to_bytes(4, "little") + body + b"\x00"
+
+
+def _cdiscount_contract(raw: Path) -> None:
+    check_csv(raw / "category_names.csv", CDISCOUNT_NAMES_SCHEMA, "category_names.csv")
+    first = next(bson_documents(raw / "train.bson"), None)
+    if first is None:
+        raise RawDataError("train.bson holds no product; download the full competition data")
+    _product(first, "train.bson")
+
+
+@register_preparer("cdiscount-image-classification-challenge", ("train.bson", "category_names.csv"), _cdiscount_contract)
+def prepare_cdiscount(raw: Path, public: Path, private: Path) -> None:
+    """Products split by train_test_split(test_size=0.1, random_state=0), original _ids kept; answers sorted by _id;
+    BSON documents streamed one at a time into public train.bson, test.bson (no category_id) and train_example.bson
+    (the first 100 train products)."""
+    from array import array
+
+    ids, cats = array("q"), array("q")
+    for doc in bson_documents(raw / "train.bson"):
+        product_id, category = _product(doc, "train.bson")
+        ids.append(product_id)
+        cats.append(category)
+    frame = pd.DataFrame({"_id": np.frombuffer(ids, np.int64), "category_id": np.frombuffer(cats, np.int64)})
+    require_unique(frame["_id"], "train.bson", "_id")
+    train_pos, test_pos = split_positions(len(frame), 0.1)
+    answers = frame.iloc[test_pos].sort_values("_id", kind="stable")
+    write_csv(answers, private / "answers.csv")
+    write_csv(answers[["_id"]].assign(category_id=CDISCOUNT_SAMPLE_CATEGORY), public / "sample_submission.csv")
+    in_test = np.zeros(len(frame), bool)
+    in_test[test_pos] = True
+    written = 0
+    with open(public / "train.bson", "wb") as train, open(public / "test.bson", "wb") as test, \
+            open(public / "train_example.bson", "wb") as example:
+        for k, doc in enumerate(bson_documents(raw / "train.bson")):
+            if in_test[k]:
+                test.write(bson_rewrite(doc, drop="category_id", name="train.bson"))
+                continue
+            doc = bson_rewrite(doc, name="train.bson")
+            train.write(doc)
+            if written < CDISCOUNT_EXAMPLE_ROWS:
+                example.write(doc)
+                written += 1
+    link_files([(raw / "category_names.csv", public / "category_names.csv")])

@@ -495,3 +495,134 @@ def test_iwildcam_missing_image_and_single_location(tmp_path):
     (raw / IWILD_JSON).write_text(json.dumps(doc))
     with pytest.raises(RawDataError, match="cannot split 1 rows"):
         run(IWILD, raw, tmp_path / "b")
+
+
+# ------------------------------------------------------------------------ cdiscount-image-classification-challenge
+CDISCOUNT = "cdiscount-image-classification-challenge"
+
+
+def decode_bson(data: bytes, pos: int = 0) -> dict:
+    """A plain reference decoder of one BSON document (the types the fixtures use), independent of the preparer."""
+    import struct
+
+    end = pos + int.from_bytes(data[pos:pos + 4], "little")
+    pos += 4
+    out = {}
+    while data[pos] != 0:
+        kind = data[pos]
+        key_end = data.index(b"\x00", pos + 1)
+        key, pos = data[pos + 1:key_end].decode(), key_end + 1
+        if kind == 0x10:
+            out[key], pos = int.from_bytes(data[pos:pos + 4], "little", signed=True), pos + 4
+        elif kind == 0x12:
+            out[key], pos = ("int64", int.from_bytes(data[pos:pos + 8], "little", signed=True)), pos + 8
+        elif kind == 0x01:
+            out[key], pos = struct.unpack("<d", data[pos:pos + 8])[0], pos + 8
+        elif kind == 0x08:
+            out[key], pos = bool(data[pos]), pos + 1
+        elif kind == 0x02:
+            n = int.from_bytes(data[pos:pos + 4], "little")
+            out[key], pos = data[pos + 4:pos + 3 + n].decode(), pos + 4 + n
+        elif kind == 0x05:
+            n = int.from_bytes(data[pos:pos + 4], "little")
+            out[key], pos = data[pos + 5:pos + 5 + n], pos + 5 + n
+        elif kind in (0x03, 0x04):
+            sub = decode_bson(data, pos)
+            out[key] = list(sub.values()) if kind == 0x04 else sub
+            pos += int.from_bytes(data[pos:pos + 4], "little")
+        else:
+            raise AssertionError(f"type {kind}")
+    assert pos + 1 == end
+    return out
+
+
+def bson_docs(path: Path) -> list[dict]:
+    data, pos, docs = path.read_bytes(), 0, []
+    while pos < len(data):
+        docs.append(decode_bson(data, pos))
+        pos += int.from_bytes(data[pos:pos + 4], "little")
+    return docs
+
+
+def test_cdiscount_end_to_end(tmp_path, store):
+    check_end_to_end(CDISCOUNT, tmp_path, store, answers_as_submission("_id"))
+
+
+def test_cdiscount_split_and_bson_files(tmp_path_factory):
+    work = prepared(CDISCOUNT, tmp_path_factory)
+    raw = bson_docs(work / "raw" / "train.bson")
+    frame = pd.DataFrame({"_id": [d["_id"] for d in raw], "category_id": [d["category_id"] for d in raw]})
+    train, test = train_test_split(frame, test_size=0.1, random_state=0)
+    answers = pd.read_csv(work / "private" / "answers.csv")
+    pd.testing.assert_frame_equal(answers, test.sort_values("_id").reset_index(drop=True))
+    sample = pd.read_csv(work / "public" / "sample_submission.csv")
+    assert sample["_id"].tolist() == answers["_id"].tolist() and (sample["category_id"] == 1000010653).all()
+    in_test = set(test["_id"])
+    assert bson_docs(work / "public" / "train.bson") == [d for d in raw if d["_id"] not in in_test]  # raw order
+    assert bson_docs(work / "public" / "test.bson") == [
+        {k: v for k, v in d.items() if k != "category_id"} for d in raw if d["_id"] in in_test]
+    assert (work / "public" / "train_example.bson").read_bytes() == (work / "public" / "train.bson").read_bytes()
+    assert (work / "public" / "category_names.csv").read_bytes() == (work / "raw" / "category_names.csv").read_bytes()
+
+
+def test_cdiscount_example_is_the_first_100_train_products(tmp_path):
+    from mle_datasets.fixtures.image_sets import bson_bytes
+
+    raw = make_raw_fixture(CDISCOUNT, tmp_path / "raw")
+    docs = [bson_bytes({"_id": k, "imgs": [{"picture": b"\xff\xd8"}], "category_id": 1000010653 + k % 2})
+            for k in range(150)]
+    (raw / "train.bson").write_bytes(b"".join(docs))
+    run(CDISCOUNT, raw, tmp_path)
+    train = bson_docs(tmp_path / "pub" / "train.bson")
+    assert len(train) == 135 and bson_docs(tmp_path / "pub" / "train_example.bson") == train[:100]
+
+
+def test_bson_rewrite_moves_id_first_and_drops_a_key():
+    from mle_datasets.fixtures.image_sets import bson_bytes
+    from mle_datasets.preparers.image_sets import bson_elements, bson_rewrite
+
+    doc = bson_bytes({"imgs": [{"picture": b"\x00\x01", "w": 1.5}], "category_id": 5_000_000_000, "s": "é",
+                      "_id": 42, "flag": True, "nested": {"a": [1, "x"]}})
+    assert [e[0] for e in bson_elements(doc)] == ["imgs", "category_id", "s", "_id", "flag", "nested"]
+    moved = bson_rewrite(doc)
+    assert [e[0] for e in bson_elements(moved)] == ["_id", "imgs", "category_id", "s", "flag", "nested"]
+    assert decode_bson(moved) == decode_bson(doc)
+    dropped = bson_rewrite(doc, drop="category_id")
+    assert decode_bson(dropped) == {k: v for k, v in decode_bson(doc).items() if k != "category_id"}
+    already = bson_bytes({"_id": 1, "category_id": 2})
+    assert bson_rewrite(already) is already
+
+
+def test_cdiscount_fixture_is_learnable(tmp_path_factory):
+    work = prepared(CDISCOUNT, tmp_path_factory)
+    train = [(img["picture"], d["category_id"]) for d in bson_docs(work / "public/train.bson") for img in d["imgs"][:1]]
+    answers = pd.read_csv(work / "private" / "answers.csv").set_index("_id")["category_id"]
+    test = [(d["imgs"][0]["picture"], answers[d["_id"]]) for d in bson_docs(work / "public/test.bson")]
+    assert nearest_colour_accuracy(train, test) == 1.0 > float((answers == 1000010653).mean())
+
+
+def test_cdiscount_bad_raw(tmp_path):
+    from mle_datasets.fixtures.image_sets import bson_bytes
+
+    raw = make_raw_fixture(CDISCOUNT, tmp_path / "raw")
+    data = (raw / "train.bson").read_bytes()
+    (raw / "train.bson").write_bytes(data[:-7])
+    with pytest.raises(RawDataError, match="train.bson: the BSON document at byte .* is truncated"):
+        run(CDISCOUNT, raw, tmp_path / "a")
+    (raw / "train.bson").write_bytes(bson_bytes({"_id": 1, "imgs": []}) + data)
+    with pytest.raises(RawDataError, match="a product document has no category_id"):
+        get_preparer(CDISCOUNT).check_raw(raw)
+    (raw / "train.bson").write_bytes(data + data[:int.from_bytes(data[:4], "little")])
+    with pytest.raises(RawDataError, match="column '_id' has 1 duplicated value"):
+        run(CDISCOUNT, raw, tmp_path / "b")
+    (raw / "train.bson").write_bytes(bson_bytes({"_id": "x", "category_id": 3}) + data)
+    with pytest.raises(RawDataError, match="field '_id' must be an integer"):
+        get_preparer(CDISCOUNT).check_raw(raw)
+    (raw / "train.bson").write_bytes(data)
+    names = pd.read_csv(raw / "category_names.csv")
+    names.drop(columns="category_level3").to_csv(raw / "category_names.csv", index=False)
+    with pytest.raises(RawDataError, match="category_names.csv .*missing column\\(s\\) 'category_level3'"):
+        get_preparer(CDISCOUNT).check_raw(raw)
+    (raw / "train.bson").unlink()
+    with pytest.raises(RawDataError, match="missing train.bson"):
+        get_preparer(CDISCOUNT).check_raw(raw)
