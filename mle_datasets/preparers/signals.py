@@ -546,3 +546,140 @@ def prepare_seti(raw: Path, public: Path, private: Path) -> None:
     for folder, part in (("train", train), ("test", test)):
         copy_files((raw / "train" / f, public / folder / f) for f in _cadence_files(part["id"]))
     write_csv(test.assign(target=0.5), public / "sample_submission.csv")
+
+
+# ------------------------------------------------------------------------ multi-modal-gesture-recognition
+GESTURE_COPIED = ["training1.tar.gz", "training2.tar.gz", "training3.tar.gz", "validation1.tar.gz",
+                  "validation2.tar.gz", "validation3.tar.gz", "devel01-40.7z", "valid_all_files_combined.7z",
+                  "sample_code_mmrgc.zip"]
+GESTURE_FILES = ("training.csv", "training4.tar.gz", *GESTURE_COPIED)
+GESTURE_SCHEMA = pa.DataFrameSchema(
+    {"Id": pa.Column(str, pa.Check.str_matches(r"^\d{4}$", error="4 digits, zero-padded")),
+     "Sequence": pa.Column(str, pa.Check.str_matches(r"^\d+( \d+)*$", error="space-separated gesture numbers"))},
+    strict=True, ordered=True,
+)
+
+
+def _read_gestures(path: Path, nrows: int | None = None) -> pd.DataFrame:
+    return read_csv(path, "training.csv", dtype={"Id": str, "Sequence": str}, nrows=nrows)
+
+
+def _tar_sessions(path: Path) -> list[str]:
+    """Ids of the ``SampleNNNNN.zip`` at the top of a session tar (``./`` prefix or not), sorted: the last 4
+    characters of each name's stem, as v1 reads them after unpacking it (non-recursive ``glob("*.zip")``)."""
+    import tarfile
+    import zlib
+
+    names = set()
+    try:
+        with tarfile.open(path, "r|*") as tar:  # one pass over the stream, nothing unpacked
+            for member in tar:
+                name = member.name
+                while name.startswith("./"):
+                    name = name[2:]
+                if name and "/" not in name.rstrip("/") and name.rstrip("/").endswith(".zip"):
+                    names.add(name.rstrip("/"))
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as err:
+        raise RawDataError(f"{path.name} is not a readable tar.gz ({err}); it may be truncated: download it "
+                           "again") from None
+    if not names:
+        raise RawDataError(f"{path.name} holds no SampleNNNNN.zip at its top level; MLE-bench takes the test "
+                           "sessions from there: download the competition data again")
+    return sorted(Path(n).stem[-4:] for n in names)
+
+
+def _gesture_contract(raw: Path) -> None:
+    from ._common import CONTRACT_ROWS, check_table
+
+    check_table(_read_gestures(raw / "training.csv", CONTRACT_ROWS), GESTURE_SCHEMA, "training.csv")
+
+
+@register_preparer("multi-modal-gesture-recognition", GESTURE_FILES, _gesture_contract)
+def prepare_gestures(raw: Path, public: Path, private: Path) -> None:
+    """No random split: the sessions of training4.tar.gz (its SampleNNNNN.zip, Id = last 4 digits) are the test,
+    the archive is copied as public/test.tar.gz; randomPredictions.csv holds random orders of 1-20 (Python's
+    random.seed(0))."""
+    import random
+
+    test_ids = _tar_sessions(raw / "training4.tar.gz")
+    training = _read_gestures(raw / "training.csv")
+    in_test = training["Id"].isin(test_ids)
+    absent = sorted(set(test_ids) - set(training["Id"][in_test]))
+    if absent or in_test.sum() != len(test_ids):
+        problem = (f"lacks the Id(s) {_examples(absent)} of training4.tar.gz's sessions" if absent
+                   else "repeats Ids of training4.tar.gz's sessions")
+        raise RawDataError(f"training.csv {problem}; MLE-bench needs each test session's labels exactly once: "
+                           "download the competition data again")
+    write_csv(training[~in_test], public / "training.csv")
+    write_csv(training[in_test], private / "test.csv")
+    write_csv(pd.DataFrame({"Id": test_ids}), public / "test.csv")
+    shuffle = random.Random(0)  # v1 seeds Python's global generator with 0, then draws one order per test Id
+    orders = [" ".join(map(str, shuffle.sample(range(1, 21), 20))) for _ in test_ids]
+    write_csv(pd.DataFrame({"Id": test_ids, "Sequence": orders}), public / "randomPredictions.csv")
+    copy_files([(raw / "training4.tar.gz", public / "test.tar.gz")] + [(raw / n, public / n) for n in GESTURE_COPIED])
+
+
+# ------------------------------------------------------------------------ 7z archives (written)
+def _7z_number(value: int) -> bytes:
+    """7z's variable-length UINT64: as many leading one bits in the first byte as extra little-endian bytes."""
+    for extra in range(8):
+        if value < 1 << (7 * (extra + 1)):
+            return bytes([((0xFF << (8 - extra)) & 0xFF) | (value >> (8 * extra))]) + value.to_bytes(8, "little")[:extra]
+    return b"\xff" + value.to_bytes(8, "little")
+
+
+def _7z_bits(flags: list[bool]) -> bytes:
+    out = bytearray((len(flags) + 7) // 8)
+    for i, flag in enumerate(flags):
+        if flag:
+            out[i // 8] |= 0x80 >> (i % 8)
+    return bytes(out)
+
+
+def _7z_property(kind: int, body: bytes) -> bytes:
+    return bytes([kind]) + _7z_number(len(body)) + body
+
+
+def pack_7z(entries: Mapping[str, bytes], folders: Iterable[str] = (), preset: int = 6) -> bytes:
+    """A 7z archive as 7-Zip and py7zr read it: the files of ``entries`` (name -> bytes, ``/``-separated names)
+    in one solid LZMA2 folder with their CRCs, empty files and ``folders`` as entries without data, Windows
+    attributes, no timestamps (so the same entries always give the same bytes).
+
+    >>> data = pack_7z({"a.txt": b"hello"}, folders=["d"])
+    >>> data[:6] == b"7z\\xbc\\xaf\\x27\\x1c"
+    True
+    """
+    import lzma
+    import zlib
+
+    dirs = sorted(str(f).rstrip("/") for f in folders)
+    names = dirs + sorted(entries)
+    files = [entries[n] for n in sorted(entries)]
+    streams = [d for d in files if d]
+    dict_size = 1 << 20 if preset <= 1 else 1 << 22
+    header = b"\x01"
+    packed = b""
+    if streams:
+        data = b"".join(streams)
+        packed = lzma.compress(data, format=lzma.FORMAT_RAW,
+                               filters=[{"id": lzma.FILTER_LZMA2, "preset": preset, "dict_size": dict_size}])
+        prop = bytes([(dict_size.bit_length() - 2) * 2 - 22])  # 2 << (p // 2 + 11) == dict_size for even p
+        header += b"\x04\x06" + _7z_number(0) + _7z_number(1) + b"\x09" + _7z_number(len(packed)) + b"\x00"
+        header += b"\x07\x0b" + _7z_number(1) + b"\x00" + _7z_number(1) + b"\x21\x21" + _7z_number(1) + prop
+        header += b"\x0c" + _7z_number(len(data)) + b"\x00"
+        header += b"\x08\x0d" + _7z_number(len(streams))
+        if len(streams) > 1:
+            header += b"\x09" + b"".join(_7z_number(len(d)) for d in streams[:-1])
+        header += b"\x0a\x01" + b"".join(zlib.crc32(d).to_bytes(4, "little") for d in streams) + b"\x00\x00"
+    is_dir = [True] * len(dirs) + [False] * len(files)
+    no_stream = is_dir[:len(dirs)] + [not d for d in files]
+    header += b"\x05" + _7z_number(len(names))
+    if any(no_stream):
+        header += _7z_property(0x0E, _7z_bits(no_stream))
+        header += _7z_property(0x0F, _7z_bits([not d for d, e in zip(is_dir, no_stream) if e]))
+    header += _7z_property(0x11, b"\x00" + "".join(n + "\x00" for n in names).encode("utf-16-le"))
+    header += _7z_property(0x15, b"\x01\x00" + b"".join((0x10 if d else 0x20).to_bytes(4, "little") for d in is_dir))
+    header += b"\x00\x00"
+    start = len(packed).to_bytes(8, "little") + len(header).to_bytes(8, "little")
+    start += zlib.crc32(header).to_bytes(4, "little")
+    return b"7z\xbc\xaf\x27\x1c\x00\x04" + zlib.crc32(start).to_bytes(4, "little") + start + packed + header

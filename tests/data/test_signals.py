@@ -373,6 +373,89 @@ def test_seti_bad_raw(tmp_path):
     fails(SETI, raw, tmp_path, "missing old_leaky_data")
 
 
+# ------------------------------------------------------------------------ multi-modal-gesture-recognition
+GESTURES = "multi-modal-gesture-recognition"
+
+
+def test_gestures_end_to_end(tmp_path, store):
+    check_end_to_end(GESTURES, tmp_path, store, lambda answers, sample: read(answers, dtype=str))
+
+
+def test_gestures_split_is_v1s_training4_rule(tmp_path_factory):
+    import random
+    import tarfile
+
+    work = prepared(GESTURES, tmp_path_factory)
+    with tarfile.open(work / "raw" / "training4.tar.gz") as tar:
+        test_ids = sorted(Path(n).stem[-4:] for n in tar.getnames() if n.endswith(".zip"))
+    raw = read(work / "raw" / "training.csv", dtype=str)
+    in_test = raw["Id"].isin(test_ids)
+    pd.testing.assert_frame_equal(read(work / "public" / "training.csv", dtype=str), raw[~in_test].reset_index(drop=True))
+    pd.testing.assert_frame_equal(read(work / "private" / "test.csv", dtype=str), raw[in_test].reset_index(drop=True))
+    assert read(work / "public" / "test.csv", dtype=str)["Id"].tolist() == test_ids == ["0300", "0301", "0302"]
+    random.seed(0)
+    orders = [" ".join(str(x) for x in random.sample(range(1, 21), 20)) for _ in test_ids]
+    pd.testing.assert_frame_equal(read(work / "public" / "randomPredictions.csv", dtype=str),
+                                  pd.DataFrame({"Id": test_ids, "Sequence": orders}))
+    assert (work / "public" / "test.tar.gz").read_bytes() == (work / "raw" / "training4.tar.gz").read_bytes()
+    for name in ("training1.tar.gz", "training2.tar.gz", "training3.tar.gz", "validation1.tar.gz",
+                 "validation2.tar.gz", "validation3.tar.gz", "devel01-40.7z", "valid_all_files_combined.7z",
+                 "sample_code_mmrgc.zip"):
+        assert (work / "public" / name).read_bytes() == (work / "raw" / name).read_bytes()
+    assert "training4.tar.gz" not in files(work / "public")
+
+
+def test_gestures_audio_tones_give_the_sequences(tmp_path_factory):
+    import io
+    import tarfile
+    import wave
+    import zipfile
+
+    from mle_datasets.fixtures.signals import GESTURE_SECONDS, gesture_tone
+
+    work = prepared(GESTURES, tmp_path_factory)
+    decoded = {}
+    with tarfile.open(work / "public" / "test.tar.gz") as tar:
+        for member in tar.getmembers():
+            if not member.name.endswith(".zip"):
+                continue
+            stem = Path(member.name).stem
+            with zipfile.ZipFile(tar.extractfile(member)) as zf, wave.open(io.BytesIO(zf.read(f"{stem}_audio.wav"))) as w:
+                rate, x = w.getframerate(), np.frombuffer(w.readframes(w.getnframes()), "<i2").astype(float)
+            step = int(rate * GESTURE_SECONDS)
+            tones = np.array([gesture_tone(g) for g in range(1, 21)])
+            peaks = [np.argmax(np.abs(np.fft.rfft(x[i:i + step]))) * rate / step for i in range(0, len(x), step)]
+            decoded[stem[-4:]] = " ".join(str(int(np.argmin(np.abs(tones - f))) + 1) for f in peaks)
+    sample = read(work / "public" / "randomPredictions.csv", dtype=str)
+    guess = sample.assign(Sequence=sample["Id"].map(decoded))
+    args = ("private/test.csv", "public/randomPredictions.csv")
+    assert grade(GESTURES, work, guess, *args) == 0.0 < grade(GESTURES, work, sample, *args)
+
+
+def test_gestures_bad_raw(tmp_path):
+    import tarfile
+
+    from mle_datasets.fixtures.signals import tar_gz_bytes
+
+    raw = make_raw_fixture(GESTURES, tmp_path / "raw")
+    original = (raw / "training4.tar.gz").read_bytes()
+    with tarfile.open(raw / "training4.tar.gz") as tar:
+        sessions = {Path(m.name).name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
+    (raw / "training4.tar.gz").write_bytes(tar_gz_bytes({f"training4/{k}": v for k, v in sessions.items()}, root=False))
+    fails(GESTURES, raw, tmp_path / "a", "training4.tar.gz holds no SampleNNNNN.zip at its top level", contract=False)
+    (raw / "training4.tar.gz").write_bytes(original[:len(original) // 2])
+    fails(GESTURES, raw, tmp_path / "b", "training4.tar.gz is not a readable tar.gz", contract=False)
+    (raw / "training4.tar.gz").write_bytes(original)
+    training = read(raw / "training.csv", dtype=str)
+    (raw / "training.csv").write_bytes(csv_bytes(training[training["Id"] != "0301"]))
+    fails(GESTURES, raw, tmp_path / "c", r"training.csv lacks the Id\(s\) 0301 of training4.tar.gz", contract=False)
+    (raw / "training.csv").write_bytes(csv_bytes(training.assign(Id=training["Id"].str.lstrip("0"))))
+    fails(GESTURES, raw, tmp_path, "column 'Id' fails 4 digits, zero-padded")
+    (raw / "training.csv").write_bytes(csv_bytes(training))
+    (raw / "devel01-40.7z").unlink()
+    fails(GESTURES, raw, tmp_path, "missing devel01-40.7z")
+
+
 # ------------------------------------------------------------------------ streaming
 @pytest.mark.parametrize("cid", [CHAMPS, HM, ICECUBE, VENTILATOR])
 def test_streaming_in_small_pieces_gives_the_same_bytes(cid, tmp_path, tmp_path_factory, monkeypatch):
