@@ -155,8 +155,7 @@ def prepared(cid: str, tmp_path_factory) -> Path:
 
 
 def test_registries_cover_the_22_lite_ids():
-    assert preparer_ids() == sorted(LITE)
-    assert fixture_ids() == sorted(LITE)
+    assert set(LITE) <= set(preparer_ids()) and set(LITE) <= set(fixture_ids())
     assert sorted(EXPECT) == sorted(LITE)
 
 
