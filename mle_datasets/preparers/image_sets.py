@@ -18,11 +18,22 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pandera
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from mle_datasets.errors import RawDataError
 
 from . import register_preparer
-from ._common import check_csv, link_files, require_unique, split_positions, write_csv
+from ._common import (
+    check_csv,
+    link_files,
+    open_zip,
+    read_csv,
+    read_member,
+    require_unique,
+    split_positions,
+    write_csv,
+    write_zip,
+)
 
 
 # ------------------------------------------------------------------------------------------------ JSON
@@ -733,3 +744,100 @@ def prepare_cdiscount(raw: Path, public: Path, private: Path) -> None:
                 example.write(doc)
                 written += 1
     link_files([(raw / "category_names.csv", public / "category_names.csv")])
+
+
+# ------------------------------------------------------------------------------------------- kuzushiji
+KUZUSHIJI_SAMPLE_LABELS = "U+003F 1 1 U+FF2F 2 2"
+KUZUSHIJI_SCHEMA = pandera.DataFrameSchema(
+    {"image_id": pandera.Column(str), "labels": pandera.Column(str, nullable=True)}, strict=True, ordered=True
+)
+UNICODE_SCHEMA = pandera.DataFrameSchema(
+    {"Unicode": pandera.Column(str, pandera.Check.str_matches(r"^U\+[0-9A-F]{4,5}$")), "char": pandera.Column(str)},
+    strict=True, ordered=True,
+)
+
+
+def gold_labels(labels: pd.Series, name: str = "train.csv") -> pa.Array:
+    """MLE-bench v1's gold submission of page labels: each ``code x y w h`` group becomes ``code x+1 y+1``.
+
+    A missing label (a page without characters) gives a missing gold label; v1 crashes on one.
+
+    >>> gold_labels(pd.Series(["U+306F 10 20 5 5 U+0031 -1 007 2 2", None])).to_pylist()
+    ['U+306F 11 21 U+0031 0 8', None]
+    """
+    text = pc.utf8_trim_whitespace(pa.array(labels.to_numpy(dtype=object), type=pa.string(), from_pandas=True))
+    tokens = pc.if_else(pc.equal(text, ""), pa.scalar([], pa.list_(pa.string())), pc.utf8_split_whitespace(text))
+    lengths = pc.fill_null(pc.list_value_length(tokens), 0).to_numpy(zero_copy_only=False).astype(np.int64)
+    bad = np.flatnonzero(lengths % 5)
+    if len(bad):
+        raise RawDataError(
+            f"{name}: {len(bad)} test row(s) have labels that are not groups of 5 tokens 'code x y w h' (e.g. row "
+            f"{int(labels.index[bad[0]])}); download the file again"
+        )
+    flat = pc.list_flatten(tokens)
+    position = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    kept = position % 5 < 3
+    coordinate = (position % 5 > 0) & kept
+    numbers = pc.filter(flat, pa.array(coordinate))
+    if pc.all(pc.match_substring_regex(numbers, r"^[+-]?\d+$")).as_py() is False:
+        raise RawDataError(f"{name}: test labels hold x or y values that are not integers; download the file again")
+    unsigned = pc.replace_substring_regex(numbers, r"^\+", "")  # int("+5") is 5; pyarrow's cast wants no sign
+    shifted = pc.cast(pc.add(pc.cast(unsigned, pa.int64()), 1), pa.string())
+    values = np.array(flat.to_numpy(zero_copy_only=False), dtype=object)
+    values[coordinate] = shifted.to_numpy(zero_copy_only=False)
+    out_lengths = lengths // 5 * 3
+    offsets = pa.array(np.concatenate([[0], np.cumsum(out_lengths)]).astype(np.int32))
+    joined = pc.binary_join(pa.ListArray.from_arrays(offsets, pa.array(values[kept], pa.string())), " ")
+    return pc.if_else(pc.is_null(text), pa.scalar(None, pa.string()), joined)
+
+
+class _ZipEntries(dict):
+    """``{new name: member}`` whose values are read from the open zip only when asked (one at a time)."""
+
+    def __init__(self, zf, names: dict[str, str]) -> None:
+        super().__init__(names)
+        self.zf = zf
+
+    def __getitem__(self, key: str) -> bytes:
+        return read_member(self.zf, super().__getitem__(key))
+
+
+def _kuzushiji_contract(raw: Path) -> None:
+    check_csv(raw / "train.csv", KUZUSHIJI_SCHEMA, "train.csv")
+    check_csv(raw / "unicode_translation.csv", UNICODE_SCHEMA, "unicode_translation.csv")
+    with open_zip(raw / "train_images.zip") as zf:
+        if not any("/" not in n and n.endswith(".jpg") for n in zf.namelist()):
+            raise RawDataError(
+                "train_images.zip holds no <image_id>.jpg at its root (MLE-bench unzips it and expects the pages "
+                "there); download it again"
+            )
+
+
+@register_preparer(
+    "kuzushiji-recognition", ("train.csv", "train_images.zip", "unicode_translation.csv"), _kuzushiji_contract
+)
+def prepare_kuzushiji(raw: Path, public: Path, private: Path) -> None:
+    """Pages split by train_test_split(test_size=0.1, random_state=0); page JPEGs re-zipped flat into public
+    train_images.zip / test_images.zip; private gold submission of 'code x+1 y+1' points."""
+    old = read_csv(raw / "train.csv", "train.csv")
+    require_unique(old["image_id"], "train.csv", "image_id")
+    train, test = split_positions(len(old), 0.1)
+    new_train, new_test = old.iloc[train], old.iloc[test]
+    gold = new_test.assign(labels=gold_labels(new_test["labels"]).to_numpy(zero_copy_only=False))
+    with open_zip(raw / "train_images.zip") as zf:
+        present = set(zf.namelist())
+        members = old["image_id"] + ".jpg"
+        missing = members[~members.isin(present)]
+        if len(missing):
+            raise RawDataError(
+                f"train_images.zip lacks {len(missing)} page(s) listed in train.csv (e.g. {missing.iloc[0]}); "
+                "download the full competition data again"
+            )
+        for part, zip_name in ((new_train, "train_images.zip"), (new_test, "test_images.zip")):
+            names = (part["image_id"] + ".jpg").tolist()
+            write_zip(public / zip_name, _ZipEntries(zf, dict(zip(names, names))))
+    write_csv(new_train, public / "train.csv")
+    write_csv(new_test, private / "test.csv")
+    write_csv(gold, private / "gold_submission.csv")
+    write_csv(new_test.assign(labels=KUZUSHIJI_SAMPLE_LABELS), public / "sample_submission.csv")
+    link_files([(raw / "unicode_translation.csv", public / "unicode_translation.csv")])

@@ -626,3 +626,108 @@ def test_cdiscount_bad_raw(tmp_path):
     (raw / "train.bson").unlink()
     with pytest.raises(RawDataError, match="missing train.bson"):
         get_preparer(CDISCOUNT).check_raw(raw)
+
+
+# ------------------------------------------------------------------------ kuzushiji-recognition
+KUZUSHIJI = "kuzushiji-recognition"
+
+
+def kuzushiji_gold(answers: Path, sample: Path) -> pd.DataFrame:
+    """The private gold submission: every character's box corner moved one pixel inside."""
+    return pd.read_csv(answers.parent / "gold_submission.csv", dtype={"image_id": str})
+
+
+def test_kuzushiji_end_to_end(tmp_path, store):
+    check_end_to_end(KUZUSHIJI, tmp_path, store, kuzushiji_gold)
+
+
+def test_kuzushiji_split_zips_and_gold(tmp_path_factory):
+    import zipfile
+
+    work = prepared(KUZUSHIJI, tmp_path_factory)
+    raw = pd.read_csv(work / "raw" / "train.csv")
+    train, test = train_test_split(raw, test_size=0.1, random_state=0)
+    pd.testing.assert_frame_equal(pd.read_csv(work / "public" / "train.csv"), train.reset_index(drop=True))
+    pd.testing.assert_frame_equal(pd.read_csv(work / "private" / "test.csv"), test.reset_index(drop=True))
+    gold = pd.read_csv(work / "private" / "gold_submission.csv")
+    expected = []
+    for label in test["labels"]:
+        t = label.split()
+        expected.append(" ".join(f"{c} {int(x) + 1} {int(y) + 1}" for c, x, y in zip(t[0::5], t[1::5], t[2::5])))
+    assert gold["image_id"].tolist() == test["image_id"].tolist() and gold["labels"].tolist() == expected
+    sample = pd.read_csv(work / "public" / "sample_submission.csv")
+    assert sample["image_id"].tolist() == test["image_id"].tolist()
+    assert (sample["labels"] == "U+003F 1 1 U+FF2F 2 2").all()
+    with zipfile.ZipFile(work / "raw" / "train_images.zip") as src:
+        for part, name in ((train, "train_images.zip"), (test, "test_images.zip")):
+            with zipfile.ZipFile(work / "public" / name) as dst:
+                assert sorted(dst.namelist()) == sorted(part["image_id"] + ".jpg")  # flat, as v1's make_archive
+                assert all(dst.read(n) == src.read(n) for n in dst.namelist())
+    assert sorted(p.name for p in (work / "public").iterdir()) == [
+        "sample_submission.csv", "test_images.zip", "train.csv", "train_images.zip", "unicode_translation.csv"]
+
+
+def test_kuzushiji_fixture_is_learnable(tmp_path_factory):
+    """Each character is a box of its own grey level: reading the boxes off the page gives the code points."""
+    work = prepared(KUZUSHIJI, tmp_path_factory)
+    train = pd.read_csv(work / "public" / "train.csv").dropna()
+    greys = {}
+    import zipfile
+
+    with zipfile.ZipFile(work / "public" / "train_images.zip") as zf:
+        for image_id, label in zip(train["image_id"], train["labels"]):
+            blocks = _decode_dc_jpeg(zf.read(f"{image_id}.jpg"))[0]
+            t = label.split()
+            for code, x, y in zip(t[0::5], t[1::5], t[2::5]):
+                greys.setdefault(code, []).append(blocks[(int(y) + 4) // 8, (int(x) + 4) // 8])
+    means = {code: np.mean(v) for code, v in greys.items()}
+    spread = sorted(means.values())
+    assert min(np.diff(spread)) > 20  # every code point has a clearly different grey level
+
+
+def test_gold_labels_match_python_on_odd_spacing():
+    from mle_datasets.preparers.image_sets import gold_labels
+
+    labels = pd.Series(["  U+306F 1 2 3 4\tU+0031 +5 -3 1 1 ", "U+3044 0 0 9 9", "   ", None])
+    assert gold_labels(labels).to_pylist() == ["U+306F 2 3 U+0031 6 -2", "U+3044 1 1", "", None]
+    with pytest.raises(RawDataError, match="not groups of 5 tokens"):
+        gold_labels(pd.Series(["U+306F 1 2 3"]))
+    with pytest.raises(RawDataError, match="not integers"):
+        gold_labels(pd.Series(["U+306F 1.5 2 3 4"]))
+
+
+def test_kuzushiji_unlabelled_test_page_is_kept(tmp_path):
+    """v1 crashes when a page without labels lands in its test rows; here its gold label is empty."""
+    raw = make_raw_fixture(KUZUSHIJI, tmp_path / "raw")
+    table = pd.read_csv(raw / "train.csv")
+    _, test = train_test_split(table, test_size=0.1, random_state=0)
+    table.loc[test.index[0], "labels"] = np.nan
+    table.to_csv(raw / "train.csv", index=False)
+    run(KUZUSHIJI, raw, tmp_path)
+    gold = pd.read_csv(tmp_path / "priv" / "gold_submission.csv")
+    assert gold["labels"].isna().tolist() == [True] + [False] * (len(test) - 1)
+
+
+def test_kuzushiji_bad_raw(tmp_path):
+    import zipfile
+
+    raw = make_raw_fixture(KUZUSHIJI, tmp_path / "raw")
+    with zipfile.ZipFile(raw / "train_images.zip") as zf:
+        entries = {n: zf.read(n) for n in zf.namelist()}
+    with zipfile.ZipFile(raw / "train_images.zip", "w") as zf:
+        for n, data in entries.items():
+            zf.writestr(f"train_images/{n}", data)
+    with pytest.raises(RawDataError, match="train_images.zip holds no <image_id>.jpg at its root"):
+        get_preparer(KUZUSHIJI).check_raw(raw)
+    with zipfile.ZipFile(raw / "train_images.zip", "w") as zf:
+        for n, data in list(entries.items())[1:]:
+            zf.writestr(n, data)
+    with pytest.raises(RawDataError, match=f"lacks 1 page\\(s\\) listed in train.csv \\(e.g. {list(entries)[0]}\\)"):
+        run(KUZUSHIJI, raw, tmp_path / "a")
+    table = pd.read_csv(raw / "train.csv")
+    table.rename(columns={"labels": "label"}).to_csv(raw / "train.csv", index=False)
+    with pytest.raises(RawDataError, match="train.csv .*missing column\\(s\\) 'labels'"):
+        get_preparer(KUZUSHIJI).check_raw(raw)
+    (raw / "unicode_translation.csv").unlink()
+    with pytest.raises(RawDataError, match="missing unicode_translation.csv"):
+        get_preparer(KUZUSHIJI).check_raw(raw)
