@@ -115,7 +115,7 @@ def _many_hot(names: pd.Series, labels: pd.Series, classes: tuple[str, ...]) -> 
     1  b.wav  0  0
     """
     parts = labels.reset_index(drop=True).str.split(",").explode()
-    codes = pd.Categorical(parts, categories=list(classes)).codes
+    codes = pd.Index(list(classes)).get_indexer(parts)
     known = codes >= 0
     matrix = np.zeros((len(names), len(classes)), dtype=np.int64)
     matrix[parts.index.to_numpy()[known], codes[known]] = 1
@@ -134,7 +134,9 @@ def prepare_freesound(raw: Path, public: Path, private: Path) -> None:
     check_table(labels, FREESOUND_TEST_LABELS, name)
     test = labels[labels["usage"] == "Private"].reset_index(drop=True)
     if test["labels"].isna().any():
-        raise RawDataError(f"{name}: {int(test['labels'].isna().sum())} Private clip(s) have no labels; download it again")
+        raise RawDataError(
+            f"{name}: {int(test['labels'].isna().sum())} Private clip(s) have no labels; download it again"
+        )
     require_unique(test["fname"], name, "fname")
     sample = read_csv(raw / "sample_submission.csv", "sample_submission.csv")
     if list(sample.columns) != ["fname", *FREESOUND_CLASSES]:
@@ -375,7 +377,9 @@ def prepare_osic(raw: Path, public: Path, private: Path) -> None:
 UW_CLASSES = ("large_bowel", "small_bowel", "stomach")
 UW_SCHEMA = pa.DataFrameSchema(
     {
-        "id": pa.Column(str, pa.Check.str_matches(r"^case\d+_day\d+_slice_\d{4}$", error="case<N>_day<M>_slice_<NNNN>")),
+        "id": pa.Column(
+            str, pa.Check.str_matches(r"^case\d+_day\d+_slice_\d{4}$", error="case<N>_day<M>_slice_<NNNN>")
+        ),
         "class": pa.Column(str, pa.Check.isin(UW_CLASSES)),
         "segmentation": pa.Column(str, nullable=True),
     },
@@ -395,7 +399,9 @@ def _uw_sides(case: pd.Series, day: pd.Series) -> tuple[np.ndarray, np.ndarray, 
     try:
         _, test_pos = train_test_split(np.arange(len(cases)), test_size=0.1, random_state=42)
     except ValueError as err:
-        raise RawDataError(f"train.csv: cannot split {len(cases)} case(s) 90/10 ({err}); the data is incomplete") from None
+        raise RawDataError(
+            f"train.csv: cannot split {len(cases)} case(s) 90/10 ({err}); the data is incomplete"
+        ) from None
     test_cases = cases[np.sort(test_pos)]
     in_test = case.isin(test_cases).to_numpy()
     pairs = pd.DataFrame({"case": case[~in_test], "day": day[~in_test]}).drop_duplicates()
@@ -407,7 +413,9 @@ def _uw_sides(case: pd.Series, day: pd.Series) -> tuple[np.ndarray, np.ndarray, 
     return test_cases, in_test | later, moved
 
 
-def _uw_copy(raw_train: Path, public: Path, cases: np.ndarray, test_cases: set[str], moved: set[tuple[str, str]]) -> None:
+def _uw_copy(
+    raw_train: Path, public: Path, cases: np.ndarray, test_cases: set[str], moved: set[tuple[str, str]]
+) -> None:
     """Copy each case folder to public/train or public/test, and the moved days of train cases to public/test."""
     import os
 
@@ -467,7 +475,9 @@ def prepare_uw(raw: Path, public: Path, private: Path) -> None:
     test_cases, in_test, moved = _uw_sides(keys["case"], keys["day"])
     raw_train = raw / "train"
     pairs = keys[["case", "day"]].drop_duplicates()
-    absent = [f"train/{c}/{c}_{d}" for c, d in pairs.itertuples(index=False) if not (raw_train / c / f"{c}_{d}").is_dir()]
+    absent = [
+        f"train/{c}/{c}_{d}" for c, d in pairs.itertuples(index=False) if not (raw_train / c / f"{c}_{d}").is_dir()
+    ]
     if absent:
         raise RawDataError(
             f"{len(absent)} case-day folder(s) listed in train.csv are missing (e.g. {absent[0]}); download the full "
@@ -813,7 +823,8 @@ class SevenZip:
                 expected = self.streams["sub_crcs"][index][j]
                 if expected is not None and crc != expected:
                     raise RawDataError(
-                        f"{self.name}: {self.names[stream_entry[k + j]]} fails its CRC check; download the archive again"
+                        f"{self.name}: {self.names[stream_entry[k + j]]} fails its CRC check; "
+                        "download the archive again"
                     )
             k += len(sizes)
 
@@ -855,7 +866,10 @@ def prepare_speech(raw: Path, public: Path, private: Path) -> None:
     train_pos, test_pos = split_positions(len(clips), 0.1)
     train, test = clips.iloc[train_pos], clips.iloc[test_pos]
     fnames = pd.Series(np.arange(len(test)), dtype=np.int64).map("clip_{:08d}.wav".format)
-    destinations = {int(e): public / "train" / "audio" / lab / n for e, lab, n in train[["entry", "label", "name"]].itertuples(index=False)}
+    destinations = {
+        int(e): public / "train" / "audio" / label / name
+        for e, label, name in train[["entry", "label", "name"]].itertuples(index=False)
+    }
     destinations.update({int(e): public / "test" / "audio" / f for e, f in zip(test["entry"], fnames)})
     if len(destinations) != len(clips):
         raise RawDataError(f"{SPEECH_ARCHIVE} lists the same clip twice; download the archive again")
