@@ -486,3 +486,57 @@ def test_tf2qa_bad_raw(tmp_path, monkeypatch):
     path.unlink()
     with pytest.raises(RawDataError, match="missing simplified-nq-train.jsonl"):
         preparer.check_raw(raw)
+
+
+# ------------------------------------------------------------------------ all five fixtures
+ALL = [PATENT, FACEBOOK, BILLION, AI4CODE, TF2QA]
+RAW_LAYOUT = {
+    PATENT: ["sample_submission.csv", "test.csv", "train.csv"],
+    FACEBOOK: ["SampleSubmission.csv", "Test.zip", "Train.zip"],
+    BILLION: ["test_v2.txt.zip", "train_v2.txt.zip"],
+    AI4CODE: ["sample_submission.csv", "test", "train", "train_ancestors.csv", "train_orders.csv"],
+    TF2QA: ["sample_submission.csv", "simplified-nq-test.jsonl", "simplified-nq-train.jsonl"],
+}
+
+
+def digests(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("cid", ALL)
+def test_fixture_layout_and_determinism(cid, tmp_path):
+    first = make_raw_fixture(cid, tmp_path / "a")
+    assert sorted(p.name for p in first.iterdir()) == RAW_LAYOUT[cid]
+    assert digests(first) == digests(make_raw_fixture(cid, tmp_path / "b"))
+    assert digests(first) != digests(make_raw_fixture(cid, tmp_path / "c", seed=1))
+
+
+def test_fixtures_carry_a_learnable_signal(tmp_path):
+    raw = make_raw_fixture(FACEBOOK, tmp_path / FACEBOOK)
+    with zipfile.ZipFile(raw / "Train.zip") as zf:
+        questions = pd.read_csv(io.BytesIO(zf.read("Train.csv")), dtype=str, keep_default_na=False)
+    assert all(all(t in title for t in tags.split()) for title, tags in zip(questions["Title"], questions["Tags"]))
+    raw = make_raw_fixture(BILLION, tmp_path / BILLION)
+    lines = zip_member(raw / "train_v2.txt.zip", "train_v2.txt").decode().splitlines()
+    verbs = {}
+    for line in lines:
+        words = line.split()
+        if len(words) > 3 and words[1] in ("company", "minister", "spokesman", "council", "team"):
+            verbs.setdefault(words[1], set()).add(words[2])
+    assert len(verbs) >= 4 and all(len(v) == 1 for v in verbs.values())  # a subject always takes the same verb
+    raw = make_raw_fixture(AI4CODE, tmp_path / AI4CODE)
+    orders = pd.read_csv(raw / "train_orders.csv")
+    for notebook, order in zip(orders["id"], orders["cell_order"]):
+        cells = json.loads((raw / "train" / f"{notebook}.json").read_text())
+        sequence = order.split()
+        for k, cell in enumerate(sequence):
+            if cells["cell_type"][cell] == "markdown":  # names the function of the code cell right after it
+                step = cells["source"][cell].split()[1].lower()
+                assert cells["source"][sequence[k + 1]].startswith(f"def {step}_")
+    raw = make_raw_fixture(TF2QA, tmp_path / TF2QA)
+    for line in (raw / "simplified-nq-train.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        long = record["annotations"][0]["long_answer"]
+        if long["start_token"] != -1:
+            paragraph = record["document_text"].split(" ")[long["start_token"]:long["end_token"]]
+            assert record["question_text"].split()[2] in paragraph
