@@ -619,6 +619,88 @@ def prepare_gestures(raw: Path, public: Path, private: Path) -> None:
     copy_files([(raw / "training4.tar.gz", public / "test.tar.gz")] + [(raw / n, public / n) for n in GESTURE_COPIED])
 
 
+# ------------------------------------------------------------------------ statoil-iceberg-classifier-challenge
+#: Where the records lie in Kaggle's archives (v1 unpacks them next to the raw files and opens these paths).
+STATOIL_MEMBERS = {"train.json.7z": "data/processed/train.json", "test.json.7z": "data/processed/test.json"}
+#: LZMA2 preset of the public archives: fast (the real train.json is about 190 MB of text); any preset reads back
+#: to the same members.
+STATOIL_PRESET = 0
+
+
+def _sevenzip(path: Path):
+    from .scans_audio import SevenZip
+
+    return SevenZip(path)
+
+
+def _statoil_member(archive, name: str) -> int:
+    member = STATOIL_MEMBERS[name]
+    for index, (entry, is_dir) in enumerate(zip(archive.names, archive.is_dir)):
+        if entry == member and not is_dir:
+            return index
+    raise RawDataError(f"{name} has no entry {member!r} (it holds {_examples(archive.names, 5)}); MLE-bench opens "
+                       "that path after unpacking it: download the competition data again")
+
+
+def _statoil_contract(raw: Path) -> None:
+    for name in STATOIL_MEMBERS:
+        _statoil_member(_sevenzip(raw / name), name)
+
+
+def _statoil_records(raw: Path, name: str, scratch: Path) -> list[dict]:
+    """The JSON list of records in ``raw/name``; every record must have the first one's fields."""
+    import json
+
+    archive = _sevenzip(raw / name)
+    target = scratch / Path(STATOIL_MEMBERS[name]).name
+    archive.extract({_statoil_member(archive, name): target})
+    try:
+        records = json.loads(target.read_bytes())
+    except (ValueError, UnicodeDecodeError) as err:
+        raise RawDataError(f"{name}: {STATOIL_MEMBERS[name]} is not valid JSON ({err}); download it again") from None
+    finally:
+        target.unlink(missing_ok=True)
+    if not isinstance(records, list) or not records or not all(isinstance(r, dict) for r in records):
+        raise RawDataError(f"{name}: {STATOIL_MEMBERS[name]} must be a non-empty JSON list of records; download "
+                           "it again")
+    fields = set(records[0])
+    odd = [i for i, r in enumerate(records) if set(r) != fields]
+    if odd:
+        raise RawDataError(f"{name}: {len(odd)} record(s) (e.g. number {odd[0]}) lack or add fields compared with "
+                           f"the first one ({', '.join(records[0])}); download it again")
+    return records
+
+
+@register_preparer("statoil-iceberg-classifier-challenge", tuple(STATOIL_MEMBERS), _statoil_contract)
+def prepare_statoil(raw: Path, public: Path, private: Path) -> None:
+    """Records of train.json split by train_test_split(test_size=0.2, random_state=0), written back as 7z-packed
+    JSON (the test with test.json's fields); the sample submission (is_iceberg = 0.5) is private, public/ has it
+    7z-packed only."""
+    import json
+    import tempfile
+
+    with tempfile.TemporaryDirectory(dir=private, prefix=".unpacked-") as scratch:
+        train_records = _statoil_records(raw, "train.json.7z", Path(scratch))
+        test_fields = list(_statoil_records(raw, "test.json.7z", Path(scratch))[0])
+    missing = [f for f in (*test_fields, "is_iceberg") if f not in train_records[0]]
+    if missing:
+        raise RawDataError(f"train.json lacks the field(s) {', '.join(missing)}; download the competition data again")
+    train_pos, test_pos = split_positions(len(train_records), 0.2)
+    train = [train_records[i] for i in train_pos]
+    test = [train_records[i] for i in test_pos]
+    del train_records
+    (public / "train.json.7z").write_bytes(pack_7z({"train.json": json.dumps(train).encode()}, preset=STATOIL_PRESET))
+    del train
+    public_test = [{f: record[f] for f in test_fields} for record in test]
+    (public / "test.json.7z").write_bytes(pack_7z({"test.json": json.dumps(public_test).encode()},
+                                                  preset=STATOIL_PRESET))
+    answers = pd.DataFrame({"id": [r["id"] for r in test], "is_iceberg": [int(r["is_iceberg"]) for r in test]})
+    write_csv(answers, private / "test.csv")
+    sample = answers.assign(is_iceberg=0.5)
+    write_csv(sample, private / "sample_submission.csv")
+    (public / "sample_submission.csv.7z").write_bytes(pack_7z({"sample_submission.csv": csv_bytes(sample)}))
+
+
 # ------------------------------------------------------------------------ 7z archives (written)
 def _7z_number(value: int) -> bytes:
     """7z's variable-length UINT64: as many leading one bits in the first byte as extra little-endian bytes."""

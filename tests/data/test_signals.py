@@ -13,6 +13,7 @@ from sklearn.model_selection import train_test_split
 
 import competitions
 import mle_datasets
+import schemas
 from mle_datasets.errors import RawDataError
 from mle_datasets.fixtures import make_raw_fixture
 from mle_datasets.preparers import get_preparer
@@ -371,6 +372,106 @@ def test_seti_bad_raw(tmp_path):
     fails(SETI, raw, tmp_path, r"missing column\(s\) 'target'")
     shutil.rmtree(raw / "old_leaky_data")
     fails(SETI, raw, tmp_path, "missing old_leaky_data")
+
+
+# ------------------------------------------------------------------------ statoil-iceberg-classifier-challenge
+STATOIL = "statoil-iceberg-classifier-challenge"
+
+
+def members_7z(path: Path, tmp: Path) -> dict[str, bytes]:
+    """Every file entry of a 7z archive (read with the preparers' reader)."""
+    from mle_datasets.preparers.scans_audio import SevenZip
+
+    archive = SevenZip(path)
+    wanted = {i: tmp / f"m{i}" for i, d in enumerate(archive.is_dir) if not d}
+    archive.extract(wanted)
+    return {archive.names[i]: p.read_bytes() if p.exists() else b"" for i, p in wanted.items()}
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="check_end_to_end wants a public table in the store, but v1's public/ holds only 7z "
+                          "archives (train.json.7z, test.json.7z, sample_submission.csv.7z), which the store does "
+                          "not unpack; the rest of the path is checked by test_statoil_store_materialize_grade")
+def test_statoil_end_to_end(tmp_path, store):
+    check_end_to_end(STATOIL, tmp_path, store, lambda answers, sample: read(answers, dtype={"id": str}))
+
+
+def test_statoil_store_materialize_grade(tmp_path, store):
+    from mle_datasets.raw import checksum_tree
+    from tests.data.endtoend import assert_no_answers
+
+    raw = make_raw_fixture(STATOIL, tmp_path / "raw")
+    prepared_ = mle_datasets.prepare(STATOIL, raw, tmp_path / "prepared")
+    assert store.add(prepared_)["revision"] == store.revision(STATOIL)
+    public = mle_datasets.materialize(STATOIL, tmp_path / "agent" / "data", store=store)
+    assert checksum_tree(public) == checksum_tree(prepared_.public_dir)
+    assert_no_answers(public, prepared_.private_dir)
+    sample, answers = prepared_.sample_submission, prepared_.answers
+    assert sample == tmp_path / "prepared" / "private" / "sample_submission.csv"
+    assert schemas.validate(STATOIL, sample, sample).valid
+    graded = competitions.grade(STATOIL, sample, answers, sample)
+    assert graded.valid_submission and abs(graded.score - np.log(2)) < 1e-5
+    best = tmp_path / "perfect.csv"
+    read(answers, dtype={"id": str}).to_csv(best, index=False)
+    perfect = competitions.grade(STATOIL, best, answers, sample)
+    assert perfect.valid_submission and perfect.score < 1e-6
+
+
+def test_statoil_split_is_v1s_record_split(tmp_path_factory, tmp_path):
+    import json
+
+    work = prepared(STATOIL, tmp_path_factory)
+    raw = json.loads(members_7z(work / "raw" / "train.json.7z", tmp_path)["data/processed/train.json"])
+    raw_test = json.loads(members_7z(work / "raw" / "test.json.7z", tmp_path)["data/processed/test.json"])
+    train, test = train_test_split(raw, test_size=0.2, random_state=0)
+    assert members_7z(work / "public" / "train.json.7z", tmp_path) == {"train.json": json.dumps(train).encode()}
+    public_test = [{k: r[k] for k in raw_test[0]} for r in test]
+    assert members_7z(work / "public" / "test.json.7z", tmp_path) == {"test.json": json.dumps(public_test).encode()}
+    answers = read(work / "private" / "test.csv", dtype={"id": str})
+    assert answers.to_dict("list") == {"id": [r["id"] for r in test], "is_iceberg": [r["is_iceberg"] for r in test]}
+    assert set(answers["is_iceberg"]) == {0, 1}
+    sample = (work / "private" / "sample_submission.csv").read_bytes()
+    assert sample == csv_bytes(answers.assign(is_iceberg=0.5))
+    assert members_7z(work / "public" / "sample_submission.csv.7z", tmp_path) == {"sample_submission.csv": sample}
+    assert files(work / "public") == {"train.json.7z", "test.json.7z", "sample_submission.csv.7z"}
+
+
+def test_statoil_brightest_pixel_beats_the_sample(tmp_path_factory, tmp_path):
+    import json
+
+    work = prepared(STATOIL, tmp_path_factory)
+    train = json.loads(members_7z(work / "public" / "train.json.7z", tmp_path)["train.json"])
+    test = json.loads(members_7z(work / "public" / "test.json.7z", tmp_path)["test.json"])
+    peak = {0: [], 1: []}
+    for r in train:
+        peak[r["is_iceberg"]].append(max(r["band_1"]))
+    cut = (np.mean(peak[0]) + np.mean(peak[1])) / 2
+    guess = pd.DataFrame({"id": [r["id"] for r in test],
+                          "is_iceberg": [0.1 if max(r["band_1"]) > cut else 0.9 for r in test]})
+    sample = read(work / "private" / "sample_submission.csv", dtype={"id": str})
+    args = ("private/test.csv", "private/sample_submission.csv")
+    assert grade(STATOIL, work, guess, *args) < 0.2 < grade(STATOIL, work, sample, *args)
+
+
+def test_statoil_bad_raw(tmp_path):
+    import json
+
+    from mle_datasets.preparers.signals import pack_7z
+
+    raw = make_raw_fixture(STATOIL, tmp_path / "raw")
+    original = (raw / "train.json.7z").read_bytes()
+    records = json.loads(members_7z(raw / "train.json.7z", tmp_path)["data/processed/train.json"])
+    (raw / "train.json.7z").write_bytes(pack_7z({"train.json": json.dumps(records).encode()}))
+    fails(STATOIL, raw, tmp_path, "train.json.7z has no entry 'data/processed/train.json'")
+    del records[3]["inc_angle"]
+    (raw / "train.json.7z").write_bytes(pack_7z({"data/processed/train.json": json.dumps(records).encode()}))
+    fails(STATOIL, raw, tmp_path / "a", r"train.json.7z: 1 record\(s\) \(e.g. number 3\) lack or add fields",
+          contract=False)
+    (raw / "train.json.7z").write_bytes(original[:len(original) // 2])
+    fails(STATOIL, raw, tmp_path, "train.json.7z is truncated or damaged")
+    (raw / "train.json.7z").write_bytes(original)
+    (raw / "test.json.7z").unlink()
+    fails(STATOIL, raw, tmp_path, "missing test.json.7z")
 
 
 # ------------------------------------------------------------------------ multi-modal-gesture-recognition
