@@ -3,13 +3,14 @@
 page scans in a zip (Kuzushiji).
 
 Images are linked (or copied) as they are, never decoded. Metadata JSON is read whole, as MLE-bench v1 reads
-it; the raw contract parses it once and hands the parsed document to the preparer (:func:`_read_json`).
+it; the raw contract parses and checks it once and hands the result to the preparer (:func:`_checked_json`).
 """
 
 from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -37,33 +38,39 @@ from ._common import (
 
 
 # ------------------------------------------------------------------------------------------------ JSON
-#: The one metadata document parsed by a raw contract and not yet taken by its preparer (key: path, size,
-#: mtime, encoding). One slot, so a large document is held at most once.
-_PARSED: dict[tuple[str, int, int, str], Any] = {}
+#: What the last raw contract found in a metadata file (parsed document, checked columns), waiting for the
+#: preparer: key (path, size, mtime, encoding). One slot, so a large document is held at most once.
+_CHECKED: dict[tuple[str, int, int, str], Any] = {}
 
 
-def _read_json(path: Path, encoding: str = "utf-8", keep: bool = False) -> Any:
-    """Parse a raw JSON file (``RawDataError`` when it is missing or not JSON).
-
-    With ``keep`` (the raw contract) the parsed document stays in a one-slot cache for the preparer, which
-    takes it out (a changed file is parsed again).
-    """
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        raise RawDataError(f"{path.name} is missing from {path.parent}; download the full competition data") from None
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, encoding)
-    if key in _PARSED:
-        return _PARSED[key] if keep else _PARSED.pop(key)
+def _read_json(path: Path, encoding: str = "utf-8") -> Any:
+    """Parse a raw JSON file (``RawDataError`` when it is missing or not JSON)."""
+    if not path.is_file():
+        raise RawDataError(f"{path.name} is missing from {path.parent}; download the full competition data")
     try:
         with open(path, encoding=encoding) as fh:
-            doc = json.load(fh)
+            return json.load(fh)
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise RawDataError(f"{path.name} is not valid JSON ({err}); it may be truncated: download it again") from None
+
+
+def _checked_json(path: Path, encoding: str, check: Callable[[Any], Any], keep: bool) -> Any:
+    """``check(document)`` of a raw JSON metadata file.
+
+    With ``keep`` (the raw contract) the result waits in a one-slot cache; the preparer (``keep=False``) takes
+    it when the file is unchanged instead of parsing and checking the document a second time.
+    """
+    if not path.is_file():
+        raise RawDataError(f"{path.name} is missing from {path.parent}; download the full competition data")
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, encoding)
+    if key in _CHECKED:
+        return _CHECKED[key] if keep else _CHECKED.pop(key)
+    result = check(_read_json(path, encoding))
     if keep:
-        _PARSED.clear()
-        _PARSED[key] = doc
-    return doc
+        _CHECKED.clear()
+        _CHECKED[key] = result
+    return result
 
 
 def _dump_json(obj: Any, path: Path, **kwargs: Any) -> None:
@@ -240,8 +247,10 @@ class _Herbarium:
 
     def check(self, raw: Path, keep: bool = True) -> tuple[dict, np.ndarray, np.ndarray]:
         """Parse and check the train metadata; return it with each image's category and file name."""
+        return _checked_json(raw / self.metadata, self.encoding, self._check, keep)
+
+    def _check(self, doc: Any) -> tuple[dict, np.ndarray, np.ndarray]:
         name = self.metadata
-        doc = _read_json(raw / name, self.encoding, keep=keep)
         _require_keys(doc, self.keys, name, exact=True)
         annotations, images = _records(doc, "annotations", name), _records(doc, "images", name)
         if not annotations:
@@ -312,8 +321,11 @@ HERBARIUM_2022_METADATA = "train_metadata.json"
 
 
 def _herbarium_2022_contract(raw: Path, keep: bool = True) -> tuple[dict, np.ndarray, np.ndarray]:
+    return _checked_json(raw / HERBARIUM_2022_METADATA, "utf-8", _herbarium_2022_check, keep)
+
+
+def _herbarium_2022_check(doc: Any) -> tuple[dict, np.ndarray, np.ndarray]:
     name = HERBARIUM_2022_METADATA
-    doc = _read_json(raw / name, keep=keep)
     _require_keys(doc, ("annotations", "images"), name)
     annotations, images = _records(doc, "annotations", name), _records(doc, "images", name)
     if not annotations:
@@ -395,8 +407,19 @@ def _tar_members(tar):
 
 
 def _inaturalist_contract(raw: Path, keep: bool = True) -> tuple[dict, np.ndarray, np.ndarray]:
+    result = _checked_json(raw / "train2019.json", "utf-8", _inaturalist_check, keep)
+    with _open_tar_stream(raw / INAT_TRAIN_TAR) as tar:
+        first = next(iter(_tar_members(tar)), None)
+    if first is None or not first[0].startswith(INAT_FOLDER):
+        raise RawDataError(
+            f"{INAT_TRAIN_TAR} must hold the images under a top folder {INAT_FOLDER} (first file: "
+            f"{first[0] if first else 'none'}); download it again"
+        )
+    return result
+
+
+def _inaturalist_check(doc: Any) -> tuple[dict, np.ndarray, np.ndarray]:
     name = "train2019.json"
-    doc = _read_json(raw / name, keep=keep)
     _require_keys(doc, INAT_KEYS, name, exact=True)
     annotations, images = _records(doc, "annotations", name), _records(doc, "images", name)
     if not annotations:
@@ -413,13 +436,6 @@ def _inaturalist_contract(raw: Path, keep: bool = True) -> tuple[dict, np.ndarra
             f"inside {INAT_TRAIN_TAR}: download the file again"
         )
     _require_unique_values(files, name, "file_name values")
-    with _open_tar_stream(raw / INAT_TRAIN_TAR) as tar:
-        first = next(iter(_tar_members(tar)), None)
-    if first is None or not first[0].startswith(INAT_FOLDER):
-        raise RawDataError(
-            f"{INAT_TRAIN_TAR} must hold the images under a top folder {INAT_FOLDER} (first file: "
-            f"{first[0] if first else 'none'}); download it again"
-        )
     return doc, categories, files
 
 
@@ -539,21 +555,25 @@ def location_split(locations: np.ndarray, share: float = IWILD_TEST_SHARE) -> np
 
 
 def _iwildcam_contract(raw: Path, keep: bool = True) -> tuple[dict, dict]:
-    train = _read_json(raw / IWILD_TRAIN, keep=keep)
-    _require_keys(train, ("annotations", "images", "categories", "info"), IWILD_TRAIN, exact=True)
+    train = _checked_json(raw / IWILD_TRAIN, "utf-8", _iwildcam_check, keep)
     test = _read_json(raw / IWILD_TEST)
     _require_keys(test, ("images", "categories", "info"), IWILD_TEST, exact=True)
+    _records(test, "categories", IWILD_TEST)
+    return train, test
+
+
+def _iwildcam_check(train: Any) -> dict:
+    _require_keys(train, ("annotations", "images", "categories", "info"), IWILD_TRAIN, exact=True)
     images = _records(train, "images", IWILD_TRAIN)
     annotations = _records(train, "annotations", IWILD_TRAIN)
     _records(train, "categories", IWILD_TRAIN)
-    _records(test, "categories", IWILD_TEST)
     if not images:
         raise RawDataError(f"{IWILD_TRAIN} lists no images; download the full competition data")
     _require_unique_values(_column(images, "id", f"{IWILD_TRAIN}: images", "str"), IWILD_TRAIN, "image ids")
     _column(images, "location", f"{IWILD_TRAIN}: images", "int")
     _column(annotations, "image_id", f"{IWILD_TRAIN}: annotations", "str")
     _column(annotations, "category_id", f"{IWILD_TRAIN}: annotations", "int")
-    return train, test
+    return train
 
 
 @register_preparer(

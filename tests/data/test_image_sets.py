@@ -470,10 +470,12 @@ def test_iwildcam_key_sets_and_fields(tmp_path):
     path.write_text(json.dumps(dict(doc, licenses=[])))
     with pytest.raises(RawDataError, match="unexpected key\\(s\\) 'licenses'"):
         get_preparer(IWILD).check_raw(raw)
-    doc["images"][4].pop("location")
+    location = doc["images"][4].pop("location")
     path.write_text(json.dumps(doc))
     with pytest.raises(RawDataError, match="images: record 4 has no field 'location'"):
         get_preparer(IWILD).check_raw(raw)
+    doc["images"][4]["location"] = location
+    path.write_text(json.dumps(doc))
     test_path = raw / "iwildcam2020_test_information.json"
     test = json.loads(test_path.read_text())
     test_path.write_text(json.dumps({"images": test["images"], "info": test["info"]}))
@@ -731,3 +733,37 @@ def test_kuzushiji_bad_raw(tmp_path):
     (raw / "unicode_translation.csv").unlink()
     with pytest.raises(RawDataError, match="missing unicode_translation.csv"):
         get_preparer(KUZUSHIJI).check_raw(raw)
+
+
+# ------------------------------------------------------------------------ fixtures
+RAW_LAYOUT = {
+    "herbarium-2020-fgvc7": {"nybg2020", "sample_submission.csv"},
+    "herbarium-2021-fgvc8": {"train", "test", "sample_submission.csv"},
+    "herbarium-2022-fgvc9": {"train_metadata.json", "train_images", "test_metadata.json", "test_images",
+                             "sample_submission.csv"},
+    "inaturalist-2019-fgvc6": {"train_val2019.tar.gz", "train2019.json", "val2019.json", "test2019.tar.gz",
+                               "test2019.json", "kaggle_sample_submission.csv"},
+    "iwildcam-2020-fgvc7": {"iwildcam2020_train_annotations.json", "iwildcam2020_test_information.json",
+                            "iwildcam2020_megadetector_results.json", "train", "test", "sample_submission.csv"},
+    "cdiscount-image-classification-challenge": {"train.bson", "train_example.bson", "test.bson",
+                                                 "category_names.csv", "sample_submission.csv"},
+    "kuzushiji-recognition": {"train.csv", "train_images.zip", "test_images.zip", "unicode_translation.csv",
+                              "sample_submission.csv"},
+}
+
+
+def _digest(root: Path) -> dict:
+    import hashlib
+
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("cid", sorted(RAW_LAYOUT))
+def test_fixture_layout_determinism_and_seeds(cid, tmp_path):
+    first = make_raw_fixture(cid, tmp_path / "a")
+    assert {p.name for p in first.iterdir()} == RAW_LAYOUT[cid]
+    assert _digest(first) == _digest(make_raw_fixture(cid, tmp_path / "b"))
+    other = make_raw_fixture(cid, tmp_path / "c", seed=1)
+    assert _digest(other) != _digest(first)
+    run(cid, other, tmp_path / "prepared")  # another seed prepares too
