@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-__all__ = ["CSVReadError", "read_csv", "read_table", "iter_batches", "SNIFF_BYTES"]
+__all__ = ["CSVReadError", "read_csv", "read_table", "iter_batches", "check_limits", "SNIFF_BYTES"]
 
 #: bytes read up front to check the header, the encoding and for binary junk
 SNIFF_BYTES = 1 << 16
@@ -24,11 +24,14 @@ _BOM = codecs.BOM_UTF8
 _DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
 #: pyarrow's block size (rows are parsed in blocks of this many bytes, in parallel)
 BLOCK_SIZE = 1 << 22
+#: most bytes read to find the header line when checking a file's limits (:func:`check_limits`)
+HEADER_BYTES = 1 << 20
 
 
 class CSVReadError(ValueError):
     """A file that cannot be read as a CSV. ``check`` names the problem (``missing``, ``suffix``, ``empty``,
-    ``header_only``, ``binary``, ``encoding``, ``delimiter``, ``columns_unique``, ``malformed``)."""
+    ``header_only``, ``binary``, ``encoding``, ``delimiter``, ``columns_unique``, ``malformed``, ``size``,
+    ``columns_limit``)."""
 
     def __init__(self, message: str, *, check: str, path: str | None = None) -> None:
         super().__init__(message)
@@ -75,6 +78,42 @@ def _check_header(path: Path, names: list[str], expected: Iterable[str] | None) 
     dups = sorted({n for n in names if n in seen or seen.add(n)})
     if dups:
         raise _fail(path, "columns_unique", f"duplicated column name(s) {dups} in the header; keep one of each")
+
+
+def check_limits(path: str | os.PathLike[str], *, max_bytes: int | None = None,
+                 max_columns: int | None = None) -> None:
+    """Refuse a file before parsing it: over ``max_bytes`` (from the file system, nothing read), or with more
+    than ``max_columns`` columns in its header (at most :data:`HEADER_BYTES` read). A missing file passes
+    (the reader says so). Raises :class:`CSVReadError` (``size`` or ``columns_limit``).
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "s.csv"
+    >>> _ = p.write_text(",".join(f"c{i}" for i in range(50)) + "\\n")
+    >>> try:
+    ...     check_limits(p, max_columns=10)
+    ... except CSVReadError as err:
+    ...     print(err.check, err.message)
+    columns_limit s.csv: the header has 50 columns, over the limit of 10; write only the submission's columns
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return
+    if max_bytes is not None and size > max_bytes:
+        raise _fail(path, "size", f"the file is {size / 2**20:.1f} MiB, over the limit of {max_bytes / 2**20:.1f} "
+                                  "MiB; write only the submission's rows and columns")
+    if max_columns is None or not path.is_file():
+        return
+    with path.open("rb") as fh:
+        head = fh.read(HEADER_BYTES)
+    columns = head.split(b"\n", 1)[0].count(b",") + 1
+    if columns > max_columns:
+        raise _fail(path, "columns_limit", f"the header has {columns} columns, over the limit of {max_columns}; "
+                                           "write only the submission's columns")
+    if len(head) == HEADER_BYTES and b"\n" not in head:
+        raise _fail(path, "columns_limit", f"the header line is longer than {HEADER_BYTES} bytes; "
+                                           "write only the submission's columns")
 
 
 def _explain_arrow(path: Path, err: Exception) -> CSVReadError:

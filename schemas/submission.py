@@ -11,6 +11,7 @@ the answers (host-side grading without a sample submission), missing ids are cou
 from __future__ import annotations
 
 import os
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -21,7 +22,7 @@ import pyarrow as pyarrow_
 import pyarrow.compute as pc
 
 from schemas.columns import ID_POLICIES, SubmissionColumn, SubmissionSpec
-from schemas.csvio import CSVReadError, read_csv
+from schemas.csvio import CSVReadError, check_limits, read_csv
 from schemas.report import MAX_EXAMPLES, ValidationError, ValidationReport, json_safe
 from schemas.specs import spec_for
 
@@ -31,6 +32,10 @@ __all__ = [
 ]
 
 _NUMERIC = ("float", "int")
+#: a submission file over this many bytes is refused before it is read (the harness may change it)
+MAX_SUBMISSION_BYTES = 1 << 30
+#: a submission whose header has more columns is refused before it is parsed
+MAX_SUBMISSION_COLUMNS = 10_000
 
 
 def _examples(values: Any) -> tuple[Any, ...]:
@@ -232,9 +237,11 @@ class SubmissionContract:
 
     def _check_columns(self, frame: pd.DataFrame, report: ValidationReport, tolerated: tuple[str, ...]) -> bool:
         names = [str(c) for c in frame.columns]
-        dup = sorted({n for n in names if names.count(n) > 1})
-        missing = [c for c in self.columns if c not in names]
-        extra = [c for c in dict.fromkeys(names) if c not in self.columns and c not in tolerated]
+        counts = Counter(names)  # every check below is linear in the number of columns
+        dup = sorted(n for n, k in counts.items() if k > 1)
+        missing = [c for c in self.columns if c not in counts]
+        allowed = set(tolerated)
+        extra = [c for c in counts if c not in self.columns and c not in allowed]
         want = list(self.columns)
         if dup:
             report.add(ValidationError(None, "columns_unique", len(dup), _examples(dup),
@@ -423,10 +430,12 @@ def contract_for(comp: SubmissionSpec) -> SubmissionContract:
 
 
 def read_submission(comp: SubmissionSpec, source: str | os.PathLike[str] | pd.DataFrame) -> pd.DataFrame:
-    """A submission as a DataFrame: a path is read with the contract's text columns as strings."""
+    """A submission as a DataFrame: a path is read with the contract's text columns as strings, after its size
+    and header width are checked against :data:`MAX_SUBMISSION_BYTES` and :data:`MAX_SUBMISSION_COLUMNS`."""
     if isinstance(source, pd.DataFrame):
         return source
     contract = contract_for(comp)
+    check_limits(source, max_bytes=MAX_SUBMISSION_BYTES, max_columns=MAX_SUBMISSION_COLUMNS)
     return read_csv(source, string_columns=contract.string_columns, expected_columns=list(contract.columns))
 
 
