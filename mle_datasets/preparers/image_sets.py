@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
+import tarfile
+import zlib
+from array import array
 from collections.abc import Callable
 from operator import itemgetter
 from pathlib import Path
@@ -385,8 +389,6 @@ INAT_SAMPLE_CLASS = random.Random(42).randint(0, 1009)
 
 def _open_tar_stream(path: Path):
     """Open a raw gzip tarball for one sequential pass (``RawDataError`` when it is not one)."""
-    import tarfile
-
     try:
         return tarfile.open(path, "r|gz")
     except (tarfile.TarError, OSError, EOFError) as err:
@@ -395,9 +397,6 @@ def _open_tar_stream(path: Path):
 
 def _tar_members(tar):
     """``(normalised name, member)`` of every regular file of a streamed tar, in archive order."""
-    import tarfile
-    import zlib
-
     try:
         for member in tar:
             if member.isfile():
@@ -442,8 +441,6 @@ def _inaturalist_check(doc: Any) -> tuple[dict, np.ndarray, np.ndarray]:
 def _write_tars(raw_tar: Path, routes: dict[str, tuple[int, str]], outputs: list[Path]) -> None:
     """Copy the raw tar's files named in ``routes`` (name -> (output number, new name)) into new plain tars, in
     one pass and in archive order; fixed owners, modes and times."""
-    import tarfile
-
     found: set[str] = set()
     with _open_tar_stream(raw_tar) as tar:
         outs = [tarfile.open(path, "w") for path in outputs]
@@ -476,8 +473,6 @@ def prepare_inaturalist(raw: Path, public: Path, private: Path) -> None:
     """Per category (list order): 1 image -> train; 2-4 -> the last max(1, int(0.12n)) to test; 5+ ->
     train_test_split(test_size=0.12, random_state=0); test shuffled with random.Random(0), ids kept, files
     flattened into test2019/; both image sets re-packed as plain (uncompressed) tars."""
-    import shutil
-
     doc, categories, files = _inaturalist_contract(raw, keep=False)
     train, test = category_split(categories, 0.12, few_from_end=True)
     test = test[v1_shuffle(len(test))]
@@ -731,13 +726,13 @@ def _cdiscount_contract(raw: Path) -> None:
     _product(first, "train.bson")
 
 
-@register_preparer("cdiscount-image-classification-challenge", ("train.bson", "category_names.csv"), _cdiscount_contract)
+@register_preparer(
+    "cdiscount-image-classification-challenge", ("train.bson", "category_names.csv"), _cdiscount_contract
+)
 def prepare_cdiscount(raw: Path, public: Path, private: Path) -> None:
     """Products split by train_test_split(test_size=0.1, random_state=0), original _ids kept; answers sorted by _id;
     BSON documents streamed one at a time into public train.bson, test.bson (no category_id) and train_example.bson
     (the first 100 train products)."""
-    from array import array
-
     ids, cats = array("q"), array("q")
     for doc in bson_documents(raw / "train.bson"):
         product_id, category = _product(doc, "train.bson")

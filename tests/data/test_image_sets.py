@@ -155,7 +155,8 @@ def test_herbarium_split_renumbering_and_files(cid, tmp_path_factory):
     assert sample["Id"].tolist() == answers["Id"].tolist() and (sample["Predicted"] == 0).all()
     raw_dir = work / "raw" / f"{root}train"
     for k, i in enumerate(test):
-        assert (public / "test" / f"images/000/{k}.jpg").read_bytes() == (raw_dir / raw["images"][i]["file_name"]).read_bytes()
+        source = raw_dir / raw["images"][i]["file_name"]
+        assert (public / "test" / f"images/000/{k}.jpg").read_bytes() == source.read_bytes()
     copied = sorted(p.relative_to(public / "train").as_posix() for p in (public / "train/images").rglob("*.jpg"))
     assert copied == sorted(raw["images"][i]["file_name"] for i in train)
     # every category reaches train; categories of 2+ images reach test too
@@ -176,7 +177,8 @@ def test_herbarium_fixture_is_learnable(tmp_path_factory):
     train = [((public / "train" / i["file_name"]).read_bytes(), a["category_id"])
              for i, a in zip(meta["images"], meta["annotations"])]
     answers = pd.read_csv(work / "private" / "answers.csv")
-    test = [((public / "test" / f"images/000/{i}.jpg").read_bytes(), c) for i, c in zip(answers["Id"], answers["Predicted"])]
+    test = [((public / "test" / f"images/000/{i}.jpg").read_bytes(), c)
+            for i, c in zip(answers["Id"], answers["Predicted"])]
     assert nearest_colour_accuracy(train, test) == 1.0  # the sample (category 0) gets none right
 
 
@@ -210,8 +212,10 @@ def test_herbarium_key_set_must_be_exact(cid, tmp_path):
 
 def test_herbarium_image_outside_its_category_folder_is_a_raw_error(tmp_path):
     raw = make_raw_fixture("herbarium-2020-fgvc7", tmp_path / "raw")
-    _rewrite_metadata(raw, "herbarium-2020-fgvc7",
-                      lambda doc: doc["images"][0].update(file_name="images/" + doc["images"][0]["file_name"].split("/")[-1]))
+    def flatten(doc):
+        doc["images"][0]["file_name"] = "images/" + doc["images"][0]["file_name"].split("/")[-1]
+
+    _rewrite_metadata(raw, "herbarium-2020-fgvc7", flatten)
     with pytest.raises(RawDataError, match="image 0 has file_name .* must be images/"):
         get_preparer("herbarium-2020-fgvc7").check_raw(raw)
 
@@ -443,7 +447,8 @@ def test_iwildcam_location_split_answers_and_sample(tmp_path_factory):
 def test_iwildcam_fixture_is_learnable(tmp_path_factory):
     work = prepared(IWILD, tmp_path_factory)
     meta = json.loads((work / "public" / IWILD_JSON).read_text())
-    train = [((work / "public/train" / f"{a['image_id']}.jpg").read_bytes(), a["category_id"]) for a in meta["annotations"]]
+    train = [((work / "public/train" / f"{a['image_id']}.jpg").read_bytes(), a["category_id"])
+             for a in meta["annotations"]]
     answers = pd.read_csv(work / "private" / "answers.csv")
     test = [((work / "public/test" / f"{i}.jpg").read_bytes(), c) for i, c in zip(answers["Id"], answers["Category"])]
     sample = pd.read_csv(work / "public" / "sample_submission.csv")
