@@ -68,12 +68,20 @@ def read_arrow_csv(path: Path, name: str, types: Mapping[str, pa_lib.DataType]) 
 def iter_arrow_csv(path: Path, name: str, types: Mapping[str, pa_lib.DataType],
                    only: bool = False) -> Iterator[pa_lib.RecordBatch]:
     """Record batches of a raw CSV (about :data:`BLOCK_BYTES` of text each), typed as given (``only``: just
-    those columns are parsed)."""
+    those columns are parsed).
+
+    The file is memory-mapped: pyarrow's reader given a path reads the text ahead of the batches consumed (most
+    of the file when writing is slower than parsing); from a mapping it allocates only a few blocks.
+    """
     try:
-        reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES),
-                                convert_options=_convert(types, only))
-        for batch in reader:
-            yield batch
+        with pa_lib.memory_map(str(path)) as source:
+            reader = pacsv.open_csv(source, read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES),
+                                    convert_options=_convert(types, only))
+            try:
+                for batch in reader:
+                    yield batch
+            finally:
+                reader.close()
     except (pa_lib.ArrowInvalid, OSError) as err:
         raise _arrow_error(name, err) from None
 
