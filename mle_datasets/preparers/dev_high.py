@@ -8,10 +8,14 @@ gathered in blocks of rows.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+
+from mle_datasets.errors import RawDataError
 
 from . import register_preparer
 from ._common import (
@@ -21,6 +25,7 @@ from ._common import (
     require_named_files,
     require_unique,
     split_frame,
+    split_positions,
     write_csv,
 )
 
@@ -50,3 +55,55 @@ def prepare_volcano(raw: Path, public: Path, private: Path) -> None:
         (public / folder).mkdir(parents=True, exist_ok=True)
         files = part["segment_id"].astype(str) + ".csv"
         link_files(((raw / "train" / f, public / folder / f) for f in files), "segment")
+
+
+# ------------------------------------------------------------------------ paddy-disease-classification
+PADDY_LABELS = ("bacterial_leaf_blight", "bacterial_leaf_streak", "bacterial_panicle_blight", "blast", "brown_spot",
+                "dead_heart", "downy_mildew", "hispa", "normal", "tungro")
+PADDY_SCHEMA = pa.DataFrameSchema(
+    {"image_id": pa.Column(str, pa.Check.str_matches(r"^[^/\\]+\.jpg$", error="a JPEG file name")),
+     "label": pa.Column(str, pa.Check.isin(PADDY_LABELS)),
+     "variety": pa.Column(str),
+     "age": pa.Column(int)},
+    strict=True, ordered=True,
+)
+PADDY_SAMPLE_SCHEMA = pa.DataFrameSchema({"image_id": pa.Column(str), "label": pa.Column(nullable=True)}, strict=True)
+
+
+def _paddy_contract(raw: Path) -> None:
+    check_csv(raw / "train.csv", PADDY_SCHEMA, "train.csv")
+    check_csv(raw / "sample_submission.csv", PADDY_SAMPLE_SCHEMA, "sample_submission.csv", nrows=100)
+
+
+def train_size_positions(n: int, train_size: float) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions of ``train_test_split(..., train_size=train_size, random_state=0)`` on ``n`` rows.
+
+    scikit-learn keeps ``floor(train_size * n)`` rows for training and the rest for the test; the permutation
+    is the one an int ``test_size`` of that many rows draws.
+
+    >>> [len(p) for p in train_size_positions(10, 0.75)]
+    [7, 3]
+    """
+    return split_positions(n, n - math.floor(train_size * n))
+
+
+@register_preparer("paddy-disease-classification", ("train.csv", "sample_submission.csv", "train_images"),
+                   _paddy_contract)
+def prepare_paddy(raw: Path, public: Path, private: Path) -> None:
+    """Images split by train_test_split(train_size=0.75, random_state=0); test images leave their label folders
+    for one flat public/test_images/; sample submission ``label`` empty."""
+    old = read_csv(raw / "train.csv", "train.csv")
+    require_unique(old["image_id"], "train.csv", "image_id")
+    for label, ids in old.groupby("label", sort=True)["image_id"]:
+        require_named_files(raw / "train_images" / label, ids, f"train_images/{label}")
+    train_pos, test_pos = train_size_positions(len(old), 0.75)
+    train, test = old.iloc[train_pos], old.iloc[test_pos]
+    write_csv(train, public / "train.csv")
+    write_csv(test[["image_id"]].assign(label=""), public / "sample_submission.csv")
+    write_csv(test, private / "test.csv")
+    images = raw / "train_images"
+    link_files(((images / label / name, public / "train_images" / label / name)
+                for name, label in zip(train["image_id"], train["label"])), "train image")
+    (public / "test_images").mkdir(parents=True, exist_ok=True)
+    link_files(((images / label / name, public / "test_images" / name)
+                for name, label in zip(test["image_id"], test["label"])), "train image")

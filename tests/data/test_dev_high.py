@@ -13,12 +13,28 @@ import mle_datasets
 from mle_datasets.errors import RawDataError
 from mle_datasets.preparers import get_preparer
 from tests.data.endtoend import check_end_to_end
+from tests.data.test_fixtures import _decode_dc_jpeg
 
 VOLCANO = "predict-volcanic-eruptions-ingv-oe"
+PADDY = "paddy-disease-classification"
 
 
 def read(path, **kwargs) -> pd.DataFrame:
     return pd.read_csv(path, **kwargs)
+
+
+def nearest_centroid_accuracy(train_x: np.ndarray, train_y, test_x: np.ndarray, test_y) -> float:
+    """Accuracy on the test rows of a nearest-centroid model fitted on the train rows."""
+    labels = sorted(set(train_y))
+    train_y = np.asarray(train_y)
+    centroids = np.array([train_x[train_y == label].mean(axis=0) for label in labels])
+    guess = np.array(labels)[((test_x[:, None, :] - centroids[None]) ** 2).sum(axis=2).argmin(axis=1)]
+    return float((guess == np.asarray(test_y)).mean())
+
+
+def jpeg_colour(path) -> np.ndarray:
+    """Mean Y, Cb, Cr of a fixture JPEG (DC-only, so the block means are the picture)."""
+    return _decode_dc_jpeg(path.read_bytes()).reshape(3, -1).mean(axis=1)
 
 
 @pytest.fixture
@@ -75,3 +91,61 @@ def test_volcano_bad_raw(tmp_path):
     (raw / "train.csv").unlink()
     with pytest.raises(RawDataError, match=r"missing train\.csv"):
         preparer.check_raw(raw)
+
+
+# ------------------------------------------------------------------------ paddy-disease-classification
+def test_paddy_end_to_end(tmp_path, store):
+    check_end_to_end(PADDY, tmp_path, store, lambda answers, sample: read(answers)[["image_id", "label"]])
+
+
+def test_paddy_split_is_v1s_train_size_split(tmp_path):
+    raw = mle_datasets.make_raw_fixture(PADDY, tmp_path / "raw")
+    old = read(raw / "train.csv")
+    train, test = train_test_split(old, train_size=0.75, random_state=0)
+    prepared = mle_datasets.prepare(PADDY, raw, tmp_path / "prepared")
+    pd.testing.assert_frame_equal(read(prepared.answers), test.reset_index(drop=True))
+    pd.testing.assert_frame_equal(read(prepared.public_dir / "train.csv"), train.reset_index(drop=True))
+    sample = read(prepared.sample_submission, keep_default_na=False)
+    assert sample["image_id"].tolist() == test["image_id"].tolist() and (sample["label"] == "").all()
+    public = prepared.public_dir
+    assert sorted(p.name for p in (public / "test_images").iterdir()) == sorted(test["image_id"])
+    assert sorted(f"{p.parent.name}/{p.name}" for p in (public / "train_images").glob("*/*")) == sorted(
+        train["label"] + "/" + train["image_id"])
+    name, label = test[["image_id", "label"]].iloc[0]
+    assert (public / "test_images" / name).read_bytes() == (raw / "train_images" / label / name).read_bytes()
+
+
+def test_paddy_fixture_is_learnable(tmp_path):
+    raw = mle_datasets.make_raw_fixture(PADDY, tmp_path / "raw")
+    prepared = mle_datasets.prepare(PADDY, raw, tmp_path / "prepared")
+    train, answers = read(prepared.public_dir / "train.csv"), read(prepared.answers)
+    public = prepared.public_dir
+    train_x = np.array([jpeg_colour(public / "train_images" / l / i) for i, l in zip(train["image_id"], train["label"])])
+    test_x = np.array([jpeg_colour(public / "test_images" / i) for i in answers["image_id"]])
+    assert nearest_centroid_accuracy(train_x, train["label"], test_x, answers["label"]) >= 0.8  # the sample: 0
+
+
+def test_paddy_bad_raw(tmp_path):
+    raw = mle_datasets.make_raw_fixture(PADDY, tmp_path / "raw")
+    preparer = get_preparer(PADDY)
+    table = read(raw / "train.csv")
+    table.drop(columns=["variety"]).to_csv(raw / "train.csv", index=False)
+    with pytest.raises(RawDataError, match="train.csv.*missing column.*'variety'"):
+        preparer.check_raw(raw)
+    table.assign(label=table["label"].replace("blast", "rust")).to_csv(raw / "train.csv", index=False)
+    with pytest.raises(RawDataError, match="train.csv.*'label' fails isin.*'rust'"):
+        preparer.check_raw(raw)
+    table.to_csv(raw / "train.csv", index=False)
+    pd.DataFrame({"image_id": ["200001.jpg"], "class": ["blast"]}).to_csv(raw / "sample_submission.csv", index=False)
+    with pytest.raises(RawDataError, match="sample_submission.csv.*'label'"):
+        preparer.check_raw(raw)
+    pd.DataFrame({"image_id": ["200001.jpg"], "label": [""]}).to_csv(raw / "sample_submission.csv", index=False)
+    name, label = table[["image_id", "label"]].iloc[3]
+    (raw / "train_images" / label / name).rename(raw / "train_images" / name)
+    with pytest.raises(RawDataError, match=f"1 train_images/{label} file.*{name}"):
+        mle_datasets.prepare(PADDY, raw, tmp_path / "prepared")
+    (raw / "train_images" / name).rename(raw / "train_images" / label / name)
+    table.assign(image_id=table["image_id"].where(table.index != 5, table["image_id"].iloc[6])).to_csv(
+        raw / "train.csv", index=False)
+    with pytest.raises(RawDataError, match="'image_id' has 1 duplicated value"):
+        mle_datasets.prepare(PADDY, raw, tmp_path / "prepared")
