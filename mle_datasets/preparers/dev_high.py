@@ -9,6 +9,7 @@ gathered in blocks of rows.
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -107,3 +108,52 @@ def prepare_paddy(raw: Path, public: Path, private: Path) -> None:
     (public / "test_images").mkdir(parents=True, exist_ok=True)
     link_files(((images / label / name, public / "test_images" / name)
                 for name, label in zip(test["image_id"], test["label"])), "train image")
+
+
+# ------------------------------------------------------------------------ plant-seedlings-classification
+SEEDLING_SPECIES = ("Black-grass", "Charlock", "Cleavers", "Common Chickweed", "Common wheat", "Fat Hen",
+                    "Loose Silky-bent", "Maize", "Scentless Mayweed", "Shepherds Purse", "Small-flowered Cranesbill",
+                    "Sugar beet")
+
+
+def _seedling_images(raw: Path) -> pd.DataFrame:
+    """MLE-bench v1's table of train/: every sub-folder in sorted order, its ``*.png`` names in sorted order
+    (columns ``file``, ``species``); other entries are skipped as v1 skips them."""
+    root = raw / "train"
+    if not root.is_dir():
+        raise RawDataError(f"train is not a folder in {raw}; download the full competition data again")
+    species = [name for name in sorted(os.listdir(root)) if (root / name).is_dir()]
+    unknown = [name for name in species if name not in SEEDLING_SPECIES]
+    if unknown:
+        raise RawDataError(
+            f"train/ has folder(s) {', '.join(map(repr, unknown[:3]))} that are not species of the competition "
+            f"({', '.join(SEEDLING_SPECIES)}); the raw data has changed: download it again"
+        )
+    parts = [pd.DataFrame({"file": sorted(n for n in os.listdir(root / name) if n.endswith(".png")), "species": name})
+             for name in species]
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({"file": [], "species": []})
+    if table.empty:
+        raise RawDataError(f"train/ in {raw} holds no train/<species>/*.png images; download the full competition data")
+    return table
+
+
+def _seedling_contract(raw: Path) -> None:
+    _seedling_images(raw)
+
+
+@register_preparer("plant-seedlings-classification", ("train",), _seedling_contract)
+def prepare_seedlings(raw: Path, public: Path, private: Path) -> None:
+    """The PNGs of train/<species>/ (folders and files sorted) split by train_test_split(test_size=0.14,
+    random_state=0); test images go to one flat public/test/; sample submission ``species`` = Sugar beet."""
+    images = _seedling_images(raw)
+    require_unique(images["file"], "train/<species>/", "file name")
+    train, test = split_frame(images, 0.14)
+    write_csv(test, private / "answers.csv")
+    write_csv(test.assign(species="Sugar beet"), public / "sample_submission.csv")
+    root = raw / "train"
+    (public / "test").mkdir(parents=True, exist_ok=True)
+    (public / "train").mkdir(parents=True, exist_ok=True)
+    link_files(((root / species / name, public / "train" / species / name)
+                for name, species in zip(train["file"], train["species"])), "train image")
+    link_files(((root / species / name, public / "test" / name)
+                for name, species in zip(test["file"], test["species"])), "train image")

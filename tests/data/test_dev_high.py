@@ -17,6 +17,7 @@ from tests.data.test_fixtures import _decode_dc_jpeg
 
 VOLCANO = "predict-volcanic-eruptions-ingv-oe"
 PADDY = "paddy-disease-classification"
+SEEDLINGS = "plant-seedlings-classification"
 
 
 def read(path, **kwargs) -> pd.DataFrame:
@@ -149,3 +150,68 @@ def test_paddy_bad_raw(tmp_path):
         raw / "train.csv", index=False)
     with pytest.raises(RawDataError, match="'image_id' has 1 duplicated value"):
         mle_datasets.prepare(PADDY, raw, tmp_path / "prepared")
+
+
+# ------------------------------------------------------------------------ plant-seedlings-classification
+def seedling_table(raw) -> pd.DataFrame:
+    """v1's file list, written out plainly: species folders sorted, their .png files sorted."""
+    rows = [(f.name, d.name) for d in sorted((raw / "train").iterdir(), key=lambda p: p.name) if d.is_dir()
+            for f in sorted(d.iterdir(), key=lambda p: p.name) if f.name.endswith(".png")]
+    return pd.DataFrame(rows, columns=["file", "species"])
+
+
+def test_seedlings_end_to_end(tmp_path, store):
+    check_end_to_end(SEEDLINGS, tmp_path, store, lambda answers, sample: read(answers))
+
+
+def test_seedlings_split_is_v1s_over_sorted_folders(tmp_path):
+    raw = mle_datasets.make_raw_fixture(SEEDLINGS, tmp_path / "raw")
+    (raw / "train" / "Maize" / "notes.txt").write_text("not an image\n")  # v1 lists *.png only
+    (raw / "train" / "README.png.txt").write_text("a file beside the species folders\n")
+    train, test = train_test_split(seedling_table(raw), test_size=0.14, random_state=0)
+    prepared = mle_datasets.prepare(SEEDLINGS, raw, tmp_path / "prepared")
+    pd.testing.assert_frame_equal(read(prepared.answers), test.reset_index(drop=True))
+    sample = read(prepared.sample_submission)
+    assert sample["file"].tolist() == test["file"].tolist() and (sample["species"] == "Sugar beet").all()
+    public = prepared.public_dir
+    assert sorted(p.name for p in (public / "test").iterdir()) == sorted(test["file"])
+    assert sorted(f"{p.parent.name}/{p.name}" for p in (public / "train").glob("*/*")) == sorted(
+        train["species"] + "/" + train["file"])
+    name, species = test.iloc[0]
+    assert (public / "test" / name).read_bytes() == (raw / "train" / species / name).read_bytes()
+
+
+def test_seedlings_fixture_is_learnable(tmp_path):
+    from mle_datasets.preparers._media import read_png_gray
+
+    raw = mle_datasets.make_raw_fixture(SEEDLINGS, tmp_path / "raw")
+    prepared = mle_datasets.prepare(SEEDLINGS, raw, tmp_path / "prepared")
+    public, answers = prepared.public_dir, read(prepared.answers)
+    train = [(p, p.parent.name) for p in sorted((public / "train").glob("*/*.png"))]
+    train_x = np.array([[read_png_gray(p.read_bytes()).mean()] for p, _ in train])
+    test_x = np.array([[read_png_gray((public / "test" / f).read_bytes()).mean()] for f in answers["file"]])
+    accuracy = nearest_centroid_accuracy(train_x, [s for _, s in train], test_x, answers["species"])
+    assert accuracy >= 0.8  # the sample (all Sugar beet) gets at most 1 in 7 here
+
+
+def test_seedlings_bad_raw(tmp_path):
+    raw = mle_datasets.make_raw_fixture(SEEDLINGS, tmp_path / "raw")
+    preparer = get_preparer(SEEDLINGS)
+    (raw / "train" / "Dandelion").mkdir()
+    with pytest.raises(RawDataError, match="train/ has folder.*'Dandelion'.*not species"):
+        preparer.check_raw(raw)
+    (raw / "train" / "Dandelion").rmdir()
+    first = sorted((raw / "train" / "Maize").iterdir())[0]
+    (raw / "train" / "Charlock" / first.name).write_bytes(first.read_bytes())
+    with pytest.raises(RawDataError, match=f"'file name' has 1 duplicated value.*{first.name}"):
+        mle_datasets.prepare(SEEDLINGS, raw, tmp_path / "prepared")
+    for folder in (raw / "train").iterdir():
+        for image in folder.iterdir():
+            image.rename(image.with_suffix(".jpg"))
+    with pytest.raises(RawDataError, match=r"no train/<species>/\*\.png"):
+        preparer.check_raw(raw)
+    import shutil
+
+    shutil.rmtree(raw / "train")
+    with pytest.raises(RawDataError, match="missing train"):
+        preparer.check_raw(raw)
