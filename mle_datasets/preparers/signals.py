@@ -9,7 +9,6 @@ pandas' ``to_csv`` would write for the same rows (MLE-bench v1 writes with panda
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -26,10 +25,10 @@ from . import register_preparer
 from ._common import (
     binary,
     check_csv,
-    copy_files,
     csv_bytes,
     fast_csv_bytes,
     hex_id,
+    link_files,
     read_csv,
     require_named_files,
     require_unique,
@@ -194,12 +193,12 @@ def split_groups(groups: np.ndarray, n_groups: int, test_size: float) -> tuple[n
 
 
 def _copy_tree(src: Path, dst: Path) -> None:
-    """Copy a raw folder (as ``shutil.copytree(..., dirs_exist_ok=True)``), file by file."""
+    """Copy a raw folder (as ``shutil.copytree(..., dirs_exist_ok=True)``), hard-linking its files."""
     files = sorted(p for p in src.rglob("*") if p.is_file())
     for folder in sorted(p for p in src.rglob("*") if p.is_dir()):
         (dst / folder.relative_to(src)).mkdir(parents=True, exist_ok=True)
     dst.mkdir(parents=True, exist_ok=True)
-    copy_files((p, dst / p.relative_to(src)) for p in files)
+    link_files((p, dst / p.relative_to(src)) for p in files)
 
 
 def _examples(values: Iterable[object], n: int = 3) -> str:
@@ -280,7 +279,7 @@ def prepare_champs(raw: Path, public: Path, private: Path) -> None:
     sample = pd.DataFrame({"id": answers.column("id").to_numpy(), "scalar_coupling_constant": 0})
     write_csv(sample, public / "sample_submission.csv")
     (public / "structures").mkdir(parents=True, exist_ok=True)
-    copy_files((raw / "structures" / f, public / "structures" / f) for f in xyz)
+    link_files((raw / "structures" / f, public / "structures" / f) for f in xyz)
 
 
 def _filter_molecules(src: Path, dst: Path, name: str, molecules: pa_lib.Array) -> None:
@@ -376,7 +375,7 @@ def prepare_hm(raw: Path, public: Path, private: Path) -> None:
     answers = pa_lib.table({"customer_id": answers.column("customer_id"),
                             "prediction": pc.binary_join(answers.column("prediction_list"), " ")})
     write_arrow_csv(answers.sort_by("customer_id"), private / "answers.csv")
-    copy_files((raw / name, public / name) for name in ("sample_submission.csv", "articles.csv", "customers.csv"))
+    link_files((raw / name, public / name) for name in ("sample_submission.csv", "articles.csv", "customers.csv"))
     _copy_tree(raw / "images", public / "images")
 
 
@@ -473,10 +472,10 @@ def prepare_icecube(raw: Path, public: Path, private: Path) -> None:
             answers.write(test.select(["event_id", *ICECUBE_TARGETS]))
             event = test.column("event_id").to_numpy()
             sample.write(pd.DataFrame({"event_id": event, "azimuth": 1, "zenith": 1}))
-    shutil.copyfile(raw / "sensor_geometry.csv", public / "sensor_geometry.csv")
+    link_files([(raw / "sensor_geometry.csv", public / "sensor_geometry.csv")])
     for folder, ids in (("train", train_ids), ("test", test_ids)):
         (public / folder).mkdir(parents=True, exist_ok=True)
-        copy_files((files[int(b)], public / folder / files[int(b)].name) for b in sorted(ids))
+        link_files((files[int(b)], public / folder / files[int(b)].name) for b in sorted(ids))
 
 
 # ------------------------------------------------------------------------ ventilator-pressure-prediction
@@ -552,7 +551,7 @@ def prepare_seti(raw: Path, public: Path, private: Path) -> None:
     write_csv(test, private / "test.csv")
     _copy_tree(raw / "old_leaky_data", public / "old_leaky_data")
     for folder, part in (("train", train), ("test", test)):
-        copy_files((raw / "train" / f, public / folder / f) for f in _cadence_files(part["id"]))
+        link_files((raw / "train" / f, public / folder / f) for f in _cadence_files(part["id"]))
     write_csv(test.assign(target=0.5), public / "sample_submission.csv")
 
 
@@ -624,7 +623,7 @@ def prepare_gestures(raw: Path, public: Path, private: Path) -> None:
     shuffle = random.Random(0)  # v1 seeds Python's global generator with 0, then draws one order per test Id
     orders = [" ".join(map(str, shuffle.sample(range(1, 21), 20))) for _ in test_ids]
     write_csv(pd.DataFrame({"Id": test_ids, "Sequence": orders}), public / "randomPredictions.csv")
-    copy_files([(raw / "training4.tar.gz", public / "test.tar.gz")] + [(raw / n, public / n) for n in GESTURE_COPIED])
+    link_files([(raw / "training4.tar.gz", public / "test.tar.gz")] + [(raw / n, public / n) for n in GESTURE_COPIED])
 
 
 # ------------------------------------------------------------------------ statoil-iceberg-classifier-challenge
@@ -714,7 +713,8 @@ def _7z_number(value: int) -> bytes:
     """7z's variable-length UINT64: as many leading one bits in the first byte as extra little-endian bytes."""
     for extra in range(8):
         if value < 1 << (7 * (extra + 1)):
-            return bytes([((0xFF << (8 - extra)) & 0xFF) | (value >> (8 * extra))]) + value.to_bytes(8, "little")[:extra]
+            first = ((0xFF << (8 - extra)) & 0xFF) | (value >> (8 * extra))
+            return bytes([first]) + value.to_bytes(8, "little")[:extra]
     return b"\xff" + value.to_bytes(8, "little")
 
 
