@@ -157,3 +157,63 @@ def prepare_seedlings(raw: Path, public: Path, private: Path) -> None:
                 for name, species in zip(train["file"], train["species"])), "train image")
     link_files(((root / species / name, public / "test" / name)
                 for name, species in zip(test["file"], test["species"])), "train image")
+
+
+# ------------------------------------------------------------------------ ml2021spring-hw2
+#: where Kaggle's zip leaves the arrays (the folder is nested twice)
+TIMIT = "timit_11/timit_11"
+TIMIT_ARRAYS = ("train_11.npy", "train_label_11.npy", "test_11.npy")
+#: rows gathered at a time when the new arrays are written (about 56 MB of 429 float32 features)
+TIMIT_BLOCK = 32_768
+
+
+def _load_npy(path: Path) -> np.ndarray:
+    """A raw ``.npy`` array, memory-mapped (read lazily); a :class:`RawDataError` when it cannot be."""
+    name = f"{TIMIT}/{path.name}"
+    try:
+        return np.load(path, mmap_mode="r")
+    except (ValueError, OSError, EOFError) as err:
+        detail = "it holds Python objects, which MLE-bench v1 cannot load" if "object" in str(err) else str(err)
+        raise RawDataError(f"{name} is not a readable .npy array ({detail}); download it again") from None
+
+
+def _timit_arrays(raw: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    train, labels, test = (_load_npy(raw / TIMIT / name) for name in TIMIT_ARRAYS)
+    if train.ndim != 2 or labels.ndim != 1 or len(labels) != len(train) or test.ndim < 1:
+        raise RawDataError(
+            f"{TIMIT}: train_11.npy must be a 2-D array of frames and train_label_11.npy one label per frame "
+            f"(shapes {train.shape} and {labels.shape}), test_11.npy an array of frames ({test.shape}); "
+            "download the competition data again"
+        )
+    return train, labels, test
+
+
+def _timit_contract(raw: Path) -> None:
+    _timit_arrays(raw)
+
+
+def write_rows(path: Path, source: np.ndarray, rows: np.ndarray, block: int = TIMIT_BLOCK) -> None:
+    """Write ``source[rows]`` as a ``.npy`` file (the bytes ``np.save`` writes), gathering ``block`` rows at a
+    time so that memory stays bounded whatever the size of ``source``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = np.lib.format.open_memmap(path, mode="w+", dtype=source.dtype, shape=(len(rows), *source.shape[1:]))
+    for start in range(0, len(rows), block):
+        out[start:start + block] = source[rows[start:start + block]]
+    out.flush()
+    del out
+
+
+@register_preparer("ml2021spring-hw2", tuple(f"{TIMIT}/{name}" for name in TIMIT_ARRAYS), _timit_contract)
+def prepare_timit(raw: Path, public: Path, private: Path) -> None:
+    """Frames of train_11.npy split by train_test_split(test_size=len(test_11)/(len(train_11)+len(test_11)),
+    random_state=0) into new train_11/train_label_11/test_11 arrays; answers Id = position in the new test array;
+    sample submission ``ClassId`` = 0."""
+    train, labels, old_test = _timit_arrays(raw)
+    train_pos, test_pos = split_positions(len(train), len(old_test) / (len(train) + len(old_test)))
+    folder = public / TIMIT
+    write_rows(folder / "train_11.npy", train, train_pos)
+    write_rows(folder / "train_label_11.npy", labels, train_pos)
+    write_rows(folder / "test_11.npy", train, test_pos)
+    answers = pd.DataFrame({"Id": np.arange(len(test_pos)), "ClassId": np.asarray(labels[test_pos])})
+    write_csv(answers.assign(ClassId=0), public / "sampleSubmission.csv")
+    write_csv(answers, private / "answers.csv")

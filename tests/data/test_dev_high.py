@@ -18,6 +18,7 @@ from tests.data.test_fixtures import _decode_dc_jpeg
 VOLCANO = "predict-volcanic-eruptions-ingv-oe"
 PADDY = "paddy-disease-classification"
 SEEDLINGS = "plant-seedlings-classification"
+TIMIT = "ml2021spring-hw2"
 
 
 def read(path, **kwargs) -> pd.DataFrame:
@@ -214,4 +215,69 @@ def test_seedlings_bad_raw(tmp_path):
 
     shutil.rmtree(raw / "train")
     with pytest.raises(RawDataError, match="missing train"):
+        preparer.check_raw(raw)
+
+
+# ------------------------------------------------------------------------ ml2021spring-hw2
+def test_timit_end_to_end(tmp_path, store):
+    check_end_to_end(TIMIT, tmp_path, store, lambda answers, sample: read(answers))
+
+
+def test_timit_split_is_v1s_proportional_split(tmp_path):
+    raw = mle_datasets.make_raw_fixture(TIMIT, tmp_path / "raw")
+    folder = raw / "timit_11" / "timit_11"
+    frames, labels = np.load(folder / "train_11.npy"), np.load(folder / "train_label_11.npy")
+    n_old_test = len(np.load(folder / "test_11.npy"))
+    train, test = train_test_split(range(len(frames)), test_size=n_old_test / (len(frames) + n_old_test),
+                                   random_state=0)
+    prepared = mle_datasets.prepare(TIMIT, raw, tmp_path / "prepared")
+    out = prepared.public_dir / "timit_11" / "timit_11"
+    np.testing.assert_array_equal(np.load(out / "train_11.npy"), frames[train])
+    np.testing.assert_array_equal(np.load(out / "train_label_11.npy"), labels[train])
+    np.testing.assert_array_equal(np.load(out / "test_11.npy"), frames[test])
+    assert np.load(out / "train_label_11.npy").dtype == labels.dtype
+    answers = read(prepared.answers, dtype=str)
+    assert answers["Id"].tolist() == [str(i) for i in range(len(test))]
+    assert answers["ClassId"].tolist() == labels[test].tolist()
+    assert (read(prepared.sample_submission)["ClassId"] == 0).all()
+
+
+def test_timit_rows_are_gathered_in_blocks_as_np_save_writes_them(tmp_path):
+    from mle_datasets.preparers.dev_high import write_rows
+
+    source = np.arange(23 * 5, dtype=np.float32).reshape(23, 5)
+    rows = np.array([4, 0, 22, 9, 9, 13, 1, 17, 3, 8])
+    write_rows(tmp_path / "a.npy", source, rows, block=3)
+    np.save(tmp_path / "b.npy", source[rows])
+    assert (tmp_path / "a.npy").read_bytes() == (tmp_path / "b.npy").read_bytes()
+
+
+def test_timit_fixture_is_learnable(tmp_path):
+    raw = mle_datasets.make_raw_fixture(TIMIT, tmp_path / "raw")
+    prepared = mle_datasets.prepare(TIMIT, raw, tmp_path / "prepared")
+    out = prepared.public_dir / "timit_11" / "timit_11"
+    answers = read(prepared.answers, dtype=str)
+    accuracy = nearest_centroid_accuracy(np.load(out / "train_11.npy"), np.load(out / "train_label_11.npy"),
+                                         np.load(out / "test_11.npy"), answers["ClassId"])
+    assert accuracy > 0.9
+    assert (answers["ClassId"] == "0").mean() < 0.4  # the sample predicts class 0 everywhere
+
+
+def test_timit_bad_raw(tmp_path):
+    raw = mle_datasets.make_raw_fixture(TIMIT, tmp_path / "raw")
+    preparer = get_preparer(TIMIT)
+    folder = raw / "timit_11" / "timit_11"
+    labels = np.load(folder / "train_label_11.npy")
+    np.save(folder / "train_label_11.npy", labels.astype(object), allow_pickle=True)
+    with pytest.raises(RawDataError, match="train_label_11.npy is not a readable .npy array.*Python objects"):
+        preparer.check_raw(raw)
+    np.save(folder / "train_label_11.npy", labels[:-1])
+    with pytest.raises(RawDataError, match=r"one label per frame \(shapes \(160, 429\) and \(159,\)\)"):
+        preparer.check_raw(raw)
+    np.save(folder / "train_label_11.npy", labels)
+    (folder / "test_11.npy").write_bytes((folder / "test_11.npy").read_bytes()[:3000])
+    with pytest.raises(RawDataError, match="test_11.npy is not a readable .npy array"):
+        preparer.check_raw(raw)
+    (folder / "test_11.npy").unlink()
+    with pytest.raises(RawDataError, match=r"missing timit_11/timit_11/test_11\.npy"):
         preparer.check_raw(raw)
