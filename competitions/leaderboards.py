@@ -1,9 +1,10 @@
 """Final Kaggle leaderboards (``rank,score``, best first): where they are found and how they are fetched.
 
-The package ships no copies. :func:`leaderboard` reads ``<id>.csv`` from, in order, the folder named by the
-``MLE_BENCH_LEADERBOARDS`` environment variable (or the ``folder`` argument), then the store
-(``$MLE_BENCH_HOME/leaderboards``, default ``~/.cache/open-mle-bench/leaderboards``), which
-:func:`download` fills through the Kaggle API and where each file's sha256 is kept in ``<id>.sha256``.
+The package ships no copies. :func:`leaderboard` reads a competition's board from, in order, the folder named
+by the ``MLE_BENCH_LEADERBOARDS`` environment variable (or the ``folder`` argument), then the store
+(``<home>/leaderboards``, :func:`competitions.paths.home`), which :func:`download` fills through the Kaggle
+API and where each file's sha256 is kept in ``<id>.sha256``. A folder may hold the boards in either layout:
+ours, ``<id>.csv``, or MLE-bench's, ``<id>/leaderboard.csv``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from competitions.atomic import write_atomic
+from competitions.paths import ENV_HOME, home  # noqa: F401  (ENV_HOME: re-exported)
+from schemas.checksums import sha256_file
+
 __all__ = [
     "LeaderboardError",
     "LeaderboardNotFound",
@@ -27,13 +32,15 @@ __all__ = [
     "search_folders",
     "store_dir",
     "mle_bench_home",
+    "board_paths",
     "download",
     "leaderboard_from_kaggle_csv",
     "save_leaderboard",
 ]
 
 ENV_FOLDER = "MLE_BENCH_LEADERBOARDS"
-ENV_HOME = "MLE_BENCH_HOME"
+#: MLE-bench's layout: one folder per competition holding this file
+MLE_BENCH_FILE = "leaderboard.csv"
 
 
 class LeaderboardError(ValueError):
@@ -45,16 +52,9 @@ class LeaderboardNotFound(LeaderboardError, FileNotFoundError):
 
 
 def mle_bench_home() -> Path:
-    """The cache root: ``$MLE_BENCH_HOME``, else ``~/.cache/open-mle-bench``.
-
-    >>> import os
-    >>> os.environ["MLE_BENCH_HOME"] = "/tmp/mlb-home"
-    >>> str(mle_bench_home())
-    '/tmp/mlb-home'
-    >>> del os.environ["MLE_BENCH_HOME"]
-    """
-    root = os.environ.get(ENV_HOME)
-    return Path(root).expanduser() if root else Path.home() / ".cache" / "open-mle-bench"
+    """The home folder (an alias of :func:`competitions.paths.home`: ``$MLE_BENCH_HOME``, else
+    ``$XDG_CACHE_HOME/open-mle-bench``, else ``~/.cache/open-mle-bench``)."""
+    return home()
 
 
 def store_dir() -> Path:
@@ -73,21 +73,33 @@ def search_folders(folder: str | os.PathLike[str] | None = None) -> list[Path]:
     return folders + [store_dir()]
 
 
-def find_leaderboard(competition_id: str, folder: str | os.PathLike[str] | None = None) -> Path:
-    """The path of ``<competition_id>.csv`` in the first search folder that has it.
+def board_paths(folder: str | os.PathLike[str], competition_id: str) -> tuple[Path, Path]:
+    """Where a folder may hold a competition's board: ``<id>.csv``, then MLE-bench's ``<id>/leaderboard.csv``.
 
-    Raises :class:`LeaderboardNotFound` naming the folders searched and the command that fetches the file.
+    >>> [p.as_posix() for p in board_paths("/b", "toy")]
+    ['/b/toy.csv', '/b/toy/leaderboard.csv']
+    """
+    folder = Path(folder)
+    return folder / f"{competition_id}.csv", folder / competition_id / MLE_BENCH_FILE
+
+
+def find_leaderboard(competition_id: str, folder: str | os.PathLike[str] | None = None) -> Path:
+    """The path of the competition's board in the first search folder that has it (either layout).
+
+    Raises :class:`LeaderboardNotFound` naming the folders searched, the two layouts looked for and the
+    command that fetches the file.
     """
     folders = search_folders(folder)
     for d in folders:
-        path = d / f"{competition_id}.csv"
-        if path.is_file():
-            return path
+        for path in board_paths(d, competition_id):
+            if path.is_file():
+                return path
     looked = ", ".join(str(d) for d in folders)
     raise LeaderboardNotFound(
-        f"no leaderboard file {competition_id}.csv (looked in {looked}); get it with "
+        f"no leaderboard for {competition_id} (looked for {competition_id}.csv and "
+        f"{competition_id}/{MLE_BENCH_FILE} in {looked}); get it with "
         f"`mle-bench leaderboards download -c {competition_id}` (Kaggle credentials needed) "
-        f"or point {ENV_FOLDER} at a folder of <id>.csv files"
+        f"or point {ENV_FOLDER} at a folder of <id>.csv files or of MLE-bench's <id>/{MLE_BENCH_FILE}"
     )
 
 
@@ -101,6 +113,9 @@ def leaderboard(competition_id: str, folder: str | os.PathLike[str] | None = Non
     >>> _ = (d / "toy.csv").write_text("rank,score\\n1,0.9\\n2,0.8\\n3,0.5\\n")
     >>> leaderboard("toy", folder=d)["score"].tolist()
     [0.9, 0.8, 0.5]
+    >>> (d / "mlb").mkdir(); _ = (d / "mlb" / "leaderboard.csv").write_text("score\\n0.5\\n0.4\\n")
+    >>> leaderboard("mlb", folder=d)["rank"].tolist()  # MLE-bench's <id>/leaderboard.csv layout
+    [1, 2]
     """
     path = find_leaderboard(competition_id, folder)
     if path.parent == store_dir():
@@ -125,32 +140,16 @@ def read_leaderboard_file(path: Path) -> pd.DataFrame:
     return pd.DataFrame({"rank": np.arange(1, len(frame) + 1, dtype=np.int64), "score": score.to_numpy()})
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _check_sha256(path: Path) -> None:
     recorded = path.with_suffix(".sha256")
     if not recorded.is_file():
         return
     want = recorded.read_text().split()[0] if recorded.read_text().strip() else ""
-    if want != _sha256(path):
+    if want != sha256_file(path):
         raise LeaderboardError(
             f"leaderboard {path} does not match its recorded sha256 ({recorded}); "
             f"download it again with `mle-bench leaderboards download -c {path.stem}`"
         )
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save_leaderboard(competition_id: str, scores: Any, dest: str | os.PathLike[str] | None = None) -> Path:
@@ -170,8 +169,8 @@ def save_leaderboard(competition_id: str, scores: Any, dest: str | os.PathLike[s
     lines = ["rank,score"] + [f"{i},{s!r}" for i, s in enumerate(values.astype(float).tolist(), start=1)]
     data = ("\n".join(lines) + "\n").encode()
     path = folder / f"{competition_id}.csv"
-    _write_atomic(path, data)
-    _write_atomic(path.with_suffix(".sha256"), f"{hashlib.sha256(data).hexdigest()}  {path.name}\n".encode())
+    write_atomic(path, data)
+    write_atomic(path.with_suffix(".sha256"), f"{hashlib.sha256(data).hexdigest()}  {path.name}\n")
     return path
 
 

@@ -14,6 +14,7 @@ import pytest
 import competitions
 from competitions import leaderboards as lb
 from mlebench.cli import main
+from schemas.checksums import sha256_file
 
 
 @pytest.fixture
@@ -55,9 +56,41 @@ def test_missing_leaderboard_names_folders_and_command(home):
     assert "mle-bench leaderboards download -c nowhere" in text
 
 
+def test_a_folder_in_mle_benchs_layout(home, tmp_path, monkeypatch):
+    folder = tmp_path / "mle-bench"
+    (folder / "x").mkdir(parents=True)
+    (folder / "x" / "leaderboard.csv").write_text("teamId,score\n7,0.9\n8,0.4\n")
+    monkeypatch.setenv("MLE_BENCH_LEADERBOARDS", str(folder))
+    assert competitions.leaderboard("x")["score"].tolist() == [0.9, 0.4]
+    assert lb.find_leaderboard("x") == folder / "x" / "leaderboard.csv"
+
+
+def test_our_layout_wins_when_a_folder_holds_both(tmp_path):
+    _board(tmp_path, "x", [0.1])
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "leaderboard.csv").write_text("score\n0.9\n")
+    assert lb.leaderboard("x", folder=tmp_path)["score"].tolist() == [0.1]
+
+
+def test_a_folder_with_neither_layout_says_both_were_looked_for(home, tmp_path):
+    (tmp_path / "x").mkdir()  # a folder for the competition, but no leaderboard.csv in it
+    with pytest.raises(lb.LeaderboardNotFound) as info:
+        lb.leaderboard("x", folder=tmp_path)
+    text = str(info.value)
+    assert "x.csv and x/leaderboard.csv" in text and str(tmp_path) in text
+    assert "mle-bench leaderboards download -c x" in text
+
+
+def test_the_leaderboard_store_honours_xdg_cache_home(tmp_path, monkeypatch):
+    monkeypatch.delenv("MLE_BENCH_HOME", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert lb.store_dir() == tmp_path / "cache" / "open-mle-bench" / "leaderboards"
+    assert lb.save_leaderboard("x", [0.5]).parent == lb.store_dir()
+
+
 def test_store_files_are_checked_against_their_sha256(home):
     path = lb.save_leaderboard("x", [0.9, 0.5])
-    assert path.with_suffix(".sha256").read_text().split()[0] == lb._sha256(path)
+    assert path.with_suffix(".sha256").read_text().split()[0] == sha256_file(path)
     path.write_text("rank,score\n1,0.99\n2,0.5\n")
     with pytest.raises(lb.LeaderboardError, match="sha256"):
         competitions.leaderboard("x")
