@@ -1,7 +1,10 @@
 """Grading one submission: read, contract, grader, round as MLE-bench does, rank against the leaderboard.
 
 The pipeline never raises for a bad submission: every problem becomes an invalid :class:`GradeReport` with a
-reason. Problems on the host side (unknown competition, unreadable answers) raise :class:`GradingError`.
+reason. What stops grading before it starts on the host side (unknown competition, answers missing or
+unreadable) raises :class:`GradingError`; what goes wrong while scoring is decided by :func:`fault_of`: the
+submission's fault makes an invalid submission, the host's (the answers' content, the spec, the grader) a
+report flagged ``host_error``, never counted against the agent and never showing the details to it.
 """
 
 from __future__ import annotations
@@ -11,21 +14,23 @@ import logging
 import math
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
 from competitions.catalogue import get
-from competitions.graders import InvalidSubmission, get_grader
+from competitions.faults import HOST, SUBMISSION, InvalidSubmission, fault_of
+from competitions.graders import get_grader
 from competitions.leaderboards import LeaderboardError
 from competitions.medals import medal_thresholds, rank_score
 from competitions.reports import GradeReport
 from competitions.spec import Competition
+from metrics import MetricInputError
 from schemas.csvio import CSVReadError, read_csv
 from schemas.submission import ID_POLICIES, read_submission, validate_frame
 
-__all__ = ["GradingError", "grade", "round_score", "read_answers", "ID_POLICIES"]
+__all__ = ["GradingError", "grade", "round_score", "read_answers", "fault_of", "SUBMISSION", "HOST", "ID_POLICIES"]
 
 log = logging.getLogger(__name__)
 
@@ -98,44 +103,66 @@ def _expected_ids(comp: Competition, sample: Any, answers: Any) -> tuple[pd.Data
 
 
 def _check_submission(comp: Competition, submission: Any, sample: Any, answers: Any,
-                      report: GradeReport) -> pd.DataFrame | None:
-    """Read and validate the submission; fill ``report`` and return None when it is invalid."""
+                      failed: Callable[..., GradeReport]) -> pd.DataFrame | GradeReport:
+    """The submission read and validated, or the report saying why it is missing or invalid."""
     try:
         frame = read_submission(comp, submission)
     except CSVReadError as err:
-        report.error = err.message
-        report.validation_errors = [{"column": None, "check": f"read:{err.check}", "count": 1, "examples": [],
-                                     "message": err.message}]
-        return None
+        errors = [{"column": None, "check": f"read:{err.check}", "count": 1, "examples": [], "message": err.message}]
+        return failed(err.message, kind="invalid", validation_errors=errors)
     expected, reveal = _expected_ids(comp, sample, answers)
     validation, frame = validate_frame(comp, frame, expected, reveal_missing=reveal)
     if not validation.valid:
-        report.error = "invalid submission: " + validation.summary()
-        report.validation_errors = [e.to_dict() for e in validation.errors]
-        return None
+        return failed("invalid submission: " + validation.summary(), kind="invalid",
+                      validation_errors=[e.to_dict() for e in validation.errors])
     return frame
 
 
-def _score(comp: Competition, frame: pd.DataFrame, answers: Any, report: GradeReport) -> float | None:
+def _score(comp: Competition, frame: pd.DataFrame, answers: Any,
+           failed: Callable[..., GradeReport]) -> float | GradeReport:
+    """The rounded score, or the report of a submission that could not be scored (whose fault: :func:`fault_of`)."""
     try:
         raw = get_grader(comp.grader).grade(frame, answers, comp)
-    except InvalidSubmission as err:
-        report.error = f"invalid submission: {err.message}"
-        report.validation_errors = [{"column": err.column, "check": err.check, "count": err.count,
-                                     "examples": list(err.examples), "message": err.message}]
-        return None
-    except Exception as err:  # MLE-bench v1: any grader exception makes the submission invalid
-        log.exception("grader %s failed on %s", comp.grader, comp.id)
-        report.error = (f"grader error: {type(err).__name__} while scoring; the submission could not be "
-                        "graded (details are in the host log)")
-        return None
+    except Exception as err:  # noqa: BLE001 - every grader failure is reported, never raised
+        if fault_of(err) == SUBMISSION:
+            reason, errors = _invalid(err)
+            return failed(reason, kind="invalid", validation_errors=errors)
+        log.error("host error grading %s with %s: %s: %s", comp.id, comp.grader, type(err).__name__, err,
+                  exc_info=not isinstance(err, MetricInputError))
+        return failed(_host_reason(comp, err), kind="host")
     if raw is None:
-        report.error = "grader error: the grader returned no score"
-        return None
+        return failed("grader error: the grader returned no score", kind="host")
     if comp.score_rounding == "int" and not math.isfinite(float(raw)):
-        report.error = "grader error: the score is not finite and cannot be rounded to an integer"
-        return None
+        return failed("grader error: the score is not finite and cannot be rounded to an integer", kind="host")
     return round_score(raw, comp.score_rounding)
+
+
+def _invalid(err: Exception) -> tuple[str, list[dict[str, Any]]]:
+    """The reason and structured errors of a submission-side failure (its messages quote the submission only)."""
+    if isinstance(err, InvalidSubmission):
+        return f"invalid submission: {err.message}", [{"column": err.column, "check": err.check, "count": err.count,
+                                                        "examples": list(err.examples), "message": err.message}]
+    message = str(err)
+    return f"invalid submission: {message}", [{"column": None, "check": "metric", "count": None, "examples": [],
+                                               "message": message}]
+
+
+def _host_reason(comp: Competition, err: Exception) -> str:
+    """Why a submission could not be graded, without the error's text (it may quote answers)."""
+    if isinstance(err, MetricInputError):
+        argument = err.argument or "an argument"
+        if argument == "y_true":
+            culprit = "the answers"
+        elif argument in comp.metric_params:
+            culprit = f"the spec's metric_params.{argument}"
+        elif argument == "name":
+            culprit = f"the spec's metric {comp.metric!r}"
+        else:
+            culprit = f"the grader's {argument!r} argument"
+        return (f"host error: the metric {comp.metric} rejected {culprit}; the submission is not at fault "
+                "(details are in the host log)")
+    return (f"grader error: {type(err).__name__} while scoring; the submission could not be graded "
+            "(details are in the host log)")
 
 
 def _rank(comp: Competition, report: GradeReport, leaderboards: Any) -> str | None:
@@ -171,21 +198,25 @@ def grade(
     medal; a missing leaderboard leaves the score and explains the missing medals in ``error``.
     """
     comp = _competition(competition)
-    report = GradeReport(comp.id, competition_version=comp.version, dataset_revision=dataset_revision)
-    if isinstance(submission, pd.DataFrame):
-        report.submission_exists = True
-    else:
-        path = Path(submission)
-        report.submission_path = str(path)
-        report.submission_exists = path.is_file() and path.suffix.lower() == ".csv"
+    path = None if isinstance(submission, pd.DataFrame) else Path(submission)
+    exists = path is None or (path.is_file() and path.suffix.lower() == ".csv")
+    common = {"submission_path": None if path is None else str(path), "competition_version": comp.version,
+              "dataset_revision": dataset_revision}
+
+    def failed(reason: str, *, kind: str = "invalid", validation_errors: Any = ()) -> GradeReport:
+        kind = "missing" if kind == "invalid" and not exists else kind
+        return GradeReport.failed(comp.id, reason, kind=kind, submission_exists=exists,
+                                  validation_errors=validation_errors, **common)
+
     answers = read_answers(comp, answers)
-    notes = []
-    frame = _check_submission(comp, submission, sample_submission, answers, report)
-    if frame is not None:
-        report.score = _score(comp, frame, answers, report)
-        report.valid_submission = report.score is not None
-    if report.error:
-        notes.append(report.error)
+    outcome: Any = _check_submission(comp, submission, sample_submission, answers, failed)
+    if isinstance(outcome, pd.DataFrame):
+        outcome = _score(comp, outcome, answers, failed)
+    if isinstance(outcome, GradeReport):
+        report = outcome
+    else:
+        report = GradeReport(comp.id, score=outcome, submission_exists=True, valid_submission=True, **common)
+    notes = [report.error] if report.error else []
     lb_note = _rank(comp, report, leaderboards)
     if lb_note:
         notes.append(lb_note)

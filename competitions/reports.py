@@ -1,23 +1,28 @@
 """Grading reports: one competition's :class:`GradeReport`, and the grading report of a batch.
 
 ``GradeReport.to_dict()`` has exactly MLE-bench's CompetitionReport keys, plus ``error``,
-``competition_version``, ``dataset_revision``, ``validation_errors`` and ``score_is_nan``. Unlike MLE-bench,
-which writes the non-standard JSON token ``NaN``, a NaN score is written as ``null`` with
-``score_is_nan: true`` so that every report is valid JSON.
+``competition_version``, ``dataset_revision``, ``validation_errors``, ``score_is_nan`` and ``host_error``.
+Unlike MLE-bench, which writes the non-standard JSON token ``NaN``, a NaN score is written as ``null`` with
+``score_is_nan: true`` so that every report is valid JSON. A submission that could not be graded (missing,
+invalid, or a host error: the answers, the spec or the grader at fault) has its report made by
+:meth:`GradeReport.failed`; a host error is never valid and is flagged ``host_error``, so it is counted
+apart from the agent's failures.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Literal
 
-__all__ = ["GradeReport", "REPORT_KEYS", "batch_report", "write_json_atomic", "report_filename"]
+from competitions.atomic import write_json_atomic
+
+__all__ = ["GradeReport", "REPORT_KEYS", "FAILURE_KINDS", "batch_report", "write_json_atomic", "report_filename"]
+
+#: Why a submission could not be graded: no (CSV) file, an invalid submission, a host error.
+FAILURE_KINDS = ("missing", "invalid", "host")
 
 #: MLE-bench's CompetitionReport keys, in its order
 REPORT_KEYS = (
@@ -58,6 +63,52 @@ class GradeReport:
     competition_version: str | None = None
     dataset_revision: str | None = None
     validation_errors: list[dict[str, Any]] = field(default_factory=list)
+    host_error: bool = False
+
+    @classmethod
+    def failed(
+        cls,
+        competition_id: str,
+        reason: str,
+        *,
+        kind: Literal["missing", "invalid", "host"] = "invalid",
+        submission_path: str | None = None,
+        submission_exists: bool | None = None,
+        competition_version: str | None = None,
+        dataset_revision: str | None = None,
+        validation_errors: Iterable[dict[str, Any]] = (),
+    ) -> GradeReport:
+        """The report of a submission that could not be graded: no score, no medal, not valid.
+
+        ``kind``: ``missing`` (no submission file: ``submission_exists`` False), ``invalid`` (the submission
+        breaks the contract or the grader's checks: it exists), or ``host`` (the answers, the spec, the grader
+        or the harness failed: ``host_error`` True; ``submission_exists`` is whether ``submission_path`` is a
+        file, unless given). ``reason`` becomes ``error``.
+
+        >>> r = GradeReport.failed("toy", "no submission.csv", kind="missing")
+        >>> r.submission_exists, r.valid_submission, r.host_error, r.error
+        (False, False, False, 'no submission.csv')
+        >>> GradeReport.failed("toy", "answers unreadable", kind="host", submission_exists=True).host_error
+        True
+        """
+        if kind not in FAILURE_KINDS:
+            raise ValueError(f"kind {kind!r} is not one of {FAILURE_KINDS}")
+        if submission_exists is None:
+            if kind == "host":
+                submission_exists = submission_path is not None and Path(submission_path).is_file()
+            else:
+                submission_exists = kind == "invalid"
+        return cls(
+            competition_id,
+            submission_exists=bool(submission_exists),
+            valid_submission=False,
+            submission_path=submission_path,
+            error=reason,
+            competition_version=competition_version,
+            dataset_revision=dataset_revision,
+            validation_errors=list(validation_errors),
+            host_error=kind == "host",
+        )
 
     @property
     def any_medal(self) -> bool:
@@ -100,6 +151,7 @@ class GradeReport:
             "dataset_revision": self.dataset_revision,
             "validation_errors": list(self.validation_errors),
             "score_is_nan": self.score_is_nan,
+            "host_error": self.host_error,
         }
 
     @classmethod
@@ -123,7 +175,7 @@ class GradeReport:
         if data.get("score_is_nan"):
             kwargs["score"] = float("nan")
         for key in ("gold_medal", "silver_medal", "bronze_medal", "above_median", "submission_exists",
-                    "valid_submission"):
+                    "valid_submission", "host_error"):
             kwargs[key] = bool(kwargs.get(key) or False)
         kwargs["validation_errors"] = list(kwargs.get("validation_errors") or [])
         return cls(**kwargs)
@@ -146,6 +198,7 @@ def batch_report(reports: Iterable[GradeReport]) -> dict[str, Any]:
         "total_silver_medals": sum(r.silver_medal for r in reports),
         "total_bronze_medals": sum(r.bronze_medal for r in reports),
         "total_above_median": sum(r.above_median for r in reports),
+        "total_host_errors": sum(r.host_error for r in reports),
         "competition_reports": [r.to_dict() for r in reports],
     }
 
@@ -160,19 +213,3 @@ def report_filename(now: datetime | None = None) -> str:
 
     now = now or datetime.now(timezone.utc)
     return f"{now.strftime('%Y-%m-%dT%H-%M-%S')}-GMT_grading_report.json"
-
-
-def write_json_atomic(data: Any, path: str | os.PathLike[str]) -> Path:
-    """Write ``data`` as strict JSON (no NaN) to ``path`` through a temporary file and a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(data, indent=2, allow_nan=False)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path

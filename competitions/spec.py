@@ -138,6 +138,10 @@ def parse_spec(data: dict[str, Any], source: str = "<spec>") -> Competition:
     rounding = data.get("score_rounding", "numpy")
     if rounding not in ("python", "numpy", "int"):
         raise SpecError(source, f"{rounding!r} is not python, numpy or int", key="score_rounding")
+    for key in ("answers", "sample_submission"):
+        path = str(data[key])
+        if not path.startswith(("public/", "private/")) or any(ch.isspace() for ch in path) or ".." in path:
+            raise SpecError(source, f"{path!r} is not a file path under public/ or private/", key=key)
     grader_params = dict(data.get("grader_params") or {})
     policy = grader_params.get("id_policy", "exact")
     if policy not in ID_POLICIES:

@@ -45,7 +45,7 @@ class NotPreparedError(DataError):
     """A competition asked for by run, grade or validation has no prepared data (store or data folder)."""
 
 
-class UnknownCompetitionError(DataError, UnknownCompetition):
+class UnknownCompetitionError(UnknownCompetition, DataError):
     """No spec or preparer exists for the competition id asked for.
 
     The data machinery's spelling of :class:`competitions.UnknownCompetition` (also a ``KeyError``): an

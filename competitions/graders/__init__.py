@@ -2,14 +2,16 @@
 
 A grader is a small class registered by name; a spec names its grader and gives it ``grader_params``.
 Competitions that fit a generic rule share a grader (data, not code); a grader of its own exists only
-where no generic rule fits. Each grader can also make a synthetic case (answers, the sample submission
-MLE-bench would write, and a perfect submission) so every competition can be tested without Kaggle data.
+where no generic rule fits. Graders only grade: the synthetic material each competition is tested with is
+made by :mod:`competitions.synthetic`. Metric errors go through :func:`score_metric`, which decides by
+:func:`competitions.faults.fault_of` whether they are the submission's (an :class:`InvalidSubmission`) or
+the host's (re-raised, and reported as a host error by grading).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -17,10 +19,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+import metrics
+from competitions.faults import SUBMISSION, InvalidSubmission, fault_of
 from schemas.submission import id_key
 
 if TYPE_CHECKING:
     from competitions.spec import Competition
+    from competitions.synthetic import SyntheticCase
 
 __all__ = [
     "Grader",
@@ -31,49 +36,20 @@ __all__ = [
     "grader_names",
     "align_by_id",
     "require_columns",
+    "score_metric",
 ]
 
 
-class InvalidSubmission(ValueError):
-    """A submission that cannot be graded. The message names the problem and never contains answer values.
+def __getattr__(name: str) -> Any:
+    if name == "SyntheticCase":  # moved to competitions.synthetic; kept importable from here
+        from competitions.synthetic import SyntheticCase
 
-    ``column``, ``check``, ``count`` and ``examples`` (submission values only) make the structured report.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        column: str | None = None,
-        check: str = "grader",
-        count: int | None = None,
-        examples: list[Any] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.column = column
-        self.check = check
-        self.count = count
-        self.examples = list(examples or [])
-
-
-@dataclass
-class SyntheticCase:
-    """Synthetic grading material in a competition's formats.
-
-    ``answers`` is what ``private/`` holds (a DataFrame, or a list of dicts for JSONL answers);
-    ``sample_submission`` is what MLE-bench's preparer writes to ``public/``; ``perfect_submission`` scores
-    the metric's best value.
-    """
-
-    answers: pd.DataFrame | list[dict[str, Any]]
-    sample_submission: pd.DataFrame
-    perfect_submission: pd.DataFrame
-    extra: dict[str, Any] = field(default_factory=dict)
+        return SyntheticCase
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Grader(ABC):
-    """Base class. Subclasses set ``name`` and implement :meth:`grade` and :meth:`synthetic`."""
+    """Base class. Subclasses set ``name`` and implement :meth:`grade`."""
 
     name: ClassVar[str] = ""
 
@@ -86,9 +62,12 @@ class Grader(ABC):
         with the id columns as strings.
         """
 
-    @abstractmethod
     def synthetic(self, comp: Competition, n_rows: int, rng: np.random.Generator) -> SyntheticCase:
-        """Make answers, the sample submission and a perfect submission with about ``n_rows`` rows."""
+        """Deprecated alias of :func:`competitions.synthetic.case` (which picks the builder by
+        ``comp.grader``)."""
+        from competitions.synthetic import case
+
+        return case(comp, n_rows, rng)
 
 
 _GRADERS: dict[str, Grader] = {}
@@ -130,13 +109,46 @@ def _load_all() -> None:
     )
 
 
+def score_metric(
+    comp: Competition,
+    y_true: Any,
+    y_pred: Any,
+    *,
+    column: str | None = None,
+    submitted: Collection[str] = ("y_pred",),
+    **extra: Any,
+) -> float:
+    """The spec's metric with its ``metric_params`` (and the grader's ``extra`` arguments, which win).
+
+    A ``MetricInputError`` that is the submission's fault (``fault_of(err, submitted)``: its argument is
+    ``y_pred`` or one of ``submitted``) becomes :class:`InvalidSubmission` naming ``column``; any other error
+    is the host's (the answers, the spec, the grader) and propagates unchanged, never shown to the agent.
+
+    >>> import competitions
+    >>> comp = competitions.get("aerial-cactus-identification")
+    >>> score_metric(comp, [0, 1, 1], [0.2, 0.9, 0.8])
+    1.0
+    >>> score_metric(comp, [0, 1, 1], [0.2, float("nan"), 0.8], column="has_cactus")
+    Traceback (most recent call last):
+    ...
+    competitions.faults.InvalidSubmission: column 'has_cactus' cannot be scored: auc: y_score holds 1 NaN value(s) (first at row 1); fill or drop them before scoring
+    """
+    try:
+        return metrics.score(comp.metric, y_true, y_pred, **{**comp.metric_params, **extra})
+    except metrics.MetricInputError as err:
+        if fault_of(err, submitted) != SUBMISSION:
+            raise
+        where = f"column {column!r}" if column else "the submission"
+        raise InvalidSubmission(f"{where} cannot be scored: {err}", column=column, check="metric") from None
+
+
 def require_columns(frame: pd.DataFrame, columns: list[str], what: str = "submission") -> None:
     """Raise :class:`InvalidSubmission` naming the columns ``frame`` lacks (at most five) and the ones it has.
 
     >>> require_columns(pd.DataFrame({"id": [1]}), ["id", "p"])
     Traceback (most recent call last):
     ...
-    competitions.graders.InvalidSubmission: the submission lacks column(s) ['p']; add them (columns found: ['id'])
+    competitions.faults.InvalidSubmission: the submission lacks column(s) ['p']; add them (columns found: ['id'])
     """
     missing = [c for c in columns if c not in frame.columns]
     if missing:

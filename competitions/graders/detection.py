@@ -10,7 +10,8 @@ turned into the per-image box arrays of :mod:`metrics.detection`.
 Each competition has its own token rules and answers format, so each has its own grader; they share the
 vectorised parser :func:`split_prediction_strings` (pyarrow string kernels, no Python loop over rows) and
 :func:`tokens_to_float` (Python's ``float`` semantics, as MLE-bench parses). Rows are paired by id, never by
-position. Messages quote submission values only.
+position. Messages quote submission values only. Their synthetic material is made by
+:mod:`competitions.synthetic.detection`.
 """
 
 from __future__ import annotations
@@ -22,9 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-import metrics
-from competitions.graders import Grader, InvalidSubmission, SyntheticCase, align_by_id, register_grader
-from metrics import MetricInputError
+from competitions.graders import Grader, InvalidSubmission, align_by_id, register_grader, score_metric
 
 __all__ = [
     "LyftBoxes3D",
@@ -172,15 +171,6 @@ def per_image(row: np.ndarray, columns: np.ndarray, n_images: int) -> list[np.nd
     return np.split(columns, cuts)
 
 
-def _score(comp, y_true: Any, y_pred: Any, **extra: Any) -> float:
-    try:
-        return metrics.score(comp.metric, y_true, y_pred, **comp.metric_params, **extra)
-    except MetricInputError as err:
-        if "y_pred" in str(err):
-            raise InvalidSubmission(f"the submission cannot be scored: {err}", check="metric") from None
-        raise
-
-
 def _strings(frame: pd.DataFrame, column: str) -> pd.Series:
     """The column as Python objects, None where missing."""
     values = frame[column].astype(object)
@@ -201,20 +191,6 @@ def _require_strings(values: pd.Series, column: str) -> None:
             "write at least one object per row",
             column=column, check="not_null", count=missing,
         )
-
-
-def _hex(rng: np.random.Generator, n: int, length: int) -> list[str]:
-    digits = np.array(list("0123456789abcdef"))
-    return ["".join(row) for row in digits[rng.integers(0, 16, (n, length))]]
-
-
-def _unique_hex(rng: np.random.Generator, n: int, length: int) -> list[str]:
-    ids = list(dict.fromkeys(_hex(rng, n * 2, length)))[:n]
-    return ids
-
-
-def _fmt(values: np.ndarray) -> np.ndarray:
-    return np.array([repr(float(v)) for v in values.ravel()], dtype=object).reshape(values.shape)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -257,23 +233,7 @@ class LyftBoxes3D(Grader):
         a_code, s_code = label_codes(a_cls, s_cls)
         y_true = per_image(a_row, np.column_stack([a_code, a_val[:, 1:8]]), n)
         y_pred = per_image(s_row, np.column_stack([s_code, s_val]), n)
-        return _score(comp, y_true, y_pred)
-
-    def synthetic(self, comp, n_rows: int, rng: np.random.Generator) -> SyntheticCase:
-        target = comp.grader_params.get("target", "PredictionString")
-        ids = _unique_hex(rng, n_rows, 64)
-        strings = []
-        for _ in ids:
-            m = int(rng.integers(1, 6))
-            centre = np.column_stack([rng.uniform(600, 2800, m), rng.uniform(600, 2800, m), rng.uniform(-25, -15, m)])
-            size = np.column_stack([rng.uniform(0.5, 3, m), rng.uniform(0.5, 12, m), rng.uniform(0.5, 4, m)])
-            yaw = rng.uniform(-np.pi, np.pi, (m, 1))
-            fields = np.column_stack([np.full((m, 1), "1.0", dtype=object), _fmt(np.c_[centre, size, yaw]),
-                                      np.array(LYFT_CLASSES, dtype=object)[rng.integers(0, 9, m)][:, None]])
-            strings.append(" ".join(fields.ravel()))
-        answers = pd.DataFrame({"Id": ids, target: strings})
-        sample = pd.DataFrame({"Id": ids, target: [""] * len(ids)})
-        return SyntheticCase(answers=answers, sample_submission=sample, perfect_submission=answers.copy())
+        return score_metric(comp, y_true, y_pred)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -310,35 +270,7 @@ class SiimStudyImageBoxes(Grader):
         a_code, s_code = label_codes(a_lab, s_lab)
         y_true = per_image(a_row, np.column_stack([a_code, a_val[:, 1:]]), n)
         y_pred = per_image(s_row, np.column_stack([s_code, s_val]), n)
-        return _score(comp, y_true, y_pred)
-
-    def synthetic(self, comp, n_rows: int, rng: np.random.Generator) -> SyntheticCase:
-        target = comp.grader_params.get("target", "PredictionString")
-        n_studies = max(2, n_rows // 2)
-        studies = sorted(_unique_hex(rng, n_studies, 12))
-        images = sorted(_unique_hex(rng, max(2, n_rows - n_studies), 12))
-        labels = np.array(SIIM_STUDY_LABELS, dtype=object)[rng.integers(0, 4, n_studies)]
-        labels[:2] = ["negative", "typical"]
-        study_rows = [f"{lab} 1 0 0 1 1" for lab in labels]
-        image_rows = []
-        for i in range(len(images)):
-            m = 0 if i == 0 else int(rng.integers(0, 3))
-            if m == 0 and i != 1:
-                image_rows.append("none 1 0 0 1 1")
-                continue
-            m = max(m, 1)
-            xy = rng.uniform(0, 2000, (m, 2))
-            box = _fmt(np.c_[xy, xy + rng.uniform(200, 1500, (m, 2))])
-            image_rows.append(" ".join(f"opacity 1 {' '.join(b)}" for b in box))
-        answers = pd.DataFrame({
-            "id": [f"{s}_study" for s in studies] + [f"{s}_image" for s in images],
-            target: study_rows + image_rows,
-        })
-        sample = pd.DataFrame({
-            "id": answers["id"],
-            target: ["negative 1 0 0 1 1"] * len(studies) + ["none 1 0 0 1 1"] * len(images),
-        })
-        return SyntheticCase(answers=answers, sample_submission=sample, perfect_submission=answers.copy())
+        return score_metric(comp, y_true, y_pred)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -394,34 +326,7 @@ class VinBigDataCocoBoxes(Grader):
         y_pred = per_image(row, values, n)
         first = image_index.get_loc(str(submission[id_column].iloc[0])) if len(submission) else 0
         extra = {"zero_id_prediction_image": int(first)} if comp.metric_params.get("zero_id_quirk") else {}
-        return _score(comp, y_true, y_pred, **extra)
-
-    def synthetic(self, comp, n_rows: int, rng: np.random.Generator) -> SyntheticCase:
-        target = comp.grader_params.get("target", "PredictionString")
-        ids = _unique_hex(rng, max(n_rows, 3), 32)
-        rows = []
-        for i, image in enumerate(ids):
-            if i % 3 == 0:
-                rows.append((image, 14, "No finding", f"R{rng.integers(1, 18)}", 0.0, 0.0, 1.0, 1.0))
-                continue
-            for c in sorted(set(rng.integers(0, 14, int(rng.integers(1, 4))).tolist()) | {3}):
-                x0, y0 = (float(v) for v in rng.integers(0, 2000, 2))
-                x1, y1 = x0 + float(rng.integers(50, 900)), y0 + float(rng.integers(50, 900))
-                rows.append((image, c, VINBIG_CLASSES[c], f"R{rng.integers(1, 18)}", x0, y0, x1, y1))
-        answers = pd.DataFrame(rows, columns=["image_id", "class_id", "class_name", "rad_id",
-                                              "x_min", "y_min", "x_max", "y_max"])
-        answers = answers.sort_values(["image_id", "class_id"], kind="stable").reset_index(drop=True)
-        gold = (
-            answers.class_id.astype(str) + " 1.0 " + answers.x_min.astype(str) + " " + answers.y_min.astype(str)
-            + " " + answers.x_max.astype(str) + " " + answers.y_max.astype(str)
-        ).groupby(answers.image_id).agg(" ".join)
-        perfect = pd.DataFrame({"image_id": gold.index.astype(str), target: gold.to_numpy()})
-        shuffled = [ids[i] for i in rng.permutation(len(ids))]
-        sample = pd.DataFrame({"image_id": shuffled, target: ["14 1 0 0 1 1"] * len(ids)})
-        note = ("with zero_id_quirk (MLE-bench v1) the answers' first box can never be recalled, so even the "
-                "gold submission scores slightly below 1")
-        extra = {"perfect_scores_best": not comp.metric_params.get("zero_id_quirk", False), "note": note}
-        return SyntheticCase(answers=answers, sample_submission=sample, perfect_submission=perfect, extra=extra)
+        return score_metric(comp, y_true, y_pred, **extra)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -452,29 +357,4 @@ class KuzushijiPoints(Grader):
         a_code, s_code = label_codes(group_fields(a_tok, 5, [0]), group_fields(s_tok, 3, [0]))
         y_true = per_image(a_row, np.column_stack([a_code, a_box]), n)
         y_pred = per_image(s_row, np.column_stack([s_code, s_xy]), n)
-        return _score(comp, y_true, y_pred)
-
-    def synthetic(self, comp, n_rows: int, rng: np.random.Generator) -> SyntheticCase:
-        target = comp.grader_params.get("target", "labels")
-        # page ids as in the data: "{book}_{page:05d}_{side}" for numbered books, "{book}-{page:03d}" for others
-        numbered = [f"{b}_{p:05d}_{rng.integers(1, 3)}" for b, p in
-                    zip(rng.choice(["100241706", "200003076", "200014685"], n_rows), rng.integers(1, 99999, n_rows))]
-        named = [f"{b}-{p:03d}" for b, p in zip(rng.choice(["umgy001", "hnsd006", "brsk001"], n_rows),
-                                                 rng.integers(1, 999, n_rows))]
-        ids = list(dict.fromkeys(x for pair in zip(numbered, named) for x in pair))[:n_rows]
-        labels, gold = [], []
-        for i in range(len(ids)):
-            if i == len(ids) - 1 and len(ids) > 2:
-                labels.append(np.nan)  # a page without characters
-                gold.append(np.nan)
-                continue
-            m = int(rng.integers(1, 8))
-            codes = [f"U+{c:04X}" for c in rng.integers(0x3041, 0x3097, m)]
-            xy = rng.integers(10, 2500, (m, 2))
-            wh = rng.integers(20, 150, (m, 2))
-            labels.append(" ".join(f"{c} {x} {y} {w} {h}" for c, (x, y), (w, h) in zip(codes, xy, wh)))
-            gold.append(" ".join(f"{c} {x + 1} {y + 1}" for c, (x, y) in zip(codes, xy)))
-        answers = pd.DataFrame({"image_id": ids, target: labels})
-        sample = pd.DataFrame({"image_id": ids, target: ["U+003F 1 1 U+FF2F 2 2"] * len(ids)})
-        perfect = pd.DataFrame({"image_id": ids, target: gold})
-        return SyntheticCase(answers=answers, sample_submission=sample, perfect_submission=perfect)
+        return score_metric(comp, y_true, y_pred)

@@ -10,8 +10,10 @@ import pytest
 
 import competitions
 import metrics
+from competitions.faults import fault_of
 from competitions.graders import InvalidSubmission, get_grader
 from competitions.graders.classification import PANDAS_NA_TOKENS
+from competitions.synthetic import synthetic_case
 
 IDS = [
     "aptos2019-blindness-detection", "cassava-leaf-disease-classification",
@@ -41,7 +43,7 @@ REAL_SAMPLE_SCORE_BY_CONSTRUCTION = {
 def _case(cid: str, n: int = 40, seed: int = 0):
     comp = competitions.get(cid)
     grader = get_grader(comp.grader)
-    return comp, grader, grader.synthetic(comp, n, np.random.default_rng(seed))
+    return comp, grader, synthetic_case(comp, n, np.random.default_rng(seed))
 
 
 def _target(comp) -> str:
@@ -263,11 +265,15 @@ def test_rsna_all_zero_predictions_score_zero_and_negatives_are_clipped():
     assert grader.grade(boosted, case.answers, comp) == 1.0
 
 
-def test_rsna_answers_without_a_positive_are_invalid_without_details():
+def test_rsna_answers_without_a_positive_are_a_host_error_not_the_submissions():
     comp, grader, case = _case("rsna-breast-cancer-detection")
     answers = case.answers.assign(cancer=0)
-    with pytest.raises(InvalidSubmission, match="details withheld"):
+    with pytest.raises(metrics.MetricInputError) as err:
         grader.grade(case.perfect_submission, answers, comp)
+    assert err.value.argument == "y_true" and fault_of(err.value) == "host"
+    report = competitions.grade(comp, case.perfect_submission, answers, case.sample_submission)
+    assert report.host_error and not report.valid_submission and report.submission_exists
+    assert report.error.startswith("host error: the metric pf1 rejected the answers")
 
 
 def test_spaceship_bool_predictions_match_bool_answers():
@@ -382,7 +388,7 @@ def test_synthetic_files_survive_a_csv_round_trip(cid, tmp_path):
 def test_text_labels_where_the_answers_hold_numbers_are_invalid():
     comp, grader, case = _case("cassava-leaf-disease-classification")
     sub = case.perfect_submission.assign(label=case.perfect_submission["label"].astype(str))
-    with pytest.raises(InvalidSubmission, match="holds text labels but the answers hold numeric labels"):
+    with pytest.raises(InvalidSubmission, match="column 'label' cannot be scored: .*y_pred holds text labels"):
         grader.grade(sub, case.answers, comp)
 
 

@@ -15,6 +15,7 @@ import pytest
 import competitions
 import metrics
 from competitions.graders import InvalidSubmission, get_grader
+from competitions.synthetic import synthetic_case
 from tests.metrics.test_detection import kuzushiji_reference, lyft_map, siim_reference
 
 LYFT = "3d-object-detection-for-autonomous-vehicles"
@@ -27,7 +28,7 @@ ALL = [LYFT, KUZUSHIJI, SIIM, VINBIG]
 def make_case(cid, n=24, seed=0):
     comp = competitions.get(cid)
     grader = get_grader(comp.grader)
-    case = grader.synthetic(comp, n, np.random.default_rng(seed))
+    case = synthetic_case(comp, n, np.random.default_rng(seed))
     return comp, grader, case
 
 

@@ -13,6 +13,7 @@ import competitions
 import metrics
 from competitions.graders import InvalidSubmission, get_grader
 from competitions.graders.probabilistic_regression import value_columns
+from competitions.synthetic import synthetic_case
 
 IDS = [
     "champs-scalar-coupling", "denoising-dirty-documents", "dog-breed-identification",
@@ -38,7 +39,7 @@ SAMPLE_SCORES = {
 def _case(cid: str, n: int = 60, seed: int = 0):
     comp = competitions.get(cid)
     grader = get_grader(comp.grader)
-    return comp, grader, grader.synthetic(comp, n, np.random.default_rng(seed))
+    return comp, grader, synthetic_case(comp, n, np.random.default_rng(seed))
 
 
 def _grade(cid: str, submission: pd.DataFrame, answers) -> float:

@@ -10,7 +10,9 @@ import pytest
 
 import competitions
 import metrics
+from competitions.faults import fault_of
 from competitions.graders import InvalidSubmission, get_grader
+from competitions.synthetic import synthetic_case
 
 IDS = [
     "aerial-cactus-identification", "alaska2-image-steganalysis", "detecting-insults-in-social-commentary",
@@ -40,7 +42,7 @@ BINARY_AUC = {cid for cid in IDS if competitions.get(cid).metric == "auc"}
 def _case(cid: str, n: int = 40, seed: int = 0):
     comp = competitions.get(cid)
     grader = get_grader(comp.grader)
-    return comp, grader, grader.synthetic(comp, n, np.random.default_rng(seed))
+    return comp, grader, synthetic_case(comp, n, np.random.default_rng(seed))
 
 
 def _targets(comp) -> list[str]:
@@ -147,12 +149,16 @@ def test_probability_range_is_checked_where_mlebench_checks_it(cid):
         assert isinstance(grader.grade(sub, case.answers, comp), float)
 
 
-def test_auc_metric_errors_withhold_answer_details():
+def test_an_auc_undefined_on_the_answers_is_a_host_error_that_shows_them_to_no_one():
     comp = competitions.get("seti-breakthrough-listen")
     answers = pd.DataFrame({"id": ["a", "b"], "target": [1, 1]})
     sub = pd.DataFrame({"id": ["a", "b"], "target": [0.2, 0.3]})
-    with pytest.raises(InvalidSubmission, match="details withheld"):
+    with pytest.raises(metrics.MetricInputError) as err:
         get_grader("binary_columns").grade(sub, answers, comp)
+    assert fault_of(err.value) == "host"
+    report = competitions.grade(comp, sub, answers)
+    assert report.host_error and not report.valid_submission
+    assert "the answers" in report.error and "one class" not in report.error
 
 
 def test_jigsaw_toxic_unscored_rows_are_ignored():

@@ -11,6 +11,7 @@ import pytest
 import competitions
 import metrics
 from competitions.graders import InvalidSubmission, get_grader
+from competitions.synthetic import synthetic_case
 
 TEXT = [
     "billion-word-imputation",
@@ -42,7 +43,7 @@ SAMPLE_SCORES = {
 def case_for(cid: str, n: int = 30, seed: int = 0):
     comp = competitions.get(cid)
     grader = get_grader(comp.grader)
-    return comp, grader, grader.synthetic(comp, n, np.random.default_rng(seed))
+    return comp, grader, synthetic_case(comp, n, np.random.default_rng(seed))
 
 
 def target(comp) -> str:

@@ -13,6 +13,7 @@ import competitions
 from competitions.batch import grade_jsonl, read_jsonl
 from competitions.grading import GradingError, round_score
 from competitions.reports import REPORT_KEYS, GradeReport
+from competitions.synthetic import synthetic_case
 from tests.schemas import toys
 
 
@@ -26,7 +27,7 @@ def boards(tmp_path, monkeypatch):
 
 @pytest.fixture
 def case():
-    return toys.ToyAUC().synthetic(toys.AUC, 40, np.random.default_rng(0))
+    return synthetic_case(toys.AUC, 40, np.random.default_rng(0))
 
 
 def test_perfect_submission_gets_gold(boards, case):
@@ -59,7 +60,7 @@ def test_score_is_rounded_before_ranking(boards, monkeypatch):
     import tests.schemas.toys as t
 
     monkeypatch.setattr(t.ToyNaN, "grade", lambda self, s, a, c: np.float64(0.9499996))
-    c = t.ToyAUC().synthetic(toys.NAN, 10, np.random.default_rng(0))
+    c = synthetic_case(toys.NAN, 10, np.random.default_rng(0))
     report = competitions.grade(toys.NAN, c.perfect_submission, c.answers, c.sample_submission)
     assert report.score == 0.95 and report.gold_medal
 
@@ -217,7 +218,7 @@ def test_host_side_problems_raise(case, tmp_path):
 
 def test_rle_and_prediction_strings_through_the_pipeline(boards):
     for comp in (toys.RLE, toys.PREDSTR, toys.LABELS):
-        c = toys.ToyExact().synthetic(comp, 20, np.random.default_rng(1))
+        c = synthetic_case(comp, 20, np.random.default_rng(1))
         assert competitions.grade(comp, c.perfect_submission, c.answers, c.sample_submission).score == 1.0
         col = comp.submission_columns[-1].name
         bad = c.perfect_submission.copy()

@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-from competitions.graders import Grader, InvalidSubmission, SyntheticCase, align_by_id, grader_names, register_grader
+from competitions.graders import Grader, InvalidSubmission, align_by_id, grader_names, register_grader
 from competitions.spec import Competition, parse_spec
+from competitions.synthetic import SyntheticCase, builder_names, register_synthetic, synthetic_case
 
 BASE = {
     "category": "tabular", "split": "dev", "awards_medals": True, "answers": "private/answers.csv",
@@ -39,14 +40,16 @@ class ToyAUC(Grader):
         sub, ans = align_by_id(submission, answers, comp.id_columns)
         return roc_auc_score(ans["y"].to_numpy(), sub["p"].to_numpy())
 
-    def synthetic(self, comp: Competition, n_rows: int, rng: np.random.Generator) -> SyntheticCase:
-        ids = [f"{i:05d}" for i in range(n_rows)]
-        y = rng.integers(0, 2, n_rows)
-        y[:2] = [0, 1]
-        answers = pd.DataFrame({"id": ids, "y": y})
-        sample = pd.DataFrame({"id": ids, "p": 0.5})
-        perfect = pd.DataFrame({"id": ids, "p": y.astype(float)})
-        return SyntheticCase(answers, sample, perfect)
+
+def auc_case(comp: Competition, n_rows: int, rng: np.random.Generator) -> SyntheticCase:
+    """Binary answers ``y``; sample ``p = 0.5``; perfect ``p = y``."""
+    ids = [f"{i:05d}" for i in range(n_rows)]
+    y = rng.integers(0, 2, n_rows)
+    y[:2] = [0, 1]
+    answers = pd.DataFrame({"id": ids, "y": y})
+    sample = pd.DataFrame({"id": ids, "p": 0.5})
+    perfect = pd.DataFrame({"id": ids, "p": y.astype(float)})
+    return SyntheticCase(answers, sample, perfect)
 
 
 class ToyExact(Grader):
@@ -59,22 +62,24 @@ class ToyExact(Grader):
         col = comp.submission_columns[-1].name
         return float((sub[col].astype(str).to_numpy() == ans[col].astype(str).to_numpy()).mean())
 
-    def synthetic(self, comp: Competition, n_rows: int, rng: np.random.Generator) -> SyntheticCase:
-        col = comp.submission_columns[-1]
-        ids = [f"r{i}" for i in range(n_rows)]
-        if col.domain == "rle":
-            starts = rng.integers(1, 50, n_rows)
-            values = [f"{s} 3 {s + 10} 2" for s in starts]
-            blank = col.empty or ""
-        elif col.domain == "prediction_string":
-            values = [" ".join(f"{v:.2f}" for v in rng.random(col.group_size)) for _ in range(n_rows)]
-            blank = ""
-        else:
-            allowed = list(col.allowed)
-            values = [" ".join(rng.choice(allowed, 2, replace=False)) for _ in range(n_rows)]
-            blank = allowed[0]
-        answers = pd.DataFrame({"id": ids, col.name: values})
-        return SyntheticCase(answers, pd.DataFrame({"id": ids, col.name: blank}), answers.copy())
+
+def exact_case(comp: Competition, n_rows: int, rng: np.random.Generator) -> SyntheticCase:
+    """Well-formed values of the last column's domain (RLE, prediction strings, label lists)."""
+    col = comp.submission_columns[-1]
+    ids = [f"r{i}" for i in range(n_rows)]
+    if col.domain == "rle":
+        starts = rng.integers(1, 50, n_rows)
+        values = [f"{s} 3 {s + 10} 2" for s in starts]
+        blank = col.empty or ""
+    elif col.domain == "prediction_string":
+        values = [" ".join(f"{v:.2f}" for v in rng.random(col.group_size)) for _ in range(n_rows)]
+        blank = ""
+    else:
+        allowed = list(col.allowed)
+        values = [" ".join(rng.choice(allowed, 2, replace=False)) for _ in range(n_rows)]
+        blank = allowed[0]
+    answers = pd.DataFrame({"id": ids, col.name: values})
+    return SyntheticCase(answers, pd.DataFrame({"id": ids, col.name: blank}), answers.copy())
 
 
 class ToyCrash(Grader):
@@ -85,9 +90,6 @@ class ToyCrash(Grader):
     def grade(self, submission: pd.DataFrame, answers: Any, comp: Competition) -> float:
         raise KeyError(f"secret answer {answers['y'].iloc[0]!r} not found")
 
-    def synthetic(self, comp: Competition, n_rows: int, rng: np.random.Generator) -> SyntheticCase:
-        return ToyAUC().synthetic(comp, n_rows, rng)
-
 
 class ToyNaN(Grader):
     """Returns NaN, as Pearson does on constant predictions."""
@@ -96,9 +98,6 @@ class ToyNaN(Grader):
 
     def grade(self, submission: pd.DataFrame, answers: Any, comp: Competition) -> float:
         return float("nan")
-
-    def synthetic(self, comp: Competition, n_rows: int, rng: np.random.Generator) -> SyntheticCase:
-        return ToyAUC().synthetic(comp, n_rows, rng)
 
 
 class ToyInvalid(Grader):
@@ -109,14 +108,14 @@ class ToyInvalid(Grader):
     def grade(self, submission: pd.DataFrame, answers: Any, comp: Competition) -> float:
         raise InvalidSubmission("rows must sum to 1 (3 rows do not)", column="p", check="row_sum", count=3)
 
-    def synthetic(self, comp: Competition, n_rows: int, rng: np.random.Generator) -> SyntheticCase:
-        return ToyAUC().synthetic(comp, n_rows, rng)
 
-
-_known = set(grader_names())
-for _cls in (ToyAUC, ToyExact, ToyCrash, ToyNaN, ToyInvalid):
+_known, _built = set(grader_names()), set(builder_names())
+for _cls, _builder in ((ToyAUC, auc_case), (ToyExact, exact_case), (ToyCrash, auc_case), (ToyNaN, auc_case),
+                       (ToyInvalid, auc_case)):
     if _cls.name not in _known:
         register_grader(_cls)
+    if _cls.name not in _built:
+        register_synthetic(_cls.name)(_builder)
 
 PROB = [{"name": "id"}, {"name": "p", "dtype": "float", "domain": "probability"}]
 AUC = spec("toy-auc", "toy-auc", PROB)
@@ -150,13 +149,8 @@ def toy_leaderboards(folder: Path) -> Path:
 
 @lru_cache(maxsize=None)
 def real_case(cid: str, n_rows: int = 30):
-    """The (cached) synthetic case of a catalogue competition: (spec, SyntheticCase), or None without grader."""
+    """The (cached) synthetic case of a catalogue competition: (spec, SyntheticCase)."""
     import competitions
-    from competitions.graders import get_grader
 
     comp = competitions.get(cid)
-    try:
-        grader = get_grader(comp.grader)
-    except KeyError:
-        return None
-    return comp, grader.synthetic(comp, n_rows, np.random.default_rng(0))
+    return comp, synthetic_case(comp, n_rows, np.random.default_rng(0))
