@@ -228,12 +228,6 @@ def open_zip(path: Path) -> zipfile.ZipFile:
         raise RawDataError(f"{path.name} is not a readable zip ({err}); it may be truncated: download it again") from None
 
 
-def zip_names(path: Path) -> list[str]:
-    """Names of the entries of a raw zip (folders included), checked readable."""
-    with open_zip(path) as zf:
-        return zf.namelist()
-
-
 def read_member(zf: zipfile.ZipFile, member: str) -> bytes:
     """Bytes of one zip entry, with a clear error when it is absent or corrupt."""
     try:
@@ -268,13 +262,6 @@ def write_zip(
             info.compress_type = compression
             info.external_attr = 0o644 << 16
             zf.writestr(info, data)
-
-
-def copy_zip_members(zf: zipfile.ZipFile, pairs: Iterable[tuple[str, Path]]) -> None:
-    """Copy zip entries to files: each ``(member, destination)``."""
-    for member, dest in pairs:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_bytes(read_member(zf, member))
 
 
 # ------------------------------------------------------------------------------------------------ files
