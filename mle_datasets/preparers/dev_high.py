@@ -20,14 +20,19 @@ from mle_datasets.errors import RawDataError
 
 from . import register_preparer
 from ._common import (
+    binary,
     check_csv,
+    check_csv_in_zip,
+    csv_bytes,
     link_files,
     read_csv,
+    read_csv_in_zip,
     require_named_files,
     require_unique,
     split_frame,
     split_positions,
     write_csv,
+    write_zip,
 )
 
 # ------------------------------------------------------------------------ predict-volcanic-eruptions-ingv-oe
@@ -217,3 +222,56 @@ def prepare_timit(raw: Path, public: Path, private: Path) -> None:
     answers = pd.DataFrame({"Id": np.arange(len(test_pos)), "ClassId": np.asarray(labels[test_pos])})
     write_csv(answers.assign(ClassId=0), public / "sampleSubmission.csv")
     write_csv(answers, private / "answers.csv")
+
+
+# ------------------------------------------------------------------------ invasive-species-monitoring
+INVASIVE_LABELS = ("train_labels.csv.zip", "train_labels.csv")
+INVASIVE_IMAGES = "train.7z"
+INVASIVE_SCHEMA = pa.DataFrameSchema(
+    {"name": pa.Column(int), "invasive": pa.Column(int, binary())}, strict=True, ordered=True,
+)
+
+
+def _invasive_images(raw: Path) -> set[str]:
+    """Names of the ``train/<name>.jpg`` files of train.7z (listed from its header, nothing unpacked)."""
+    from .scans_audio import SevenZip
+
+    archive = SevenZip(raw / INVASIVE_IMAGES)
+    names = pd.Series(archive.names, dtype=str)[~pd.Series(archive.is_dir, dtype=bool)]
+    images = names[names.str.fullmatch(r"train/[^/]+\.jpg")]
+    if images.empty:
+        raise RawDataError(
+            f"{INVASIVE_IMAGES} holds no train/<name>.jpg (MLE-bench v1 unpacks it into the raw folder and reads "
+            f"train/; it holds {', '.join(map(repr, names.head(3)))}); download the competition data again"
+        )
+    return set(images.str.slice(len("train/"), -len(".jpg")))
+
+
+def _invasive_contract(raw: Path) -> None:
+    check_csv_in_zip(raw / INVASIVE_LABELS[0], INVASIVE_LABELS[1], INVASIVE_SCHEMA)
+    _invasive_images(raw)
+
+
+@register_preparer("invasive-species-monitoring", (INVASIVE_IMAGES, INVASIVE_LABELS[0]), _invasive_contract)
+def prepare_invasive(raw: Path, public: Path, private: Path) -> None:
+    """Labels split by train_test_split(test_size=0.2, random_state=0); answers and the sample submission
+    (invasive = 0.5) are private, public/ holds them zipped; public/train.7z and test.7z hold an empty folder
+    only, as v1's py7zr write() leaves them (no images)."""
+    from .signals import pack_7z
+
+    old = read_csv_in_zip(raw / INVASIVE_LABELS[0], INVASIVE_LABELS[1])
+    require_unique(old["name"], INVASIVE_LABELS[1], "name")
+    missing = sorted(set(old["name"].astype(str)) - _invasive_images(raw), key=int)
+    if missing:
+        raise RawDataError(
+            f"{len(missing)} labelled image(s) missing from {INVASIVE_IMAGES} (e.g. "
+            f"{', '.join(f'train/{m}.jpg' for m in missing[:3])}); download the competition data again"
+        )
+    train, answers = split_frame(old, 0.2)
+    sample = answers.assign(invasive=0.5)
+    write_csv(answers, private / "answers.csv")
+    write_csv(sample, private / "sample_submission.csv")
+    write_zip(public / "train_labels.csv.zip", {"train_labels.csv": csv_bytes(train)})
+    write_zip(public / "sample_submission.csv.zip", {"sample_submission.csv": csv_bytes(sample)})
+    for folder in ("train", "test"):
+        (public / f"{folder}.7z").write_bytes(pack_7z({}, folders=[folder]))

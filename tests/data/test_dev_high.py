@@ -4,6 +4,8 @@ fixtures, bad raw data."""
 
 from __future__ import annotations
 
+import zipfile
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,6 +21,7 @@ VOLCANO = "predict-volcanic-eruptions-ingv-oe"
 PADDY = "paddy-disease-classification"
 SEEDLINGS = "plant-seedlings-classification"
 TIMIT = "ml2021spring-hw2"
+INVASIVE = "invasive-species-monitoring"
 
 
 def read(path, **kwargs) -> pd.DataFrame:
@@ -280,4 +283,80 @@ def test_timit_bad_raw(tmp_path):
         preparer.check_raw(raw)
     (folder / "test_11.npy").unlink()
     with pytest.raises(RawDataError, match=r"missing timit_11/timit_11/test_11\.npy"):
+        preparer.check_raw(raw)
+
+
+# ------------------------------------------------------------------------ invasive-species-monitoring
+def zipped_csv(path, member) -> pd.DataFrame:
+    with zipfile.ZipFile(path) as zf:
+        assert zf.namelist() == [member]
+        with zf.open(member) as fh:
+            return pd.read_csv(fh)
+
+
+def test_invasive_end_to_end(tmp_path, store):
+    check_end_to_end(INVASIVE, tmp_path, store, lambda answers, sample: read(answers))
+
+
+def test_invasive_split_is_v1s_and_public_holds_archives_only(tmp_path):
+    from mle_datasets.preparers.scans_audio import SevenZip
+
+    raw = mle_datasets.make_raw_fixture(INVASIVE, tmp_path / "raw")
+    train, test = train_test_split(zipped_csv(raw / "train_labels.csv.zip", "train_labels.csv"), test_size=0.2,
+                                   random_state=0)
+    prepared = mle_datasets.prepare(INVASIVE, raw, tmp_path / "prepared")
+    public = prepared.public_dir
+    pd.testing.assert_frame_equal(read(prepared.answers), test.reset_index(drop=True))
+    assert prepared.sample_submission == prepared.private_dir / "sample_submission.csv"
+    sample = read(prepared.sample_submission)
+    assert sample["name"].tolist() == test["name"].tolist() and (sample["invasive"] == 0.5).all()
+    pd.testing.assert_frame_equal(zipped_csv(public / "train_labels.csv.zip", "train_labels.csv"),
+                                  train.reset_index(drop=True))
+    pd.testing.assert_frame_equal(zipped_csv(public / "sample_submission.csv.zip", "sample_submission.csv"), sample)
+    assert sorted(p.name for p in public.iterdir()) == ["description.md", "sample_submission.csv.zip", "test.7z",
+                                                        "train.7z", "train_labels.csv.zip"]
+    for folder in ("train", "test"):  # v1's py7zr write() packs the folder entry without its images
+        archive = SevenZip(public / f"{folder}.7z")
+        assert (archive.names, archive.is_dir) == ([folder], [True])
+
+
+def test_invasive_fixture_is_learnable(tmp_path):
+    from mle_datasets.preparers.scans_audio import SevenZip
+
+    raw = mle_datasets.make_raw_fixture(INVASIVE, tmp_path / "raw")
+    labels = zipped_csv(raw / "train_labels.csv.zip", "train_labels.csv")
+    archive = SevenZip(raw / "train.7z")
+    archive.extract({archive.names.index(f"train/{n}.jpg"): tmp_path / "img" / f"{n}.jpg" for n in labels["name"]})
+    colours = np.array([jpeg_colour(tmp_path / "img" / f"{n}.jpg") for n in labels["name"]])
+    train, test = train_test_split(np.arange(len(labels)), test_size=0.2, random_state=0)
+    y = labels["invasive"].to_numpy()
+    assert nearest_centroid_accuracy(colours[train], y[train], colours[test], y[test]) == 1.0
+
+
+def test_invasive_bad_raw(tmp_path):
+    from mle_datasets.fixtures.scans_audio import sevenzip_bytes
+
+    raw = mle_datasets.make_raw_fixture(INVASIVE, tmp_path / "raw")
+    preparer = get_preparer(INVASIVE)
+    good_7z, good_zip = (raw / "train.7z").read_bytes(), (raw / "train_labels.csv.zip").read_bytes()
+    (raw / "train.7z").write_bytes(sevenzip_bytes({f"{n}.jpg": b"\xff\xd8\xff\xd9" for n in range(1, 21)}))
+    with pytest.raises(RawDataError, match=r"train.7z holds no train/<name>\.jpg.*'1.jpg'"):
+        preparer.check_raw(raw)
+    (raw / "train.7z").write_bytes(sevenzip_bytes({f"train/{n}.jpg": b"\xff\xd8\xff\xd9" for n in range(2, 21)}))
+    with pytest.raises(RawDataError, match=r"1 labelled image\(s\) missing from train.7z \(e.g. train/1.jpg\)"):
+        mle_datasets.prepare(INVASIVE, raw, tmp_path / "prepared")
+    (raw / "train.7z").write_bytes(good_zip)
+    with pytest.raises(RawDataError, match="train.7z is not a 7z archive"):
+        preparer.check_raw(raw)
+    (raw / "train.7z").write_bytes(good_7z)
+    with zipfile.ZipFile(raw / "train_labels.csv.zip", "w") as zf:
+        zf.writestr("train_labels.csv", "name,label\n1,0\n")
+    with pytest.raises(RawDataError, match="train_labels.csv.zip:train_labels.csv.*missing column.*'invasive'"):
+        preparer.check_raw(raw)
+    with zipfile.ZipFile(raw / "train_labels.csv.zip", "w") as zf:
+        zf.writestr("labels.csv", "name,invasive\n1,0\n")
+    with pytest.raises(RawDataError, match="train_labels.csv.zip has no entry 'train_labels.csv'"):
+        preparer.check_raw(raw)
+    (raw / "train.7z").unlink()
+    with pytest.raises(RawDataError, match=r"missing train\.7z"):
         preparer.check_raw(raw)
