@@ -423,7 +423,7 @@ def write_version(dest: Path, source: Path, spec: Competition, version: str, pro
     files = list_files(source)
     tables: dict[str, Any] = {}
     for name in files:
-        if is_table_file(name):
+        if is_table_file(name, source):
             config = _config_name(name)
             if config in tables:
                 config = _config_name(name.replace(".", "_"))
@@ -500,21 +500,25 @@ def write_archives(source: Path, members: list[str], out_dir: Path, folder: str)
     return entries
 
 
-def is_table_file(name: str) -> bool:
+def is_table_file(name: str, folder: Path | None = None) -> bool:
     """Whether a top-level file of a prepared folder is stored as a table (parquet config).
 
     Parameters
     ----------
     name : str
         The file name.
+    folder : Path, optional
+        The folder holding it: a ``.json`` file is a table only when it holds a list of records (read from here).
 
     >>> [is_table_file(n) for n in ("train.csv", "en_train.csv.zip", "images.zip", "notes.txt")]
     [True, True, False, False]
     """
-    from schemas.prepared import TABLE_SUFFIXES
+    from schemas.prepared import TABLE_SUFFIXES, is_table
 
     lower = name.lower()
-    return "/" not in name and (lower.endswith(TABLE_SUFFIXES) or lower.endswith(".csv.zip"))
+    if "/" in name or not (lower.endswith(TABLE_SUFFIXES) or lower.endswith(".csv.zip")):
+        return False
+    return folder is None or not lower.endswith(".json") or is_table(folder / name)
 
 
 def _open_csv_source(path: Path):

@@ -32,7 +32,7 @@ from schemas.checksums import sha256_file
 from schemas.columns import SubmissionColumn
 
 __all__ = ["PreparedContractError", "PreparedSpec", "PreparedReport", "check_prepared", "read_table",
-           "TABLE_SUFFIXES"]
+           "TABLE_SUFFIXES", "is_table"]
 
 #: file suffixes read as tables by the audit (and stored as parquet configs)
 TABLE_SUFFIXES = (".csv", ".parquet", ".json", ".jsonl")
@@ -74,6 +74,7 @@ class PreparedReport:
     n_answers: int
     target_columns: list[str]
     audited: list[str] = field(default_factory=list)
+    ids_compared: bool = True  # False for JSONL answers, keyed otherwise than the submission (tf2qa)
 
 
 def read_table(path: str | Path, columns: list[str] | None = None, string_columns: tuple[str, ...] = ()) -> pa.Table:
@@ -174,9 +175,17 @@ def _check_ids(table: pa.Table, id_columns: tuple[str, ...], what: str) -> pa.Ar
     return key
 
 
-def _compare_ids(key: pa.Array, ref: pa.Array, what: str) -> None:
+def _compare_ids(key: pa.Array, ref: pa.Array, what: str, id_policy: str = "exact") -> None:
+    """``key`` holds the ids of ``ref`` as the spec's id policy says (exact: the same set; superset: at least
+    them, as h-and-m's sample lists every customer; subset: only answer ids; any: no relation)."""
+    if id_policy == "any":
+        return
     extra = pc.filter(key, pc.invert(pc.is_in(key, value_set=ref)))
     lacking = pc.filter(ref, pc.invert(pc.is_in(ref, value_set=key)))
+    if id_policy == "superset":
+        extra = extra.slice(0, 0)
+    elif id_policy == "subset":
+        lacking = lacking.slice(0, 0)
     if len(extra) or len(lacking):
         raise PreparedContractError(
             f"the ids of the {what} differ from the answers' ids: {len(lacking)} answer id(s) missing, "
@@ -204,8 +213,30 @@ def _same_values(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return a.astype(str) == b.astype(str)
 
 
+def is_table(path: str | Path) -> bool:
+    """Whether a file is read as a table: CSV, parquet, JSONL, or JSON whose top level is a list of records.
+
+    A JSON object (a COCO-style metadata file, a label map) is a plain file.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "rows.json").write_text('[{"id": 1}]'); _ = (d / "meta.json").write_text('{"images": []}')
+    >>> is_table(d / "rows.json"), is_table(d / "meta.json"), is_table(d / "a.txt")
+    (True, False, False)
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        return False
+    if suffix != ".json":
+        return True
+    with open(path, "rb") as fh:
+        head = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"[")
+
+
 def _public_tables(public_dir: Path) -> list[Path]:
-    return sorted(p for p in public_dir.iterdir() if p.is_file() and p.suffix.lower() in TABLE_SUFFIXES)
+    return sorted(p for p in public_dir.iterdir() if p.is_file() and is_table(p))
 
 
 def check_prepared(prepared_dir: str | Path, spec: PreparedSpec) -> PreparedReport:
@@ -245,13 +276,45 @@ def check_prepared(prepared_dir: str | Path, spec: PreparedSpec) -> PreparedRepo
         raise PreparedContractError(f"{public_dir} is missing or empty; the preparer wrote no public files")
     answers = _read(answers_path, "answers file", ids)
     sample = _read(sample_path, "sample submission", ids)
-    ans_key = _check_ids(answers, ids, f"answers file {spec.answers}")
     sample_key = _check_ids(sample, ids, f"sample submission {spec.sample_submission}")
-    _compare_ids(sample_key, ans_key, f"sample submission {spec.sample_submission}")
     _check_sample_columns(sample, spec)
+    if answers_path.suffix.lower() == ".jsonl":
+        # JSON records keyed otherwise (tf2qa: one record per example, two submission rows each): the
+        # grader maps them to submission ids; only the copy check applies
+        report = PreparedReport(n_answers=answers.num_rows, target_columns=[], ids_compared=False)
+        _refuse_copies(public_dir, answers_path)
+        return report
+    ans_key = _check_ids(answers, ids, f"answers file {spec.answers}")
+    _compare_ids(sample_key, ans_key, f"sample submission {spec.sample_submission}", _id_policy(spec))
 
     targets = _target_columns(spec, answers, ans_key, sample, sample_key)
     report = PreparedReport(n_answers=answers.num_rows, target_columns=targets)
+    _refuse_copies(public_dir, answers_path)
+    for path in _public_tables(public_dir):
+        rel = f"public/{path.name}"
+        if path.resolve() == sample_path.resolve():
+            _audit_values(sample, sample_key, answers, ans_key, targets, rel)
+            continue
+        columns = table_columns(path)
+        if not all(c in columns for c in ids):
+            continue  # keyed otherwise (e.g. osic's baseline visits per patient): not rows of the answers
+        is_test = path.name.lower().startswith("test")
+        present = [c for c in targets if c in columns]
+        if is_test and present:
+            raise PreparedContractError(
+                f"leakage: {rel} carries target column(s) {present}; the public test table must not hold answers"
+            )
+        table = _read(path, "public table", ids, columns=[*ids, *present])
+        key = _check_ids(table, ids, rel) if is_test else _key(table, ids)
+        if is_test:
+            _compare_ids(key, ans_key, f"public test table {rel}", _id_policy(spec))
+        _audit_values(table, key, answers, ans_key, present, rel)
+        report.audited.append(rel)
+    return report
+
+
+def _refuse_copies(public_dir: Path, answers_path: Path) -> None:
+    """No public file is a byte copy of the answers file."""
     answers_size, answers_sha = answers_path.stat().st_size, sha256_file(answers_path)
     for path in sorted(p for p in public_dir.rglob("*") if p.is_file()):
         if path.stat().st_size == answers_size and sha256_file(path) == answers_sha:
@@ -259,38 +322,21 @@ def check_prepared(prepared_dir: str | Path, spec: PreparedSpec) -> PreparedRepo
                 f"leakage: public/{path.relative_to(public_dir).as_posix()} is a copy of the answers file; "
                 "remove it from public/"
             )
-    for path in _public_tables(public_dir):
-        rel = f"public/{path.name}"
-        if path.resolve() == sample_path.resolve():
-            _audit_values(sample, sample_key, answers, ans_key, targets, rel)
-            continue
-        columns = table_columns(path)
-        is_test = path.name.lower().startswith("test")
-        present = [c for c in targets if c in columns]
-        if is_test and present:
-            raise PreparedContractError(
-                f"leakage: {rel} carries target column(s) {present}; the public test table must not hold answers"
-            )
-        if not all(c in columns for c in ids):
-            continue
-        table = _read(path, "public table", ids, columns=[*ids, *present])
-        key = _check_ids(table, ids, rel) if is_test else _key(table, ids)
-        if is_test:
-            _compare_ids(key, ans_key, f"public test table {rel}")
-        _audit_values(table, key, answers, ans_key, present, rel)
-        report.audited.append(rel)
-    return report
+
+
+def _id_policy(spec: PreparedSpec) -> str:
+    return str((getattr(spec, "grader_params", None) or {}).get("id_policy", "exact"))
 
 
 def _check_sample_columns(sample: pa.Table, spec: PreparedSpec) -> None:
+    """The sample has every submission column; extra ones are allowed (submissions may then carry them too)."""
     expected = [c.name for c in spec.submission_columns]
     got = sample.column_names
-    if sorted(got) != sorted(expected):
-        missing = [c for c in expected if c not in got]
-        extra = [c for c in got if c not in expected]
+    missing = [c for c in expected if c not in got]
+    if missing:
         raise PreparedContractError(
-            f"the sample submission's columns differ from the spec of {spec.id}: missing {missing}, "
-            f"unexpected {extra}; fix the preparer or the spec"
+            f"the sample submission lacks the spec's column(s) {missing} of {spec.id} (it has {got}); fix the "
+            "preparer or the spec"
         )
     for col in spec.submission_columns:
         if col.dtype in _NUMERIC and col.name not in spec.id_columns:

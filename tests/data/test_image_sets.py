@@ -46,26 +46,6 @@ def store(tmp_path):
     return mle_datasets.Store(tmp_path / "store")
 
 
-#: What pandas says when the prepared contract or the store reads a COCO-style JSON object (top-level dict of lists
-#: of different lengths) as if it were a table.
-_JSON_OBJECT_AS_TABLE = ("All arrays must be of the same length", "Mixing dicts with non-Series")
-
-
-def end_to_end_json_objects(cid: str, work: Path, store, perfect) -> None:
-    """``check_end_to_end`` for a competition whose public folder holds top-level COCO JSON objects.
-
-    The prepared contract and the store read every top-level ``.json`` of public/ as a table; a JSON object
-    of metadata lists is not one, and pandas raises. Until the machinery leaves such files as plain files the
-    test is an expected failure at exactly that point; any other failure fails it.
-    """
-    try:
-        check_end_to_end(cid, work, store, perfect)
-    except ValueError as err:
-        if not any(text in str(err) for text in _JSON_OBJECT_AS_TABLE):
-            raise
-        pytest.xfail(f"the data machinery reads the COCO JSON objects in public/ as tables: {err}")
-
-
 def answers_as_submission(id_column: str):
     """The perfect submission of a competition whose answers hold exactly the submission's columns."""
     return lambda answers, sample: pd.read_csv(answers, dtype={id_column: str})
@@ -245,7 +225,7 @@ H2022 = "herbarium-2022-fgvc9"
 
 
 def test_herbarium_2022_end_to_end(tmp_path, store):
-    end_to_end_json_objects(H2022, tmp_path, store, answers_as_submission("Id"))
+    check_end_to_end(H2022, tmp_path, store, answers_as_submission("Id"))
 
 
 def test_herbarium_2022_split_and_renaming(tmp_path_factory):
@@ -314,7 +294,7 @@ def tar_files(path: Path) -> dict[str, bytes]:
 
 
 def test_inaturalist_end_to_end(tmp_path, store):
-    end_to_end_json_objects(INAT, tmp_path, store, answers_as_submission("id"))
+    check_end_to_end(INAT, tmp_path, store, answers_as_submission("id"))
 
 
 def test_inaturalist_split_tars_and_metadata(tmp_path_factory):
@@ -412,7 +392,7 @@ def reference_location_split(locations: list, share: float = 0.22) -> set:
 
 
 def test_iwildcam_end_to_end(tmp_path, store):
-    end_to_end_json_objects(IWILD, tmp_path, store, answers_as_submission("Id"))
+    check_end_to_end(IWILD, tmp_path, store, answers_as_submission("Id"))
 
 
 def test_iwildcam_location_split_answers_and_sample(tmp_path_factory):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -25,9 +26,14 @@ GOOD = {
 }
 
 
-def _check(tmp_path, **changes):
+def _check(tmp_path, grader_params=None, answers_path=None, **changes):
     files = {**GOOD, **changes}
-    return check_prepared(_write(tmp_path, {k: v for k, v in files.items() if v is not None}), TOY_SPEC)
+    spec = SimpleNamespace(
+        id=TOY_SPEC.id, id_columns=TOY_SPEC.id_columns, submission_columns=TOY_SPEC.submission_columns,
+        answers=answers_path or TOY_SPEC.answers, sample_submission=TOY_SPEC.sample_submission,
+        grader_params=grader_params or {},
+    )
+    return check_prepared(_write(tmp_path, {k: v for k, v in files.items() if v is not None}), spec)
 
 
 def test_good_folder_passes(tmp_path):
@@ -48,8 +54,8 @@ def test_ids_keep_leading_zeros(tmp_path):
     ("private/test.csv", None, r"answers file .* was not written"),
     ("public/sample_submission.csv", None, r"sample submission .* was not written"),
     ("public/sample_submission.csv", "id,label\n005,0.5\n006,0.5\n007,0.5\n", r"1 answer id\(s\) missing, 0 unknown"),
-    ("public/sample_submission.csv", "id,label,extra\n005,0.5,1\n006,0.5,1\n007,0.5,1\n008,0.5,1\n",
-     r"missing \[\], unexpected \['extra'\]"),
+    ("public/sample_submission.csv", "id,extra\n005,1\n006,1\n007,1\n008,1\n",
+     r"sample submission lacks the spec's column\(s\) \['label'\]"),
     ("public/sample_submission.csv", "id,label\n005,a\n006,b\n007,c\n008,d\n", r"holds string values.*float"),
     ("public/test.csv", "id,feature\n005,0.3\n006,0.9\n007,0.4\n009,0.8\n", r"public test table .* 1 answer id"),
     ("public/test.csv", "id,feature,label\n005,0.3,0\n006,0.9,1\n007,0.4,0\n008,0.8,1\n",
@@ -81,3 +87,38 @@ def test_empty_public_folder(tmp_path):
     (tmp_path / "public").mkdir()
     with pytest.raises(PreparedContractError, match="wrote no public files"):
         check_prepared(tmp_path, TOY_SPEC)
+
+
+def test_a_sample_may_carry_extra_columns(tmp_path):
+    """facebook-recruiting-iii's sample keeps Title and Body beside Id and Tags; submissions may then too."""
+    sample = "id,label,extra\n005,0.5,1\n006,0.5,1\n007,0.5,1\n008,0.5,1\n"
+    assert _check(tmp_path, **{"public/sample_submission.csv": sample}).target_columns == ["label"]
+
+
+@pytest.mark.parametrize("policy, sample, ok", [
+    ("superset", "id,label\n005,0.5\n006,0.5\n007,0.5\n008,0.5\n009,0.5\n", True),   # h-and-m: every customer
+    ("superset", "id,label\n005,0.5\n006,0.5\n007,0.5\n", False),
+    ("subset", "id,label\n005,0.5\n006,0.5\n007,0.5\n", True),                        # osic: some weeks
+    ("subset", "id,label\n005,0.5\n006,0.5\n007,0.5\n008,0.5\n009,0.5\n", False),
+    ("exact", "id,label\n005,0.5\n006,0.5\n007,0.5\n008,0.5\n009,0.5\n", False),
+])
+def test_sample_ids_follow_the_spec_id_policy(tmp_path, policy, sample, ok):
+    if ok:
+        _check(tmp_path, grader_params={"id_policy": policy}, **{"public/sample_submission.csv": sample})
+    else:
+        with pytest.raises(PreparedContractError, match="differ from the answers' ids"):
+            _check(tmp_path, grader_params={"id_policy": policy}, **{"public/sample_submission.csv": sample})
+
+
+def test_json_objects_are_files_and_tables_keyed_otherwise_are_not_audited(tmp_path):
+    """cassava's label map is a JSON object; osic's public test holds each patient's baseline FVC, keyed by
+    patient, not by the answers' id."""
+    report = _check(tmp_path, **{"public/label_map.json": '{"0": "healthy"}',
+                                 "public/test_by_patient.csv": "patient,label\np1,0\np2,1\n"})
+    assert "public/label_map.json" not in report.audited and "public/test_by_patient.csv" not in report.audited
+
+
+def test_jsonl_answers_keyed_otherwise_skip_the_id_comparison(tmp_path):
+    answers = '{"example_id": "1", "label": 0}\n{"example_id": "2", "label": 1}\n'
+    report = _check(tmp_path, answers_path="private/test.jsonl", **{"private/test.jsonl": answers})
+    assert report.ids_compared is False
