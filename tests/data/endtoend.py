@@ -67,3 +67,31 @@ def assert_no_answers(public: Path, private: Path) -> None:
     private_digests = set(checksum_tree(private).values())
     copies = [name for name, digest in checksum_tree(public).items() if digest in private_digests]
     assert not copies, f"the agent's folder holds copies of answer files: {copies}"
+
+
+_PREPARED: dict[str, Path] = {}
+
+
+def prepared(cid: str, tmp_path_factory) -> Path:
+    """Fixture -> raw contract -> preparer, once per competition per test session; the work folder holds
+    ``raw/``, ``public/`` and ``private/`` (tests only read it)."""
+    from mle_datasets.preparers import get_preparer
+
+    if cid not in _PREPARED:
+        work = tmp_path_factory.mktemp(cid[:20])
+        raw = mle_datasets.make_raw_fixture(cid, work / "raw")
+        preparer = get_preparer(cid)
+        preparer.check_raw(raw)
+        preparer.run(raw, work / "public", work / "private")
+        _PREPARED[cid] = work
+    return _PREPARED[cid]
+
+
+def read(path: Path, **kwargs) -> pd.DataFrame:
+    """A CSV as text-faithful pandas (empty cells stay empty strings)."""
+    return pd.read_csv(path, keep_default_na=False, **kwargs)
+
+
+def files(root: Path) -> set[str]:
+    """Every file under ``root``, as relative POSIX paths."""
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}

@@ -17,23 +17,8 @@ from mle_datasets.errors import RawDataError
 from mle_datasets.fixtures import make_raw_fixture
 from mle_datasets.preparers import get_preparer
 from mle_datasets.preparers.image_sets import category_split, v1_shuffle
-from tests.data.endtoend import check_end_to_end
+from tests.data.endtoend import check_end_to_end, prepared
 from tests.data.test_fixtures import _decode_dc_jpeg
-
-_CACHE: dict[str, Path] = {}
-
-
-def prepared(cid: str, tmp_path_factory) -> Path:
-    """Fixture -> check_raw -> run, once per competition per session; returns the work folder."""
-    if cid not in _CACHE:
-        work = tmp_path_factory.mktemp(cid[:20])
-        raw = make_raw_fixture(cid, work / "raw")
-        preparer = get_preparer(cid)
-        preparer.check_raw(raw)
-        preparer.run(raw, work / "public", work / "private")
-        _CACHE[cid] = work
-    return _CACHE[cid]
-
 
 def run(cid: str, raw: Path, tmp_path: Path) -> None:
     preparer = get_preparer(cid)

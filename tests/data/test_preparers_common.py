@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.data.endtoend import prepared
 from mle_datasets.errors import RawDataError
 from mle_datasets.fixtures import fixture_ids, make_raw_fixture
 from mle_datasets.preparers import UnknownCompetitionError, get_preparer, preparer_ids
@@ -137,21 +138,6 @@ def tree_digest(root: Path) -> dict[str, str]:
         str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir"
         for p in sorted(root.rglob("*"))
     }
-
-
-_CACHE: dict[str, Path] = {}
-
-
-def prepared(cid: str, tmp_path_factory) -> Path:
-    """Fixture -> check_raw -> run, once per competition per session; returns the work folder."""
-    if cid not in _CACHE:
-        work = tmp_path_factory.mktemp(cid[:20])
-        raw = make_raw_fixture(cid, work / "raw")
-        preparer = get_preparer(cid)
-        preparer.check_raw(raw)
-        preparer.run(raw, work / "public", work / "private")
-        _CACHE[cid] = work
-    return _CACHE[cid]
 
 
 def test_registries_cover_the_22_lite_ids():

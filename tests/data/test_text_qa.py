@@ -16,26 +16,7 @@ from mle_datasets.errors import RawDataError
 from mle_datasets.fixtures import make_raw_fixture
 from mle_datasets.preparers import get_preparer
 from mle_datasets.preparers._common import csv_bytes
-from tests.data.endtoend import check_end_to_end
-
-_CACHE: dict[str, Path] = {}
-
-
-def prepared(cid: str, tmp_path_factory) -> Path:
-    """Fixture -> check_raw -> run, once per competition per session; returns the work folder."""
-    if cid not in _CACHE:
-        work = tmp_path_factory.mktemp(cid[:20])
-        raw = make_raw_fixture(cid, work / "raw")
-        preparer = get_preparer(cid)
-        preparer.check_raw(raw)
-        preparer.run(raw, work / "public", work / "private")
-        _CACHE[cid] = work
-    return _CACHE[cid]
-
-
-def read(path: Path, **kwargs) -> pd.DataFrame:
-    return pd.read_csv(path, keep_default_na=False, **kwargs)
-
+from tests.data.endtoend import check_end_to_end, prepared, read
 
 def v1_split(raw_csv: Path, test_size: float = 0.1) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What MLE-bench v1 does: read the raw table and call train_test_split(..., random_state=0)."""
