@@ -20,6 +20,7 @@ __all__ = ["label_column", "tf2qa_spans"]
 
 @register_synthetic("label_column")
 def label_column(comp: Any, n_rows: int, rng: np.random.Generator) -> SyntheticCase:
+    """One label column per id: answers, MLE-bench's sample submission and a perfect submission (``_FORMATS``)."""
     fmt = _FORMATS[comp.id]
     n = max(n_rows, fmt.min_rows)
     params = comp.grader_params
@@ -54,6 +55,7 @@ def _as_submitted(labels: np.ndarray, comp: Any, target: str) -> Any:
 
 @register_synthetic("tf2qa_spans")
 def tf2qa_spans(comp: Any, n_rows: int, rng: np.random.Generator) -> SyntheticCase:
+    """TensorFlow 2.0 QA: JSONL answer records, a blank sample submission and the gold submission."""
     n = max(n_rows // 2, 4)
     records = [_synthetic_record(rng, i) for i in range(n)]
     if len({r["example_id"] for r in records}) < n:  # keep example ids unique

@@ -32,6 +32,7 @@ def _fmt(values: np.ndarray) -> np.ndarray:
 
 @register_synthetic("lyft_3d_boxes")
 def lyft_3d_boxes(comp: Any, n_rows: int, rng: np.random.Generator) -> SyntheticCase:
+    """Lyft 3-D boxes as prediction strings (confidence 1.0), a blank sample, the answers as gold."""
     target = comp.grader_params.get("target", "PredictionString")
     ids = _unique_hex(rng, n_rows, 64)
     strings = []
@@ -50,6 +51,7 @@ def lyft_3d_boxes(comp: Any, n_rows: int, rng: np.random.Generator) -> Synthetic
 
 @register_synthetic("siim_study_image_boxes")
 def siim_study_image_boxes(comp: Any, n_rows: int, rng: np.random.Generator) -> SyntheticCase:
+    """SIIM-COVID19 study and image rows, MLE-bench's constant sample, the answers as gold."""
     target = comp.grader_params.get("target", "PredictionString")
     n_studies = max(2, n_rows // 2)
     studies = sorted(_unique_hex(rng, n_studies, 12))
@@ -80,6 +82,7 @@ def siim_study_image_boxes(comp: Any, n_rows: int, rng: np.random.Generator) -> 
 
 @register_synthetic("vinbigdata_coco_boxes")
 def vinbigdata_coco_boxes(comp: Any, n_rows: int, rng: np.random.Generator) -> SyntheticCase:
+    """VinBigData's long table of answer boxes, MLE-bench's "No finding" sample, a gold submission."""
     target = comp.grader_params.get("target", "PredictionString")
     ids = _unique_hex(rng, max(n_rows, 3), 32)
     rows = []
@@ -109,6 +112,7 @@ def vinbigdata_coco_boxes(comp: Any, n_rows: int, rng: np.random.Generator) -> S
 
 @register_synthetic("kuzushiji_points")
 def kuzushiji_points(comp: Any, n_rows: int, rng: np.random.Generator) -> SyntheticCase:
+    """Kuzushiji character boxes and their centre points, a constant sample, the gold points."""
     target = comp.grader_params.get("target", "labels")
     # page ids as in the data: "{book}_{page:05d}_{side}" for numbered books, "{book}-{page:03d}" for others
     numbered = [f"{b}_{p:05d}_{rng.integers(1, 3)}" for b, p in

@@ -291,6 +291,7 @@ def numeric_columns(comp: Any, n_rows: int, rng: np.random.Generator) -> Synthet
 
 @register_synthetic("map_at_k_strings")
 def map_at_k_strings(comp: Any, n_rows: int, rng: np.random.Generator) -> SyntheticCase:
+    """Ranked space-separated predictions against the answers' labels (H&M: extra sample ids)."""
     fmt = _format(comp)
     params = comp.grader_params
     target = params["target"]
@@ -321,6 +322,7 @@ def map_at_k_strings(comp: Any, n_rows: int, rng: np.random.Generator) -> Synthe
 
 @register_synthetic("jigsaw_unintended")
 def jigsaw_unintended(comp: Any, n_rows: int, rng: np.random.Generator) -> SyntheticCase:
+    """Toxicity and identity columns where every subgroup AUC is defined, and predictions that rank them."""
     fmt = _format(comp)
     identities = list(comp.grader_params.get("identity_columns", JIGSAW_IDENTITIES))
     n = max(n_rows, fmt.min_rows, 8 * len(identities))
@@ -346,6 +348,7 @@ def jigsaw_unintended(comp: Any, n_rows: int, rng: np.random.Generator) -> Synth
 
 @register_synthetic("kendall_orderings")
 def kendall_orderings(comp: Any, n_rows: int, rng: np.random.Generator) -> SyntheticCase:
+    """AI4Code cell orders: the sample lists code cells in order, then the markdown cells shuffled."""
     fmt = _format(comp)
     n = max(n_rows, fmt.min_rows)
     ids = _ids(fmt, rng, n)

@@ -18,6 +18,7 @@ __all__ = ["text_column", "rle_masks"]
 
 @register_synthetic("text_column")
 def text_column(comp: Any, n_rows: int, rng: np.random.Generator) -> SyntheticCase:
+    """A text column made by the spec's ``grader_params.synthetic`` generator, sample and truth."""
     p = comp.grader_params
     kind = p["synthetic"]
     target = p["target"]
@@ -105,6 +106,7 @@ _TEXT_MAKERS = {
 
 @register_synthetic("rle_masks")
 def rle_masks(comp: Any, n_rows: int, rng: np.random.Generator) -> SyntheticCase:
+    """Rectangle masks as RLE in the metric's pixel order, MLE-bench's sample masks, the truth as perfect."""
     p = comp.grader_params
     s = p["synthetic"]
     order = comp.metric_params.get("order", "F")
