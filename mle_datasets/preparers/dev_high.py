@@ -275,3 +275,96 @@ def prepare_invasive(raw: Path, public: Path, private: Path) -> None:
     write_zip(public / "sample_submission.csv.zip", {"sample_submission.csv": csv_bytes(sample)})
     for folder in ("train", "test"):
         (public / f"{folder}.7z").write_bytes(pack_7z({}, folders=[folder]))
+
+
+# ------------------------------------------------------------------------ stanford-covid-vaccine
+COVID_TARGETS = ("reactivity", "deg_Mg_pH10", "deg_pH10", "deg_Mg_50C", "deg_50C")
+#: train.json keys MLE-bench v1 reads (the rest are carried along)
+COVID_NEEDED = ("index", "id", "SN_filter", "seq_length", "seq_scored", *COVID_TARGETS)
+
+
+def _read_jsonl(path: Path, nrows: int | None = None) -> pd.DataFrame:
+    """A JSON Lines file read as v1 reads it (``pd.read_json(lines=True)``)."""
+    with open(path, "rb") as fh:
+        head = fh.read(1024).lstrip()
+    problem = "it holds one JSON list" if head.startswith(b"[") else None
+    if problem is None:
+        try:
+            return pd.read_json(path, lines=True, nrows=nrows)
+        except ValueError as err:
+            problem = str(err)
+    raise RawDataError(
+        f"{path.name} is not JSON Lines (one JSON object per line), which MLE-bench v1 reads ({problem}); "
+        "download it again"
+    )
+
+
+def _covid_columns(raw: Path, train: pd.DataFrame) -> list[str]:
+    """Check train.json's keys, test.json's keys (returned, in file order) and the sample submission's columns."""
+    missing = [c for c in COVID_NEEDED if c not in train.columns]
+    if missing:
+        raise RawDataError(f"train.json lacks the key(s) {', '.join(missing)}; download the competition data again")
+    test_columns = list(_read_jsonl(raw / "test.json", nrows=1).columns)
+    extra = [c for c in test_columns if c not in train.columns]
+    if extra:
+        raise RawDataError(f"test.json has key(s) {', '.join(extra)} that train.json lacks; MLE-bench v1 writes the "
+                           "public test with test.json's keys: download the competition data again")
+    columns = set(read_csv(raw / "sample_submission.csv", "sample_submission.csv", nrows=0).columns)
+    if columns != {"id_seqpos", *COVID_TARGETS}:
+        raise RawDataError(f"sample_submission.csv has columns {sorted(columns)}, expected id_seqpos and "
+                           f"{', '.join(COVID_TARGETS)}; download the competition data again")
+    return test_columns
+
+
+def _covid_contract(raw: Path) -> None:
+    _covid_columns(raw, _read_jsonl(raw / "train.json", nrows=100))
+
+
+def _covid_answers(test: pd.DataFrame) -> pd.DataFrame:
+    """One row per position ``<id>_<pos>`` of each test sequence: the measured targets on the first
+    ``seq_scored`` positions (``keep`` True), zeros on the rest (``keep`` False)."""
+    lengths, scored = test["seq_length"].to_numpy(np.int64), test["seq_scored"].to_numpy(np.int64)
+    for target in COVID_TARGETS:
+        bad = test["id"][test[target].str.len().to_numpy() != scored]
+        if len(bad):
+            raise RawDataError(f"train.json: {target} does not hold seq_scored values for {len(bad)} test sequence(s) "
+                               f"(e.g. {bad.iloc[0]}); download the competition data again")
+    if (scored >= lengths).any() or lengths.sum() != len(test) * lengths[0]:
+        raise RawDataError("train.json: the test sequences must share one seq_length and score fewer positions "
+                           "(seq_scored) than they have, as MLE-bench v1 checks; download the competition data again")
+    starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    position = np.arange(lengths.sum()) - starts
+    keep = position < np.repeat(scored, lengths)
+    out = pd.DataFrame({"id_seqpos": np.repeat(test["id"].to_numpy(dtype=str), lengths)})
+    out["id_seqpos"] = out["id_seqpos"] + "_" + position.astype(str)
+    for target in COVID_TARGETS:
+        values = np.zeros(len(out))
+        values[keep] = test[target].explode().to_numpy(dtype=float)
+        out[target] = values
+    out["keep"] = keep
+    return out
+
+
+@register_preparer("stanford-covid-vaccine", ("train.json", "test.json", "sample_submission.csv"), _covid_contract)
+def prepare_covid(raw: Path, public: Path, private: Path) -> None:
+    """int(0.1 * len(train)) sequences drawn with DataFrame.sample(random_state=0) among those with SN_filter > 0
+    become the test; answers list every position (``keep`` False past seq_scored); JSON Lines rewritten by pandas
+    with ``index`` renumbered; bpps/ is not copied."""
+    old = _read_jsonl(raw / "train.json")
+    test_columns = _covid_columns(raw, old)
+    n_test = int(len(old) * 0.1)
+    passing = old[old["SN_filter"] > 0]
+    if n_test == 0 or len(passing) < n_test:
+        raise RawDataError(f"train.json has {len(old)} sequences, {len(passing)} with SN_filter > 0; MLE-bench v1 "
+                           f"draws its {n_test} test sequences among those (at least 1): download the full data")
+    in_test = old.index.isin(passing.sample(n=n_test, random_state=0).index)
+    train, test = old[~in_test].copy(), old[in_test]
+    answers = _covid_answers(test)
+    write_csv(answers, private / "test.csv", float_format="%.10f")
+    train["index"] = range(len(train))
+    train.to_json(public / "train.json", orient="records", lines=True)
+    public_test = test[test_columns].copy()
+    public_test["index"] = range(len(public_test))
+    public_test.to_json(public / "test.json", orient="records", lines=True)
+    sample = answers[["id_seqpos"]].assign(**{t: 0.0 for t in COVID_TARGETS})
+    write_csv(sample, public / "sample_submission.csv", float_format="%.10f")

@@ -22,6 +22,8 @@ PADDY = "paddy-disease-classification"
 SEEDLINGS = "plant-seedlings-classification"
 TIMIT = "ml2021spring-hw2"
 INVASIVE = "invasive-species-monitoring"
+COVID = "stanford-covid-vaccine"
+COVID_TARGETS = ["reactivity", "deg_Mg_pH10", "deg_pH10", "deg_Mg_50C", "deg_50C"]
 
 
 def read(path, **kwargs) -> pd.DataFrame:
@@ -359,4 +361,90 @@ def test_invasive_bad_raw(tmp_path):
         preparer.check_raw(raw)
     (raw / "train.7z").unlink()
     with pytest.raises(RawDataError, match=r"missing train\.7z"):
+        preparer.check_raw(raw)
+
+
+# ------------------------------------------------------------------------ stanford-covid-vaccine
+def jsonl(path) -> pd.DataFrame:
+    return pd.read_json(path, lines=True)
+
+
+def test_covid_end_to_end(tmp_path, store):
+    check_end_to_end(COVID, tmp_path, store, lambda answers, sample: read(answers)[["id_seqpos", *COVID_TARGETS]])
+
+
+def test_covid_split_is_v1s_sample_among_passing_sequences(tmp_path):
+    raw = mle_datasets.make_raw_fixture(COVID, tmp_path / "raw")
+    old = jsonl(raw / "train.json")
+    chosen = old[old["SN_filter"] > 0].sample(n=int(0.1 * len(old)), random_state=0).index
+    test, train = old[old.index.isin(chosen)], old[~old.index.isin(chosen)]
+    prepared = mle_datasets.prepare(COVID, raw, tmp_path / "prepared")
+    public = prepared.public_dir
+    new_train, new_test = jsonl(public / "train.json"), jsonl(public / "test.json")
+    assert new_train["id"].tolist() == train["id"].tolist() and new_train["index"].tolist() == list(range(len(train)))
+    pd.testing.assert_frame_equal(new_train.drop(columns="index"), train.drop(columns="index").reset_index(drop=True))
+    assert list(new_test.columns) == list(jsonl(raw / "test.json").columns)
+    assert new_test["id"].tolist() == test["id"].tolist() and new_test["index"].tolist() == list(range(len(test)))
+    answers = read(prepared.answers)
+    assert answers["id_seqpos"].tolist() == [f"{i}_{p}" for i, n in zip(test["id"], test["seq_length"])
+                                             for p in range(n)]
+    for target in COVID_TARGETS:
+        expected = [v for values, n in zip(test[target], test["seq_length"]) for v in values + [0.0] * (n - len(values))]
+        np.testing.assert_allclose(answers[target], expected, atol=5e-11)
+    assert answers["keep"].tolist() == [p < s for s, n in zip(test["seq_scored"], test["seq_length"]) for p in range(n)]
+    assert "0.0000000000" in prepared.answers.read_text()  # v1 writes %.10f
+    sample = read(prepared.sample_submission)
+    assert sample["id_seqpos"].tolist() == answers["id_seqpos"].tolist() and (sample[COVID_TARGETS] == 0).all().all()
+    assert not (public / "bpps").exists()  # v1 copies no base-pair probabilities
+
+
+def test_covid_fixture_is_learnable(tmp_path):
+    raw = mle_datasets.make_raw_fixture(COVID, tmp_path / "raw")
+    prepared = mle_datasets.prepare(COVID, raw, tmp_path / "prepared")
+    train, test = jsonl(prepared.public_dir / "train.json"), jsonl(prepared.public_dir / "test.json")
+    answers = read(prepared.answers)
+
+    def keys(frame):  # (base, paired?) of every scored position
+        return [(b, s != ".") for seq, st, n in zip(frame["sequence"], frame["structure"], frame["seq_scored"])
+                for b, s in zip(seq[:n], st[:n])]
+
+    truth = pd.Series(np.concatenate(train["reactivity"].to_list()))
+    means = truth.groupby(pd.MultiIndex.from_tuples(keys(train))).mean()
+    guess = np.array([means[k] for k in keys(test)])
+    scored = answers[answers["keep"]]["reactivity"].to_numpy()
+    rmse, rmse_zero = np.sqrt(((guess - scored) ** 2).mean()), np.sqrt((scored ** 2).mean())
+    assert rmse < 0.3 * rmse_zero
+
+
+def test_covid_bad_raw(tmp_path):
+    raw = mle_datasets.make_raw_fixture(COVID, tmp_path / "raw")
+    preparer = get_preparer(COVID)
+    train = jsonl(raw / "train.json")
+
+    def put(frame, name="train.json"):
+        frame.to_json(raw / name, orient="records", lines=True)
+
+    train.to_json(raw / "train.json", orient="records")
+    with pytest.raises(RawDataError, match="train.json is not JSON Lines"):
+        preparer.check_raw(raw)
+    put(train.drop(columns="SN_filter"))
+    with pytest.raises(RawDataError, match="train.json lacks the key.*SN_filter"):
+        preparer.check_raw(raw)
+    put(train.assign(SN_filter=0))
+    with pytest.raises(RawDataError, match="30 sequences, 0 with SN_filter > 0.*its 3 test sequences"):
+        mle_datasets.prepare(COVID, raw, tmp_path / "prepared")
+    put(train.assign(reactivity=train["reactivity"].map(lambda v: v[:-1])))
+    with pytest.raises(RawDataError, match="reactivity does not hold seq_scored values for 3 test sequence"):
+        mle_datasets.prepare(COVID, raw, tmp_path / "prepared")
+    put(train)
+    test = jsonl(raw / "test.json")
+    put(test.assign(bpp_mean=0.5), "test.json")
+    with pytest.raises(RawDataError, match="test.json has key.*bpp_mean.*that train.json lacks"):
+        preparer.check_raw(raw)
+    put(test, "test.json")
+    read(raw / "sample_submission.csv").drop(columns="deg_50C").to_csv(raw / "sample_submission.csv", index=False)
+    with pytest.raises(RawDataError, match="sample_submission.csv has columns.*expected id_seqpos"):
+        preparer.check_raw(raw)
+    (raw / "test.json").unlink()
+    with pytest.raises(RawDataError, match=r"missing test\.json"):
         preparer.check_raw(raw)
