@@ -16,6 +16,7 @@ The packaged agents ``dummy`` and ``baseline`` are specs under ``runner/agents/`
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -69,14 +70,17 @@ def parse_seconds(value: int | float | str | None) -> float | None:
 
 @dataclass(frozen=True)
 class Resources:
-    """Per-run resources. ``memory`` and ``shm`` in bytes, ``wall_clock`` in seconds."""
+    """Per-run resources. ``memory``, ``shm`` and ``disk`` in bytes, ``wall_clock`` in seconds.
+
+    ``disk`` bounds what the agent writes to its writable folders (submission, code, logs) together.
+    """
 
     gpus: int = 0
     cpus: float = 2.0
-    memory: int | None = 4 * 1024**3
+    memory: int = 4 * 1024**3
     shm: int | None = 256 * 1024**2
     pids: int = 1024
-    disk: int | None = None
+    disk: int = 50 * 1024**3
     wall_clock: float = 3600.0
 
 
@@ -99,6 +103,98 @@ class AgentSpec:
         return replace(self, **changes)
 
 
+#: (smallest, largest) accepted value of each resource; outside them a spec is refused, naming the field
+LIMITS: dict[str, tuple[float, float]] = {
+    "gpus": (0, 64),
+    "cpus": (0.01, 1024),
+    "memory": (16 * 1024**2, 64 * 1024**4),
+    "shm": (1024**2, 64 * 1024**4),
+    "pids": (8, 4 * 1024**2),
+    "disk": (1024**2, 1024**5),
+    "wall_clock": (0.1, 30 * 86400),
+}
+_UNITS = {"memory": "bytes", "shm": "bytes", "disk": "bytes", "wall_clock": "seconds"}
+_EXAMPLES = {"gpus": "1", "cpus": "4", "memory": "16g", "shm": "2g", "pids": "2048", "disk": "50g",
+             "wall_clock": "24h"}
+
+
+def _human(name: str, value: float) -> str:
+    if _UNITS.get(name) == "bytes":
+        for unit, size in (("TiB", 1024**4), ("GiB", 1024**3), ("MiB", 1024**2)):
+            if value >= size:
+                return f"{value / size:g} {unit}"
+        return f"{value:g} bytes"
+    if name == "wall_clock":
+        return f"{value:g} s"
+    return f"{value:g}"
+
+
+def parse_resources(raw: Any, where: str = "agent spec") -> Resources:
+    """Per-run :class:`Resources` from a spec's ``resources`` mapping, every value checked where it enters.
+
+    Zero, negative, non-numeric, boolean and absurd values are refused with an error naming the field;
+    ``memory`` and ``disk`` cannot be switched off (``null``), since a run without them has no limit.
+
+    >>> parse_resources({"memory": "512m", "wall_clock": "2h"}).memory
+    536870912
+    >>> try:
+    ...     parse_resources({"memory": 0})
+    ... except AgentSpecError as err:
+    ...     print(err)
+    agent spec: resources.memory must be between 16 MiB and 64 TiB (got 0 bytes); write e.g. 16g
+    """
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise AgentSpecError(f"{where}: resources must be a mapping, e.g. {{memory: 16g, wall_clock: 24h}}")
+    unknown = set(raw) - set(LIMITS)
+    if unknown:
+        raise AgentSpecError(f"{where}: unknown resource(s) {sorted(unknown)}; known: {sorted(LIMITS)}")
+    defaults = Resources()
+    values: dict[str, Any] = {}
+    for name in LIMITS:
+        value = raw.get(name, getattr(defaults, name))
+        if isinstance(value, bool):
+            raise AgentSpecError(f"{where}: resources.{name} must be a number, not {value!r}; "
+                                 f"write e.g. {_EXAMPLES[name]}")
+        if value is None:
+            if name in ("memory", "disk"):
+                raise AgentSpecError(f"{where}: resources.{name} cannot be switched off; "
+                                     f"give a limit, e.g. {_EXAMPLES[name]}")
+            values[name] = None
+            continue
+        if name in ("memory", "shm", "disk"):
+            number: float = parse_bytes(value)
+        elif name == "wall_clock":
+            number = parse_seconds(value)
+        else:
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                raise AgentSpecError(f"{where}: resources.{name} must be a number (got {value!r}); "
+                                     f"write e.g. {_EXAMPLES[name]}") from None
+            if name in ("gpus", "pids") and math.isfinite(number) and number != int(number):
+                raise AgentSpecError(f"{where}: resources.{name} must be a whole number (got {value!r})")
+        low, high = LIMITS[name]
+        if not (math.isfinite(number) and low <= number <= high):
+            shown = _human(name, number) if math.isfinite(number) else repr(value)
+            raise AgentSpecError(
+                f"{where}: resources.{name} must be between {_human(name, low)} and {_human(name, high)} "
+                f"(got {shown}); write e.g. {_EXAMPLES[name]}"
+            )
+        values[name] = number
+    if "shm" not in raw and values["shm"] is not None:
+        values["shm"] = min(values["shm"], values["memory"])  # the default never exceeds a small memory limit
+    if values["shm"] is not None and values["shm"] > values["memory"]:
+        raise AgentSpecError(f"{where}: resources.shm ({_human('shm', values['shm'])}) cannot exceed "
+                             f"resources.memory ({_human('memory', values['memory'])}): /dev/shm counts as memory")
+    return Resources(
+        gpus=int(values["gpus"]), cpus=float(values["cpus"]), memory=int(values["memory"]),
+        shm=None if values["shm"] is None else int(values["shm"]), pids=int(values["pids"]),
+        disk=int(values["disk"]), wall_clock=float(values["wall_clock"]),
+    )
+
+
 def parse_agent_spec(data: dict[str, Any], source: Path | None = None) -> AgentSpec:
     """Build an :class:`AgentSpec` from a mapping, checking every field.
 
@@ -119,22 +215,7 @@ def parse_agent_spec(data: dict[str, Any], source: Path | None = None) -> AgentS
         raise AgentSpecError(f"{where}: unknown field(s) {sorted(unknown)}")
     command = data["command"]
     command = tuple(command.split()) if isinstance(command, str) else tuple(str(c) for c in command)
-    raw = dict(data.get("resources") or {})
-    unknown = set(raw) - {"gpus", "cpus", "memory", "shm", "pids", "disk", "wall_clock"}
-    if unknown:
-        raise AgentSpecError(f"{where}: unknown resource(s) {sorted(unknown)}")
-    defaults = Resources()
-    resources = Resources(
-        gpus=int(raw.get("gpus", defaults.gpus)),
-        cpus=float(raw.get("cpus", defaults.cpus)),
-        memory=parse_bytes(raw.get("memory", defaults.memory)),
-        shm=parse_bytes(raw.get("shm", defaults.shm)),
-        pids=int(raw.get("pids", defaults.pids)),
-        disk=parse_bytes(raw.get("disk", defaults.disk)),
-        wall_clock=parse_seconds(raw.get("wall_clock", defaults.wall_clock)),
-    )
-    if resources.gpus < 0 or resources.cpus <= 0 or resources.pids <= 0 or resources.wall_clock <= 0:
-        raise AgentSpecError(f"{where}: gpus must be >= 0 and cpus, pids and wall_clock > 0")
+    resources = parse_resources(data.get("resources"), where)
     network = str(data.get("network", "none"))
     if network not in NETWORK_MODES:
         raise AgentSpecError(f"{where}: network {network!r} is not one of {NETWORK_MODES}")
