@@ -44,7 +44,7 @@ def one_run(backend: DockerBackend, request: RunRequest) -> tuple[float, float, 
     t0 = _uptime()
     outcome = backend.run(request)
     t1 = _uptime()
-    started = float((request.logs_dir / "agent.log").read_text().split()[0])
+    started = float(request.output_log.read_text().split()[0])
     if outcome.exit_code != 0:
         raise RuntimeError(f"no-op run failed: {outcome}")
     return started - t0, t1 - started, t1 - t0

@@ -1,8 +1,9 @@
 """Run groups: an agent on competitions x seeds, with bounded parallelism, GPU allotment, resume and grading.
 
-A run group folder holds ``group.json`` (what was asked), one folder per run
-(``runs/<competition>/seed-<k>/`` with ``submission/``, ``logs/``, ``code/``, ``metadata.json`` and
-``report.json``), and at the end ``grading_report.json`` (MLE-bench's format) and ``aggregate.json``.
+A run group folder holds ``group.json`` (what was asked), ``harness.log`` (what the harness did: reaping,
+infrastructure errors), one folder per run (``runs/<competition>/seed-<k>/`` with ``submission/``,
+``logs/`` and ``code/`` (the agent's), ``output.log`` (its stdout and stderr, captured by the harness) and
+``metadata.json``), and at the end ``grading_report.json`` (MLE-bench's format) and ``aggregate.json``.
 A run is finished when its ``metadata.json`` exists; resuming skips finished runs whose agent, competition,
 competition version and seed match, and redoes the rest. ``metadata.json`` is written last and atomically,
 so a run interrupted by Ctrl-C or a crash is simply run again.
@@ -12,8 +13,8 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 import threading
+import traceback
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,9 +24,14 @@ import competitions
 from competitions.aggregate import aggregate_by_split, default_splits
 from competitions.reports import GradeReport, batch_report, write_json_atomic
 from mle_datasets import PreparedRef, resolve
+from runner import owner as owners
 from runner.agent_spec import AgentSpec
 from runner.backends import Backend, RunOutcome, RunRequest
+from runner.backends.base import now
+from runner.bounded import warm_up
 from runner.gpus import GpuPool
+from runner.grading import GradingLimits, grade_submission
+from runner.scratch import make_scratch, reap_scratch
 from runner.validation_service import ValidationService
 
 INSTRUCTIONS = Path(__file__).parent / "instructions.txt"
@@ -59,6 +65,14 @@ class RunMetadata:
     status: str  # "finished" (the agent ran; its result may still be invalid) or "infra_failed"
     submission_path: str | None
     report: dict[str, Any] = field(default_factory=dict)
+    disk_exceeded: bool = False
+    disk_detail: str | None = None
+    #: a guard beside the harness enforced the deadline (it holds if the harness dies)
+    guarded: bool = False
+    #: what grading cost on the host (status ok/refused/memory/time/..., peak_rss bytes, cpu and wall seconds)
+    grading: dict[str, Any] = field(default_factory=dict)
+    #: what the validation service did for this run (requests, refusals, their cost)
+    validation: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -77,7 +91,13 @@ class RunGroup:
 
     ``data`` maps a competition id to its checked prepared files (default :func:`mle_datasets.resolve`: the
     store's latest version); it is called once per run, so a file changed mid-group is caught before the run
-    that would use it.
+    that would use it. ``grading`` bounds host-side grading (:class:`runner.grading.GradingLimits`);
+    ``validation_limits`` the validation service (``max_request_bytes``, ``request_seconds``, ``memory``).
+    An infrastructure failure is retried ``retries`` times, ``retry_delay`` seconds apart (doubling each time,
+    at most a minute). ``scratch_dir`` is where the attempts' temporary folders go (default: the system's).
+
+    At start (so also on resume) and at exit the group reaps what dead owners left behind: the backend's
+    containers or processes, and scratch folders (:meth:`reap`); ``harness.log`` in the group folder lists it.
     """
 
     def __init__(
@@ -92,7 +112,11 @@ class RunGroup:
         parallel: int = 1,
         gpus: list[str] | None = None,
         retries: int = 2,
+        retry_delay: float = 2.0,
         validation: bool = True,
+        validation_limits: dict[str, Any] | None = None,
+        grading: GradingLimits | None = None,
+        scratch_dir: Path | None = None,
         on_event: Callable[[str, PlannedRun, RunMetadata | None], None] | None = None,
     ) -> None:
         self.agent = agent
@@ -104,9 +128,14 @@ class RunGroup:
         self.parallel = max(1, parallel)
         self.gpu_pool = GpuPool(list(gpus or []))
         self.retries = retries
+        self.retry_delay = retry_delay
         self.validation = validation
+        self.validation_limits = dict(validation_limits or {})
+        self.grading = grading or GradingLimits()
+        self.scratch_dir = scratch_dir
         self.on_event = on_event or (lambda *_: None)
         self._stop = threading.Event()
+        self._log_lock = threading.Lock()
 
     # -- planning and resume --------------------------------------------------------------------------
 
@@ -128,6 +157,29 @@ class RunGroup:
             self.agent.name, version, planned.seed
         )
 
+    # -- cleanup ----------------------------------------------------------------------------------------
+
+    def log(self, event: str, **fields: Any) -> None:
+        """Append one JSON line to the group's ``harness.log`` (what the harness did, for the record)."""
+        line = json.dumps({"time": now(), "event": event, **fields}, default=str)
+        with self._log_lock:
+            self.group_dir.mkdir(parents=True, exist_ok=True)
+            with (self.group_dir / "harness.log").open("a") as fh:
+                fh.write(line + "\n")
+
+    def reap(self, when: str) -> dict[str, Any]:
+        """Remove what dead owners left behind (the backend's containers or processes, scratch folders);
+        log and return it. Never raises."""
+        try:
+            result = self.backend.reap()
+        except Exception as err:  # noqa: BLE001 - cleanup must never stop a group
+            result = {"removed": [], "errors": [f"{type(err).__name__}: {err}"]}
+        result = {"removed": list(result.get("removed", [])), "errors": list(result.get("errors", []))}
+        result["removed"] += [f"scratch folder {f}" for f in reap_scratch(self.scratch_dir)]
+        if result["removed"] or result["errors"]:
+            self.log("reaped", when=when, **result)
+        return result
+
     # -- execution ------------------------------------------------------------------------------------
 
     def run(self) -> list[dict[str, Any]]:
@@ -138,6 +190,8 @@ class RunGroup:
             "competitions": self.competition_ids, "seeds": self.seeds, "parallel": self.parallel,
         }, self.group_dir / "group.json")
         self.backend.check(self.agent)
+        warm_up()  # the grading server starts while the first agents run
+        self.reap("start")
         shutil.copyfile(INSTRUCTIONS, self.group_dir / "instructions.txt")
         pending_runs = [p for p in self.plan() if not self.is_finished(p)]
         for planned in self.plan():
@@ -157,7 +211,52 @@ class RunGroup:
             raise
         finally:
             pool.shutdown(wait=True)
+            self.reap("exit")
         return self.collect()
+
+    def _attempt(self, planned: PlannedRun, comp: Any, data: PreparedRef) -> tuple[RunOutcome, list[str], dict]:
+        """One attempt of a run: a fresh run folder, the validation service, the backend. Never raises."""
+        if planned.run_dir.exists():
+            shutil.rmtree(planned.run_dir)  # a fresh folder for every attempt
+        planned.run_dir.mkdir(parents=True)
+        token = owners.claim()
+        scratch = None
+        service = None
+        gpu_ids: list[str] = []
+        allotted = [] if self.backend.allots_gpus else self.gpu_pool.acquire(self.agent.resources.gpus)
+        try:
+            if self.validation:
+                try:
+                    scratch = make_scratch(token, self.group_dir.name, self.scratch_dir)
+                    limits = {"memory": self.grading.memory,
+                              "max_request_bytes": self.grading.max_submission_bytes, **self.validation_limits}
+                    service = ValidationService(comp.id, data.sample_submission, scratch, **limits)
+                    service.start()
+                except OSError as err:  # the host's disk or temporary folder failed
+                    return (RunOutcome(infra_error=f"cannot start the validation service: {err}", ended_at=now()),
+                            [], {})
+            request = RunRequest(
+                run_id=planned.run_id, agent=self.agent, competition_id=comp.id, seed=planned.seed,
+                public_dir=data.public_dir.resolve(), run_dir=planned.run_dir,
+                instructions=self.group_dir / "instructions.txt", gpu_ids=tuple(allotted),
+                validate_socket=service.socket_path if service else None,
+                labels={"run_group": self.group_dir.name, "run_id": planned.run_id},
+            )
+            try:
+                outcome = self.backend.run(request)
+            except Exception as err:  # noqa: BLE001 - a harness bug or an unforeseen engine error: never a crash
+                self.log("harness_error", run_id=planned.run_id, error=repr(err),
+                         traceback=traceback.format_exc())
+                outcome = RunOutcome(infra_error=f"harness error: {type(err).__name__}: {err}", ended_at=now())
+            gpu_ids = outcome.gpu_ids or allotted
+        finally:
+            if service is not None:
+                service.stop()
+            if scratch is not None:
+                shutil.rmtree(scratch, ignore_errors=True)
+            owners.release(token)
+            self.gpu_pool.release(allotted)
+        return outcome, list(gpu_ids), (asdict(service.stats) if service else {})
 
     def _execute(self, planned: PlannedRun) -> None:
         if self._stop.is_set():
@@ -167,6 +266,7 @@ class RunGroup:
         infra_errors: list[str] = []
         outcome = RunOutcome()
         gpu_ids: list[str] = []
+        service_stats: dict[str, Any] = {}
         try:
             data = self.data(planned.competition_id)
         except (OSError, ValueError) as err:  # not prepared, tampered (mle_datasets' errors are ValueErrors)
@@ -174,38 +274,22 @@ class RunGroup:
             infra_errors.append(f"data not available: {err}")
         attempts = 0
         while data is not None and attempts <= self.retries and not self._stop.is_set():
+            if attempts:  # the retry policy: wait before trying again, longer each time
+                if self._stop.wait(min(60.0, self.retry_delay * 2 ** (attempts - 1))):
+                    break
             attempts += 1
-            if planned.run_dir.exists():
-                shutil.rmtree(planned.run_dir)  # a fresh folder for every attempt
-            planned.run_dir.mkdir(parents=True)
-            service = None
-            allotted = [] if self.backend.allots_gpus else self.gpu_pool.acquire(self.agent.resources.gpus)
-            try:
-                if self.validation:
-                    # A short path of its own: unix socket paths are limited to 107 bytes.
-                    service = ValidationService(comp.id, data.sample_submission, Path(tempfile.mkdtemp(prefix="mleb-")))
-                    service.start()
-                request = RunRequest(
-                    run_id=planned.run_id, agent=self.agent, competition_id=comp.id, seed=planned.seed,
-                    public_dir=data.public_dir.resolve(), run_dir=planned.run_dir,
-                    instructions=self.group_dir / "instructions.txt", gpu_ids=tuple(allotted),
-                    validate_socket=service.socket_path if service else None,
-                    labels={"run_group": self.group_dir.name, "run_id": planned.run_id},
-                )
-                outcome = self.backend.run(request)
-                gpu_ids = outcome.gpu_ids or allotted
-            finally:
-                if service is not None:
-                    service.stop()
-                self.gpu_pool.release(allotted)
+            outcome, gpu_ids, service_stats = self._attempt(planned, comp, data)
+            if outcome.cancelled:
+                return  # cancelled (Ctrl-C): no metadata, so resume runs it again
             if outcome.infra_error is None:
                 break
             infra_errors.append(outcome.infra_error)
+            self.log("infra_error", run_id=planned.run_id, attempt=attempts, error=outcome.infra_error)
         if self._stop.is_set():
             return  # interrupted: no metadata, so resume runs it again
         finished = data is not None and outcome.infra_error is None and attempts > 0
         submission = planned.run_dir / "submission" / "submission.csv"
-        report = self._grade(comp.id, submission, data) if finished else {}
+        report, grading = self._grade(comp, submission, data) if finished else ({}, {})
         meta = RunMetadata(
             run_id=planned.run_id, agent=self.agent.name, competition_id=comp.id,
             competition_version=comp.version, seed=planned.seed, backend=self.backend.name,
@@ -218,27 +302,21 @@ class RunGroup:
             infra_attempts=len(infra_errors), infra_errors=infra_errors,
             status="finished" if finished else "infra_failed",
             submission_path=str(submission) if submission.is_file() and not submission.is_symlink() else None,
-            report=report,
+            report=report, disk_exceeded=outcome.disk_exceeded, disk_detail=outcome.disk_detail,
+            guarded=outcome.guarded, grading=grading, validation=service_stats,
         )
         planned.run_dir.mkdir(parents=True, exist_ok=True)
         write_json_atomic(asdict(meta), planned.run_dir / "metadata.json")
         self.on_event(meta.status, planned, meta)
 
-    def _grade(self, competition_id: str, submission: Path, data: PreparedRef) -> dict[str, Any]:
-        """Grade on the host. A symlinked submission is refused unread: it could point anywhere on the host."""
-        if submission.is_symlink():
-            report = GradeReport(
-                competition_id, submission_path=str(submission), submission_exists=True,
-                competition_version=competitions.get(competition_id).version,
-                dataset_revision=data.dataset_revision,
-                error="submission.csv is a symbolic link; an agent must write a regular file",
-            )
-            return report.to_dict()
-        report = competitions.grade(
-            competition_id, submission, data.answers, sample_submission=data.sample_submission,
-            dataset_revision=data.dataset_revision,
+    def _grade(self, comp: Any, submission: Path, data: PreparedRef) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Grade on the host within the group's limits (:func:`runner.grading.grade_submission`): a symbolic
+        link, FIFO, socket or folder is refused unread, an oversized file before reading, and the reading and
+        scoring run in a child with a memory cap and a time limit."""
+        return grade_submission(
+            comp.id, submission, data.answers, data.sample_submission, competition_version=comp.version,
+            dataset_revision=data.dataset_revision, limits=self.grading,
         )
-        return report.to_dict()
 
     # -- results --------------------------------------------------------------------------------------
 

@@ -17,17 +17,20 @@ def main() -> int:
     )
     socket_path = os.environ.get("VALIDATE_SOCKET", "/home/validate/socket")
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        fh = open(path, "rb")
     except OSError as err:
         print(f"cannot read {path}: {err}")
         return 1
     try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        with fh, socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.settimeout(300)
             sock.connect(socket_path)
-            sock.sendall(data)
-            sock.shutdown(socket.SHUT_WR)
+            try:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):  # streamed: the file may be large
+                    sock.sendall(chunk)
+                sock.shutdown(socket.SHUT_WR)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the service stopped reading (e.g. the file is over its size limit): read why
             reply = json.loads(b"".join(iter(lambda: sock.recv(65536), b"")))
     except (OSError, ValueError) as err:
         print(f"the validation service at {socket_path} cannot be reached: {err}")

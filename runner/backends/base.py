@@ -16,9 +16,19 @@ from pathlib import Path
 from typing import Any
 
 from runner.agent_spec import AgentSpec
+from runner.diskwatch import Budget
 
-#: Longest agent log kept per run; the rest is dropped with a note, so a chatty agent cannot fill the disk.
+#: Longest captured output (stdout and stderr) kept per run; the rest is dropped with a note.
 MAX_LOG_BYTES = 50 * 1024**2
+#: Most the agent may write to its own log folder (``LOGS_DIR``); past it the run is stopped.
+MAX_AGENT_LOGS_BYTES = 50 * 1024**2
+
+#: What a backend can enforce or record; the conformance suite (:mod:`runner.conformance`) checks each one a
+#: backend claims, and ``docs/runner.md`` tabulates them.
+CAPABILITIES = (
+    "outputs", "exit_code", "captured_logs", "log_cap", "wall_clock", "cancel", "cleanup", "orphan_guard",
+    "disk", "memory", "pids", "network", "log_forgery",
+)
 
 
 class InfrastructureError(RuntimeError):
@@ -52,6 +62,21 @@ class RunRequest:
     def code_dir(self) -> Path:
         return self.run_dir / "code"
 
+    @property
+    def output_log(self) -> Path:
+        """The agent's stdout and stderr as the harness captured them (outside every folder the agent gets)."""
+        return self.run_dir / "output.log"
+
+    def disk_budgets(self, agent_logs_limit: int = MAX_AGENT_LOGS_BYTES) -> list[Budget]:
+        """What the disk watcher enforces: the writable folders together within ``resources.disk``, and the
+        agent's own log folder within its cap."""
+        writable = (self.submission_dir, self.code_dir, self.logs_dir)
+        return [
+            Budget("logs/ (the agent's own log folder)", (self.logs_dir,),
+                   min(agent_logs_limit, self.agent.resources.disk)),
+            Budget("the writable folders (submission/, code/, logs/)", writable, self.agent.resources.disk),
+        ]
+
     def make_dirs(self) -> None:
         """Create the run's output folders, writable by the agent's (non-root) user."""
         for folder in (self.submission_dir, self.logs_dir, self.code_dir):
@@ -73,6 +98,14 @@ class RunOutcome:
     log_truncated: bool = False
     #: GPUs the run held when the backend allotted them itself (ray); else the run group's allotment
     gpu_ids: list[str] = field(default_factory=list)
+    #: the run was stopped for writing more than its disk budget; ``disk_detail`` says which and how much
+    disk_exceeded: bool = False
+    disk_detail: str | None = None
+    #: the run was killed by :meth:`Backend.cancel_all` (Ctrl-C): it is not finished
+    cancelled: bool = False
+    #: a guard beside the harness (in the container, or the agent's parent process) enforced the deadline and
+    #: would have ended the run had the harness died
+    guarded: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -89,6 +122,8 @@ class Backend(ABC):
     name: str = ""
     #: True when the backend's scheduler gives runs their GPUs (ray); the run group allots them otherwise
     allots_gpus: bool = False
+    #: The :data:`CAPABILITIES` this backend enforces or records (the conformance suite checks each)
+    enforces: frozenset[str] = frozenset()
 
     @abstractmethod
     def run(self, request: RunRequest) -> RunOutcome:
@@ -99,6 +134,11 @@ class Backend(ABC):
 
     def cancel_all(self) -> None:
         """Kill every run this backend has going (used on Ctrl-C); their runs stay unfinished."""
+
+    def reap(self) -> dict[str, Any]:
+        """Remove what runs of dead owners left behind (containers, processes); return what was done and the
+        errors met (never raises: the engine may be down)."""
+        return {"removed": [], "errors": []}
 
 
 class LogWriter:

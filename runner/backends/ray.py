@@ -16,7 +16,7 @@ import threading
 from typing import Any
 
 from runner.agent_spec import AgentSpec
-from runner.backends.base import Backend, RunOutcome, RunRequest
+from runner.backends.base import Backend, RunOutcome, RunRequest, now
 
 
 def _run_on_node(request: RunRequest, inner: str, inner_options: dict[str, Any]) -> dict[str, Any]:
@@ -53,6 +53,13 @@ class RayBackend(Backend):
         self.num_cpus = num_cpus
         self.num_gpus = num_gpus
         self._init_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._active: dict[str, Any] = {}  # run id -> the task's ObjectRef
+        self._cancelled: set[str] = set()
+        from runner.backends import get_backend
+
+        # a Ray task enforces what its inner backend enforces (the inner backend runs inside the task)
+        self.enforces = get_backend(inner, **self.inner_options).enforces
 
     def _ensure_ray(self) -> Any:
         import ray
@@ -83,9 +90,50 @@ class RayBackend(Backend):
         task = ray.remote(num_cpus=min(res.cpus, ray.cluster_resources().get("CPU", 1)), num_gpus=res.gpus)(
             _run_on_node
         )
+        ref = task.remote(request, self.inner, self.inner_options)
+        with self._lock:
+            self._active[request.run_id] = ref
         try:
-            result = ray.get(task.remote(request, self.inner, self.inner_options))
+            result = ray.get(ref)
+        except (ray.exceptions.TaskCancelledError, ray.exceptions.RayTaskError) as err:
+            with self._lock:
+                cancelled = request.run_id in self._cancelled
+            if cancelled:
+                return RunOutcome(cancelled=True, ended_at=now())
+            return RunOutcome(infra_error=f"ray task failed: {str(err)[:300]}", ended_at=now())
         except ray.exceptions.RayError as err:
-            return RunOutcome(infra_error=f"ray task failed: {err}")
+            return RunOutcome(infra_error=f"ray task failed: {str(err)[:300]}", ended_at=now())
+        finally:
+            with self._lock:
+                self._active.pop(request.run_id, None)
+                self._cancelled.discard(request.run_id)
         result.pop("node_id")
         return RunOutcome(**result)
+
+    def cancel_all(self) -> None:
+        """Cancel every task in flight. The task is interrupted (KeyboardInterrupt in the worker), so its inner
+        backend kills the agent as on Ctrl-C; a worker that does not stop within seconds is killed, and then
+        the inner backend's guard (the agent's parent process, or the container's deadline and the reaper)
+        ends the agent."""
+        import ray
+
+        with self._lock:
+            refs = dict(self._active)
+            self._cancelled.update(refs)
+        for ref in refs.values():
+            try:
+                ray.cancel(ref, force=False)
+            except Exception:  # noqa: BLE001 - it finished meanwhile
+                pass
+        if refs:
+            threading.Thread(target=self._force_cancel, args=(list(refs.values()),), daemon=True).start()
+
+    def _force_cancel(self, refs: list[Any], grace: float = 5.0) -> None:
+        import ray
+
+        _, pending = ray.wait(refs, num_returns=len(refs), timeout=grace)
+        for ref in pending:
+            try:
+                ray.cancel(ref, force=True)
+            except Exception:  # noqa: BLE001
+                pass

@@ -67,3 +67,25 @@ def python_image(docker_client) -> str:
     cache = Path(os.environ.get("MLE_BENCH_IMAGE_CACHE", Path.home() / ".cache" / "open-mle-bench" / "images"))
     build_python_image(docker_client, cache)
     return PYTHON_IMAGE
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """One local Ray cluster per test process (4 CPUs, 2 logical GPUs), shared by the ray tests."""
+    ray = pytest.importorskip("ray")
+    os.environ["RAY_AUTH_MODE"] = "disabled"
+    if not ray.is_initialized():
+        ray.init(num_cpus=4, num_gpus=2, log_to_driver=False, include_dashboard=False)
+    yield ray
+    ray.shutdown()
+
+
+@pytest.fixture
+def short_tmp():
+    """A folder with a short path under /tmp, for scratch roots (unix socket paths are limited to 107 bytes)."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="mlt", dir="/tmp"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)

@@ -32,7 +32,7 @@ def _request(tmp_path: Path, image: str, script: str, **resources) -> RunRequest
 
 
 def _log(request: RunRequest) -> str:
-    return (request.logs_dir / "agent.log").read_text()
+    return request.output_log.read_text()
 
 
 def test_container_settings_apply_the_security_model(tmp_path):
@@ -132,7 +132,7 @@ def test_run_group_in_containers_with_the_validation_socket(tmp_path, data, pyth
                      data, parallel=2)
     metas = group.run()
     for meta in metas:
-        log = (Path(meta["submission_path"]).parents[1] / "logs" / "agent.log").read_text()
+        log = (Path(meta["submission_path"]).parents[1] / "output.log").read_text()
         assert "Submission is valid.\nrc=0" in log
         assert "Submission is invalid:" in log and log.rstrip().endswith("rc=1")
         assert meta["report"]["valid_submission"] is True and meta["image_id"].startswith("sha256:")

@@ -25,14 +25,14 @@ def test_agent_sees_its_folders_and_writes_a_submission(tmp_path):
     outcome = get_backend("local").run(request)
     assert outcome.exit_code == 0 and not outcome.timed_out
     assert (request.submission_dir / "submission.csv").read_text() == "id,p\na,0.5\n"
-    assert (request.logs_dir / "agent.log").read_text().strip() == "c 1 gpus=[1,3]"
+    assert request.output_log.read_text().strip() == "c 1 gpus=[1,3]"
 
 
 def test_time_limit_kills_the_whole_process_group(tmp_path):
     request = _request(tmp_path, "sleep 30 & sleep 30; echo never", wall_clock=0.5)
     outcome = get_backend("local").run(request)
     assert outcome.timed_out and outcome.exit_code != 0
-    assert "never" not in (request.logs_dir / "agent.log").read_text()
+    assert "never" not in request.output_log.read_text()
 
 
 def test_failing_agent_is_recorded_not_raised(tmp_path):
@@ -45,14 +45,11 @@ def test_missing_command_is_the_agents_failure(tmp_path):
     request = RunRequest(**{**request.__dict__, "agent": request.agent.with_overrides(command=("/no/such/agent",))})
     outcome = get_backend("local").run(request)
     assert outcome.exit_code == 127
-    assert "cannot start" in (request.logs_dir / "agent.log").read_text()
+    assert "cannot start" in request.output_log.read_text()
 
 
-def test_huge_log_is_truncated(tmp_path, monkeypatch):
-    import runner.backends.base as base
-
-    monkeypatch.setattr(base, "MAX_LOG_BYTES", 10_000)
+def test_huge_log_is_truncated(tmp_path):
     request = _request(tmp_path, "yes 0123456789 | head -c 1000000")
-    outcome = get_backend("local").run(request)
-    log = (request.logs_dir / "agent.log").read_bytes()
+    outcome = get_backend("local", log_limit=10_000).run(request)
+    log = request.output_log.read_bytes()
     assert outcome.log_truncated and len(log) < 11_000 and log.endswith(b"limit reached]\n")

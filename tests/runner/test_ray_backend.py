@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -14,13 +13,9 @@ from runner.backends import RunRequest, get_backend
 ray = pytest.importorskip("ray")
 
 
-@pytest.fixture(scope="module")
-def ray_backend():
-    os.environ["RAY_AUTH_MODE"] = "disabled"
-    backend = get_backend("ray", num_cpus=4, num_gpus=2)
-    backend.check(parse_agent_spec({"name": "t", "command": "true"}))  # starts the cluster once
-    yield backend
-    ray.shutdown()
+@pytest.fixture
+def ray_backend(ray_cluster):
+    return get_backend("ray")
 
 
 def _request(tmp_path: Path, i: int, gpus: int) -> RunRequest:
@@ -41,7 +36,7 @@ def test_each_run_gets_its_own_logical_gpu(tmp_path, ray_backend):
     with ThreadPoolExecutor(4) as pool:
         outcomes = list(pool.map(ray_backend.run, requests))
     assert all(o.exit_code == 0 and o.infra_error is None for o in outcomes)
-    seen = [(r.logs_dir / "agent.log").read_text().strip() for r in requests]
+    seen = [r.output_log.read_text().strip() for r in requests]
     assert sorted({o.gpu_ids[0] for o in outcomes}) == ["0", "1"]
     assert all(s == f"gpus={o.gpu_ids[0]}" for s, o in zip(seen, outcomes))
 

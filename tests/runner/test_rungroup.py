@@ -15,6 +15,7 @@ from tests.runner.conftest import TWO_COMPETITIONS, store_with
 
 def _group(tmp_path: Path, data, agent, backend=None, **kwargs) -> RunGroup:
     events: list[tuple[str, str, int]] = []
+    kwargs.setdefault("retry_delay", 0.05)
     group = RunGroup(
         agent, list(TWO_COMPETITIONS), tmp_path / "runs" / "g1", backend or get_backend("local"),
         data, on_event=lambda e, p, m: events.append((e, p.competition_id, p.seed)),
