@@ -352,6 +352,7 @@ def prepare_covid(raw: Path, public: Path, private: Path) -> None:
     with ``index`` renumbered; bpps/ is not copied."""
     old = _read_jsonl(raw / "train.json")
     test_columns = _covid_columns(raw, old)
+    require_unique(old["id"], "train.json", "id")
     n_test = int(len(old) * 0.1)
     passing = old[old["SN_filter"] > 0]
     if n_test == 0 or len(passing) < n_test:

@@ -127,7 +127,8 @@ def test_paddy_fixture_is_learnable(tmp_path):
     prepared = mle_datasets.prepare(PADDY, raw, tmp_path / "prepared")
     train, answers = read(prepared.public_dir / "train.csv"), read(prepared.answers)
     public = prepared.public_dir
-    train_x = np.array([jpeg_colour(public / "train_images" / l / i) for i, l in zip(train["image_id"], train["label"])])
+    train_x = np.array([jpeg_colour(public / "train_images" / label / name)
+                        for name, label in zip(train["image_id"], train["label"])])
     test_x = np.array([jpeg_colour(public / "test_images" / i) for i in answers["image_id"]])
     assert nearest_centroid_accuracy(train_x, train["label"], test_x, answers["label"]) >= 0.8  # the sample: 0
 
@@ -389,7 +390,8 @@ def test_covid_split_is_v1s_sample_among_passing_sequences(tmp_path):
     assert answers["id_seqpos"].tolist() == [f"{i}_{p}" for i, n in zip(test["id"], test["seq_length"])
                                              for p in range(n)]
     for target in COVID_TARGETS:
-        expected = [v for values, n in zip(test[target], test["seq_length"]) for v in values + [0.0] * (n - len(values))]
+        expected = [v for values, n in zip(test[target], test["seq_length"])
+                    for v in values + [0.0] * (n - len(values))]
         np.testing.assert_allclose(answers[target], expected, atol=5e-11)
     assert answers["keep"].tolist() == [p < s for s, n in zip(test["seq_scored"], test["seq_length"]) for p in range(n)]
     assert "0.0000000000" in prepared.answers.read_text()  # v1 writes %.10f
@@ -435,6 +437,9 @@ def test_covid_bad_raw(tmp_path):
         mle_datasets.prepare(COVID, raw, tmp_path / "prepared")
     put(train.assign(reactivity=train["reactivity"].map(lambda v: v[:-1])))
     with pytest.raises(RawDataError, match="reactivity does not hold seq_scored values for 3 test sequence"):
+        mle_datasets.prepare(COVID, raw, tmp_path / "prepared")
+    put(train.assign(id=train["id"].where(train.index != 7, train["id"].iloc[8])))
+    with pytest.raises(RawDataError, match="train.json: column 'id' has 1 duplicated value"):
         mle_datasets.prepare(COVID, raw, tmp_path / "prepared")
     put(train)
     test = jsonl(raw / "test.json")
