@@ -199,13 +199,24 @@ def _timit_contract(raw: Path) -> None:
 
 def write_rows(path: Path, source: np.ndarray, rows: np.ndarray, block: int = TIMIT_BLOCK) -> None:
     """Write ``source[rows]`` as a ``.npy`` file (the bytes ``np.save`` writes), gathering ``block`` rows at a
-    time so that memory stays bounded whatever the size of ``source``."""
+    time so that memory stays bounded whatever the size of ``source``.
+
+    numpy writes the header (and sizes the file) exactly as ``np.save`` would; the rows are then appended with
+    plain writes, and the pages of a memory-mapped ``source`` are released after each block.
+    """
+    import mmap
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    out = np.lib.format.open_memmap(path, mode="w+", dtype=source.dtype, shape=(len(rows), *source.shape[1:]))
-    for start in range(0, len(rows), block):
-        out[start:start + block] = source[rows[start:start + block]]
-    out.flush()
-    del out
+    header = np.lib.format.open_memmap(path, mode="w+", dtype=source.dtype, shape=(len(rows), *source.shape[1:]))
+    offset = header.offset
+    del header
+    mapped = getattr(source, "_mmap", None)
+    with open(path, "r+b") as fh:
+        fh.seek(offset)
+        for start in range(0, len(rows), block):
+            fh.write(np.ascontiguousarray(source[rows[start:start + block]]).data)
+            if mapped is not None and hasattr(mmap, "MADV_DONTNEED"):
+                mapped.madvise(mmap.MADV_DONTNEED)  # clean file pages: dropped from memory, read again if needed
 
 
 @register_preparer("ml2021spring-hw2", tuple(f"{TIMIT}/{name}" for name in TIMIT_ARRAYS), _timit_contract)
