@@ -1,0 +1,119 @@
+"""Preparers of the medical-imaging and EEG competitions of the high and dev splits.
+
+rsna-miccai-brain-tumor-radiogenomic-classification, rsna-breast-cancer-detection, siim-covid19-detection,
+hms-harmful-brain-activity-classification, rsna-2022-cervical-spine-fracture-detection and
+vinbigdata-chest-xray-abnormalities-detection. Scans (DICOM), segmentations (NIfTI), EEG and spectrogram
+parquet files and figures are hard-linked from the raw folder (copied where a link cannot be made) and never
+decoded or read: only the label tables are.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from mle_datasets.errors import RawDataError
+
+from . import register_preparer
+from ._common import (
+    binary,
+    check_csv,
+    hex_id,
+    link_files,
+    read_csv,
+    require_unique,
+    split_positions,
+    write_csv,
+)
+from .image_classes import _seeded_split
+
+
+# ----------------------------------------------------------------------------------------------- helpers
+def _require_dirs(folder: Path, names: Iterable[str], what: str) -> None:
+    """Raise :class:`RawDataError` when sub-folders ``folder/<name>`` are missing (count and a few examples)."""
+    names = pd.Series(list(names), dtype=object).astype(str)
+    present = [p.name for p in folder.iterdir() if p.is_dir()] if folder.is_dir() else []
+    missing = names[~names.isin(present)].unique()
+    if len(missing):
+        raise RawDataError(
+            f"{len(missing)} {what} folder(s) missing from {folder} (e.g. {', '.join(missing[:3])}); "
+            "download the full competition data again"
+        )
+
+
+def _link_trees(src_root: Path, dst_root: Path, names: Iterable[str], what: str) -> None:
+    """Hard-link each folder tree ``src_root/<name>`` to ``dst_root/<name>``, as v1's ``shutil.copytree`` copies
+    it (empty sub-folders included); ``dst_root`` is made even when ``names`` is empty."""
+    names = [str(n) for n in names]
+    _require_dirs(src_root, names, what)
+    dst_root.mkdir(parents=True, exist_ok=True)
+    pairs = []
+    for name in names:
+        src = src_root / name
+        for folder, subdirs, files in os.walk(src):
+            here = dst_root / name / Path(folder).relative_to(src)
+            here.mkdir(parents=True, exist_ok=True)
+            pairs.extend((Path(folder) / f, here / f) for f in files)
+    link_files(pairs, what)
+
+
+def _link_named(src_dir: Path, dst_dir: Path, names: Iterable[str], what: str) -> None:
+    """Hard-link the files ``src_dir/<name>`` to ``dst_dir/<name>`` (``dst_dir`` is made anyway)."""
+    dst_dir.mkdir(parents=True, exist_ok=True)
+    link_files(((src_dir / n, dst_dir / n) for n in names), what)
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """What an f-string writes for each value: ints as digits, floats as Python's shortest repr."""
+    if values.dtype.kind == "f":
+        return pd.Series(list(map(float.__repr__, values.to_numpy(dtype=float).tolist())), index=values.index)
+    return values.astype(str)
+
+
+# ------------------------------------------------------------------------ rsna-miccai-brain-tumor-radiogenomic
+MICCAI = "rsna-miccai-brain-tumor-radiogenomic-classification"
+MICCAI_SCHEMA = pa.DataFrameSchema(
+    {
+        "BraTS21ID": pa.Column(str, pa.Check.str_matches(r"^\d{5}$", error="five zero-padded digits")),
+        "MGMT_value": pa.Column(int, binary()),
+    },
+    strict=True, ordered=True,
+)
+#: MLE-bench reads the ids as text (the folder names), the labels as integers.
+MICCAI_DTYPES = {"BraTS21ID": str, "MGMT_value": int}
+
+
+def _miccai_contract(raw: Path) -> None:
+    check_csv(raw / "train_labels.csv", MICCAI_SCHEMA, "train_labels.csv", dtype={"BraTS21ID": str})
+
+
+@register_preparer(MICCAI, ("train_labels.csv", "train"), _miccai_contract)
+def prepare_miccai(raw: Path, public: Path, private: Path) -> None:
+    """Cases split by train_test_split(test_size=0.1, random_state=0); each case's folder of four MRI series
+    goes to public/train/ or public/test/; the sample submission predicts MGMT_value 0.5.
+
+    Ids stay zero-padded text (v1 reads them with ``dtype=str``); the raw test/ folder is not used.
+    """
+    try:
+        old = read_csv(raw / "train_labels.csv", "train_labels.csv", dtype=MICCAI_DTYPES)
+    except (ValueError, TypeError) as err:  # a missing label cannot be read as an integer
+        raise RawDataError(
+            f"train_labels.csv: MGMT_value must be 0 or 1 on every row ({err}); download it again"
+        ) from None
+    require_unique(old["BraTS21ID"], "train_labels.csv", "BraTS21ID")
+    _require_dirs(raw / "train", old["BraTS21ID"], "case")
+    train_pos, test_pos = split_positions(len(old), 0.1)
+    train, test = old.iloc[train_pos], old.iloc[test_pos]
+    _link_trees(raw / "train", public / "train", train["BraTS21ID"], "case")
+    _link_trees(raw / "train", public / "test", test["BraTS21ID"], "case")
+    write_csv(train, public / "train_labels.csv")
+    write_csv(test, private / "test.csv")
+    write_csv(test.assign(MGMT_value=0.5), public / "sample_submission.csv")
+
+

@@ -1,0 +1,185 @@
+"""Medical-imaging and EEG competitions of the high and dev splits: end to end, MLE-bench v1's split rules replayed
+independently on the fixtures, the learnable signal of the fixtures (scans decoded here), and bad raw input.
+
+rsna-miccai-brain-tumor-radiogenomic-classification, rsna-breast-cancer-detection, siim-covid19-detection,
+hms-harmful-brain-activity-classification, rsna-2022-cervical-spine-fracture-detection,
+vinbigdata-chest-xray-abnormalities-detection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import shutil
+import struct
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.model_selection import train_test_split
+
+import competitions
+import mle_datasets
+from mle_datasets.errors import RawDataError
+from mle_datasets.fixtures import make_raw_fixture
+from mle_datasets.preparers import get_preparer
+from mle_datasets.preparers._common import csv_bytes
+from tests.data.endtoend import check_end_to_end
+
+_CACHE: dict[str, Path] = {}
+#: each competition's raw top level (filled section by section)
+RAW_LAYOUT: dict[str, set[str]] = {}
+
+
+def prepared(cid: str, tmp_path_factory) -> Path:
+    """Fixture -> check_raw -> run, once per competition per session; returns the work folder."""
+    if cid not in _CACHE:
+        work = tmp_path_factory.mktemp(cid[:20])
+        raw = make_raw_fixture(cid, work / "raw")
+        preparer = get_preparer(cid)
+        preparer.check_raw(raw)
+        preparer.run(raw, work / "public", work / "private")
+        _CACHE[cid] = work
+    return _CACHE[cid]
+
+
+def fresh_raw(cid: str, tmp_path: Path) -> Path:
+    """A writable raw fixture of ``cid`` for a test that breaks it."""
+    return make_raw_fixture(cid, tmp_path / "raw")
+
+
+def read(path: Path, **kwargs) -> pd.DataFrame:
+    return pd.read_csv(path, keep_default_na=False, **kwargs)
+
+
+def files(root: Path) -> set[str]:
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+
+def digest(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def fails(cid: str, raw: Path, tmp_path: Path, match: str, contract: bool = True) -> None:
+    """The raw contract (or, with ``contract=False``, the preparer after it) raises a RawDataError matching
+    ``match``."""
+    preparer = get_preparer(cid)
+    with pytest.raises(RawDataError, match=match):
+        preparer.check_raw(raw)
+        if not contract:
+            preparer.run(raw, tmp_path / "pub", tmp_path / "priv")
+
+
+def grade(cid: str, work: Path, submission: pd.DataFrame | Path) -> float:
+    """Score ``submission`` against the preparer's answers and sample submission (without the prepared contract)."""
+    spec = competitions.get(cid)
+    path = submission
+    if isinstance(submission, pd.DataFrame):
+        path = work.parent / f"{cid[:20]}-submission.csv"
+        submission.to_csv(path, index=False)
+    report = competitions.grade(cid, path, work / spec.answers, work / spec.sample_submission)
+    assert report.valid_submission, report.error
+    return report.score
+
+
+def end_to_end_or_contract_conflict(cid: str, tmp_path: Path, perfect, conflict: str, reason: str) -> None:
+    """check_end_to_end; only the prepared contract's known objection ``conflict`` turns into an xfail."""
+    try:
+        check_end_to_end(cid, tmp_path, mle_datasets.Store(tmp_path / "store"), perfect)
+    except Exception as err:  # only this known contract conflict is tolerated; anything else fails
+        if conflict not in str(err):
+            raise
+        pytest.xfail(reason)
+
+
+def dicom(path: Path) -> tuple[dict[tuple[int, int], bytes], np.ndarray]:
+    """Elements and pixels of an explicit-VR little-endian DICOM file (a brute-force parser, no library)."""
+    data = path.read_bytes()
+    assert data[128:132] == b"DICM"
+    pos, elements = 132, {}
+    while pos < len(data):
+        group, element = struct.unpack("<HH", data[pos:pos + 4])
+        vr = data[pos + 4:pos + 6].decode()
+        if vr in ("OB", "OW", "SQ", "UN", "UT"):
+            length, pos = struct.unpack("<I", data[pos + 8:pos + 12])[0], pos + 12
+        else:
+            length, pos = struct.unpack("<H", data[pos + 6:pos + 8])[0], pos + 8
+        elements[(group, element)] = data[pos:pos + length]
+        pos += length
+    rows, cols = (struct.unpack("<H", elements[(0x0028, k)])[0] for k in (0x0010, 0x0011))
+    signed = struct.unpack("<H", elements[(0x0028, 0x0103)])[0]
+    pixels = np.frombuffer(elements[(0x7FE0, 0x0010)], "<i2" if signed else "<u2").reshape(rows, cols)
+    if (0x0028, 0x1052) in elements:  # rescale to Hounsfield units
+        pixels = pixels * float(elements[(0x0028, 0x1053)]) + float(elements[(0x0028, 0x1052)])
+    return elements, pixels
+
+
+# ------------------------------------------------------------------------ rsna-miccai-brain-tumor-radiogenomic
+MICCAI = "rsna-miccai-brain-tumor-radiogenomic-classification"
+RAW_LAYOUT[MICCAI] = {"train_labels.csv", "train", "test", "sample_submission.csv"}
+
+
+def test_miccai_end_to_end(tmp_path):
+    check_end_to_end(MICCAI, tmp_path, mle_datasets.Store(tmp_path / "store"),
+                     lambda answers, sample: read(answers, dtype={"BraTS21ID": str}))
+
+
+def test_miccai_split_is_v1s(tmp_path_factory):
+    work = prepared(MICCAI, tmp_path_factory)
+    old = pd.read_csv(work / "raw" / "train_labels.csv", dtype={"BraTS21ID": str, "MGMT_value": int})
+    train, test = train_test_split(old, test_size=0.1, random_state=0)  # v1's call on the same frame
+    assert (work / "public" / "train_labels.csv").read_bytes() == csv_bytes(train)
+    assert (work / "private" / "test.csv").read_bytes() == csv_bytes(test)
+    assert (work / "public" / "sample_submission.csv").read_bytes() == csv_bytes(test.assign(MGMT_value=0.5))
+    assert sorted(test["MGMT_value"]) == [0, 1] and test["BraTS21ID"].str.fullmatch(r"\d{5}").all()
+    for part, ids in (("train", train["BraTS21ID"]), ("test", test["BraTS21ID"])):
+        assert sorted(p.name for p in (work / "public" / part).iterdir()) == sorted(ids)
+    raw_case = work / "raw" / "train" / test["BraTS21ID"].iloc[0]
+    copied = work / "public" / "test" / raw_case.name
+    assert files(copied) == files(raw_case) and {p.name for p in copied.iterdir()} == {"FLAIR", "T1w", "T1wCE", "T2w"}
+    first = sorted(files(raw_case))[0]
+    assert (copied / first).stat().st_ino == (raw_case / first).stat().st_ino  # linked, not rewritten
+    assert {p.name for p in (work / "public").iterdir()} == {"train", "test", "train_labels.csv",
+                                                              "sample_submission.csv"}
+
+
+def test_miccai_flair_brightness_tells_mgmt(tmp_path_factory):
+    work = prepared(MICCAI, tmp_path_factory)
+    labels = pd.read_csv(work / "raw" / "train_labels.csv", dtype={"BraTS21ID": str})
+    for case, value in zip(labels["BraTS21ID"], labels["MGMT_value"]):
+        flair = [dicom(p) for p in sorted((work / "raw" / "train" / case / "FLAIR").glob("Image-*.dcm"))]
+        assert flair and all(e[(0x0008, 0x0060)].strip() == b"MR" for e, _ in flair)
+        assert (max(px.max() for _, px in flair) > 1250) == bool(value)
+
+
+def test_miccai_bad_raw(tmp_path):
+    raw = fresh_raw(MICCAI, tmp_path)
+    labels = (raw / "train_labels.csv").read_text()
+    (raw / "train_labels.csv").write_text(labels.replace("MGMT_value", "MGMT"))
+    fails(MICCAI, raw, tmp_path, r"train_labels.csv does not match the Kaggle layout: .*column\(s\) 'MGMT_value'")
+    (raw / "train_labels.csv").write_text(labels.replace("\n0", "\n", 1))  # an id no longer zero-padded
+    fails(MICCAI, raw, tmp_path, r"column 'BraTS21ID' fails five zero-padded digits")
+    (raw / "train_labels.csv").write_text(labels)
+    case = labels.splitlines()[3].split(",")[0]
+    shutil.rmtree(raw / "train" / case)
+    fails(MICCAI, raw, tmp_path, rf"1 case folder\(s\) missing from .*train \(e.g. {case}\)", contract=False)
+    (raw / "train_labels.csv").unlink()
+    fails(MICCAI, raw, tmp_path, r"missing train_labels.csv")
+
+
+# ------------------------------------------------------------------------------------------ every competition
+@pytest.mark.parametrize("cid", list(RAW_LAYOUT))
+def test_layout_determinism_and_raw_untouched(cid, tmp_path, tmp_path_factory):
+    work = prepared(cid, tmp_path_factory)
+    raw = work / "raw"
+    assert {p.name for p in raw.iterdir()} == RAW_LAYOUT[cid]
+    before = digest(raw)
+    assert before == digest(make_raw_fixture(cid, tmp_path / "again"))
+    assert before != digest(make_raw_fixture(cid, tmp_path / "other", seed=1))
+    get_preparer(cid).check_raw(tmp_path / "other")
+    get_preparer(cid).run(raw, tmp_path / "public", tmp_path / "private")
+    assert digest(tmp_path / "public") == digest(work / "public")
+    assert digest(tmp_path / "private") == digest(work / "private")
+    assert digest(raw) == before
