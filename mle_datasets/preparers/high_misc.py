@@ -10,6 +10,8 @@ streamed with pyarrow and large JSON arrays record by record, so memory stays bo
 
 from __future__ import annotations
 
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -19,11 +21,55 @@ import pandera.pandas as pa
 from mle_datasets.errors import RawDataError
 
 from . import register_preparer
-from ._common import check_csv, link_files, read_csv, require_unique, split_positions, write_csv
+from ._common import (
+    check_csv,
+    link_files,
+    open_zip,
+    read_csv,
+    read_member,
+    require_unique,
+    split_positions,
+    write_csv,
+    write_zip,
+)
 
 
 def _examples(values, n: int = 3) -> str:
     return ", ".join(map(str, list(values)[:n]))
+
+
+def split_seeded(n: int, test_size: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of ``train_test_split(<n items>, test_size=..., random_state=seed)`` (the permutation depends only
+    on ``n``); a :class:`RawDataError` when ``n`` is too small to split.
+
+    >>> [part.tolist() for part in split_seeded(10, 0.1, 8)]
+    [[6, 9, 0, 2, 5, 7, 1, 4, 3], [8]]
+    """
+    from sklearn.model_selection import train_test_split
+
+    try:
+        train, test = train_test_split(np.arange(n), test_size=test_size, random_state=seed)
+    except ValueError as err:
+        raise RawDataError(f"cannot split {n} items with test_size={test_size!r} ({err}); the raw data is too small "
+                           "or incomplete: download the full competition data again") from None
+    return np.asarray(train), np.asarray(test)
+
+
+class _ZipMembers(Mapping):
+    """``{name: member}`` of an open zip whose bytes are read only when asked, one entry at a time (for
+    :func:`write_zip`, which reads each value once)."""
+
+    def __init__(self, zf: zipfile.ZipFile, names: Iterable[str]) -> None:
+        self.zf, self.names = zf, list(dict.fromkeys(names))
+
+    def __getitem__(self, name: str) -> bytes:
+        return read_member(self.zf, name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
 
 
 # ------------------------------------------------------------------------ bms-molecular-translation
@@ -69,3 +115,73 @@ def prepare_bms(raw: Path, public: Path, private: Path) -> None:
         paths = bms_image_paths(part["image_id"]).tolist()
         link_files(((raw / "train" / p, public / folder / p) for p in paths), "train image")
     link_files([(raw / "extra_approved_InChIs.csv", public / "extra_approved_InChIs.csv")])
+
+
+# ------------------------------------------------------------------------ iwildcam-2019-fgvc6
+IWILDCAM_SCHEMA = pa.DataFrameSchema(
+    {
+        "category_id": pa.Column(int, pa.Check.in_range(0, 22)),
+        "date_captured": pa.Column(str),
+        "file_name": pa.Column(str, pa.Check.str_endswith(".jpg")),
+        "frame_num": pa.Column(int),
+        "id": pa.Column(str),
+        "location": pa.Column(int),
+        "rights_holder": pa.Column(str, nullable=True),
+        "seq_id": pa.Column(str),
+        "seq_num_frames": pa.Column(int),
+        "width": pa.Column(int),
+        "height": pa.Column(int),
+    },
+    strict=True, ordered=True,
+)
+
+
+def _root_jpgs(zf: zipfile.ZipFile) -> set[str]:
+    """Entries ``<name>.jpg`` at the root of a zip (what MLE-bench's ``glob("train_images/*.jpg")`` counts once
+    the zip is unpacked into train_images/)."""
+    return {n for n in zf.namelist() if "/" not in n and n.endswith(".jpg")}
+
+
+def _iwildcam_contract(raw: Path) -> None:
+    check_csv(raw / "train.csv", IWILDCAM_SCHEMA, "train.csv")
+    with open_zip(raw / "train_images.zip") as zf:
+        if not _root_jpgs(zf):
+            raise RawDataError(
+                "train_images.zip holds no <id>.jpg at its root (MLE-bench unzips it into train_images/ and counts "
+                "train_images/*.jpg); download it again"
+            )
+
+
+@register_preparer("iwildcam-2019-fgvc6", ("train.csv", "train_images.zip"), _iwildcam_contract)
+def prepare_iwildcam(raw: Path, public: Path, private: Path) -> None:
+    """Camera locations (in order of first appearance) split by train_test_split(test_size=0.1, random_state=8);
+    every image of a test location is a test image; JPEGs re-zipped flat into public train_images.zip and
+    test_images.zip; the sample (Category 0) is written with its pandas index.
+    """
+    old = read_csv(raw / "train.csv", "train.csv")
+    locations = old["location"].unique()
+    _, test_pos = split_seeded(len(locations), 0.1, 8)
+    in_test = old["location"].isin(locations[test_pos]).to_numpy()
+    new_train, answers = old[~in_test], old[in_test]
+    new_test = answers.drop(columns=["category_id"])
+    gold = answers[["id", "category_id"]].rename(columns={"id": "Id", "category_id": "Category"})
+    with open_zip(raw / "train_images.zip") as zf:
+        present = _root_jpgs(zf)
+        if len(present) != old["id"].nunique():
+            raise RawDataError(
+                f"train_images.zip holds {len(present)} <id>.jpg image(s) at its root but train.csv has "
+                f"{old['id'].nunique()} distinct ids (MLE-bench asserts they are equal); download the full data again"
+            )
+        members = old["id"] + ".jpg"
+        missing = members[~members.isin(present)]
+        if len(missing):
+            raise RawDataError(f"train_images.zip lacks {len(missing)} image(s) listed in train.csv (e.g. "
+                               f"{_examples(missing)}); download the full competition data again")
+        for part, name in ((new_train, "train_images.zip"), (new_test, "test_images.zip")):
+            write_zip(public / name, _ZipMembers(zf, part["id"] + ".jpg"))
+    write_csv(answers, private / "test.csv")
+    write_csv(gold, private / "answers.csv")
+    write_csv(new_train, public / "train.csv")
+    write_csv(new_test, public / "test.csv")
+    sample = new_test[["id"]].rename(columns={"id": "Id"}).assign(Category=0)
+    (public / "sample_submission.csv").write_bytes(sample.to_csv(lineterminator="\n").encode("utf-8"))

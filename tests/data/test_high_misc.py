@@ -129,3 +129,85 @@ def test_bms_bad_raw(tmp_path):
     last = labels["image_id"].iloc[-1]
     (raw / "train" / last[0] / last[1] / last[2] / f"{last}.png").unlink()
     fails(BMS, raw, tmp_path / "b", rf"train image file .*{last}.png is missing", contract=False)
+
+
+# ------------------------------------------------------------------------ iwildcam-2019-fgvc6
+WILD = "iwildcam-2019-fgvc6"
+
+
+def test_iwildcam_end_to_end(tmp_path, store):
+    check_end_to_end(WILD, tmp_path, store, lambda answers, sample: read(answers, dtype={"Id": str}))
+
+
+def test_iwildcam_split_is_v1s_location_split(tmp_path_factory):
+    import zipfile
+
+    work = prepared(WILD, tmp_path_factory)
+    raw = pd.read_csv(work / "raw" / "train.csv")
+    locations = raw["location"].unique()
+    _, test_locations = train_test_split(locations, test_size=0.1, random_state=8)
+    is_test = raw["location"].isin(test_locations)
+    assert 0 < is_test.sum() < len(raw)
+    answers, train = raw[is_test].reset_index(drop=True), raw[~is_test].reset_index(drop=True)
+    pd.testing.assert_frame_equal(pd.read_csv(work / "public" / "train.csv"), train)
+    pd.testing.assert_frame_equal(pd.read_csv(work / "private" / "test.csv"), answers)
+    pd.testing.assert_frame_equal(pd.read_csv(work / "public" / "test.csv"), answers.drop(columns=["category_id"]))
+    gold = pd.read_csv(work / "private" / "answers.csv")
+    assert gold.columns.tolist() == ["Id", "Category"] and gold["Category"].tolist() == answers["category_id"].tolist()
+    sample_text = (work / "public" / "sample_submission.csv").read_text().splitlines()
+    assert sample_text[0] == ",Id,Category"  # v1 writes the sample with its index: the raw row numbers
+    expected = [f"{i},{uid},0" for i, uid in zip(np.flatnonzero(is_test), raw.loc[is_test, "id"])]
+    assert sample_text[1:] == expected
+    with zipfile.ZipFile(work / "raw" / "train_images.zip") as src:
+        for name, part in (("train_images.zip", train), ("test_images.zip", answers)):
+            with zipfile.ZipFile(work / "public" / name) as zf:
+                assert sorted(zf.namelist()) == sorted(part["id"] + ".jpg")
+                assert all(zf.read(n) == src.read(n) for n in zf.namelist())
+    assert not (work / "raw" / "train_images").exists()  # the raw zip is read in place, never unpacked
+
+
+def test_iwildcam_colour_beats_the_sample(tmp_path_factory):
+    import zipfile
+
+    from tests.data.test_fixtures import _decode_dc_jpeg
+
+    work = prepared(WILD, tmp_path_factory)
+
+    def colours(zip_name: str, ids) -> np.ndarray:  # mean Y, Cb, Cr of each frame
+        with zipfile.ZipFile(work / "public" / zip_name) as zf:
+            return np.array([_decode_dc_jpeg(zf.read(f"{i}.jpg")).reshape(3, -1).mean(axis=1) for i in ids])
+
+    train = pd.read_csv(work / "public" / "train.csv")
+    sample = read(work / "public" / "sample_submission.csv", dtype={"Id": str})
+    x_train, x_test = colours("train_images.zip", train["id"]), colours("test_images.zip", sample["Id"])
+    nearest = np.abs(x_test[:, None, :] - x_train[None, :, :]).sum(axis=2).argmin(axis=1)
+    guess = sample[["Id"]].assign(Category=train["category_id"].to_numpy()[nearest])
+    args = ("private/answers.csv", "public/sample_submission.csv")
+    assert grade(WILD, work, guess, *args) > grade(WILD, work, sample[["Id", "Category"]], *args)
+
+
+def test_iwildcam_bad_raw(tmp_path):
+    import zipfile
+
+    raw = make_raw_fixture(WILD, tmp_path / "raw")
+    (raw / "train_images.zip").rename(tmp_path / "images.zip")
+    fails(WILD, raw, tmp_path, "missing train_images.zip")
+    (tmp_path / "images.zip").rename(raw / "train_images.zip")
+
+    train = pd.read_csv(raw / "train.csv", dtype=str)
+    (raw / "train.csv").write_bytes(csv_bytes(train.drop(columns=["location"])))
+    fails(WILD, raw, tmp_path, r"train.csv does not match .*missing column\(s\) 'location'")
+    (raw / "train.csv").write_bytes(csv_bytes(train))
+
+    with zipfile.ZipFile(raw / "train_images.zip") as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    with zipfile.ZipFile(raw / "train_images.zip", "w") as zf:  # the images under a folder: MLE-bench finds none
+        for name, data in members.items():
+            zf.writestr(f"train_images/{name}", data)
+    fails(WILD, raw, tmp_path, r"train_images.zip holds no <id>.jpg at its root")
+
+    with zipfile.ZipFile(raw / "train_images.zip", "w") as zf:  # one image short of the ids
+        for name, data in list(members.items())[1:]:
+            zf.writestr(name, data)
+    fails(WILD, raw, tmp_path / "b", r"holds 39 <id>.jpg image\(s\) at its root but train.csv has 40 distinct ids",
+          contract=False)
