@@ -117,3 +117,60 @@ def prepare_miccai(raw: Path, public: Path, private: Path) -> None:
     write_csv(test.assign(MGMT_value=0.5), public / "sample_submission.csv")
 
 
+# ------------------------------------------------------------------------ rsna-breast-cancer-detection
+BREAST = "rsna-breast-cancer-detection"
+BREAST_SCHEMA = pa.DataFrameSchema(
+    {
+        "site_id": pa.Column(int),
+        "patient_id": pa.Column(int),
+        "image_id": pa.Column(int),
+        "laterality": pa.Column(str, pa.Check.isin(["L", "R"])),
+        "view": pa.Column(str),
+        "age": pa.Column(float, nullable=True),
+        "cancer": pa.Column(int, binary()),
+        "biopsy": pa.Column(int, binary()),
+        "invasive": pa.Column(int, binary()),
+        "BIRADS": pa.Column(float, pa.Check.isin([0.0, 1.0, 2.0]), nullable=True),
+        "implant": pa.Column(int, binary()),
+        "density": pa.Column(str, pa.Check.isin(["A", "B", "C", "D"]), nullable=True),
+        "machine_id": pa.Column(int),
+        "difficult_negative_case": pa.Column(bool),
+    },
+    strict=True, ordered=True,
+)
+#: the columns of v1's public test.csv (``prediction_id`` is ``<patient_id>_<laterality>``)
+BREAST_TEST_COLUMNS = ["site_id", "patient_id", "image_id", "laterality", "view", "age", "implant", "machine_id"]
+
+
+def _breast_contract(raw: Path) -> None:
+    check_csv(raw / "train.csv", BREAST_SCHEMA, "train.csv")
+
+
+@register_preparer(BREAST, ("train.csv", "train_images"), _breast_contract)
+def prepare_breast(raw: Path, public: Path, private: Path) -> None:
+    """Patients (in order of appearance) split by train_test_split(test_size=0.1, random_state=42); answers are one
+    row per breast (``<patient_id>_<laterality>``, the first image's cancer label, sorted); the sample submission
+    predicts the new train's cancer rate.
+
+    Images are linked to public/{train,test}_images/<patient_id>/<image_id>.dcm.
+    """
+    old = read_csv(raw / "train.csv", "train.csv")
+    require_unique(old["image_id"], "train.csv", "image_id")
+    patients = old["patient_id"].unique()
+    _, test_pos = _seeded_split(len(patients), 0.1, 42)
+    in_test = old["patient_id"].isin(patients[test_pos]).to_numpy()
+    train = old[~in_test]
+    test = old.loc[in_test, BREAST_TEST_COLUMNS].copy()
+    test["prediction_id"] = test["patient_id"].astype(str) + "_" + test["laterality"]
+    labels = pd.DataFrame({"prediction_id": test["prediction_id"], "cancer": old.loc[in_test, "cancer"]})
+    answers = labels.groupby("prediction_id").first().reset_index()
+    write_csv(train, public / "train.csv")
+    write_csv(test, public / "test.csv")
+    write_csv(answers, private / "answers.csv")
+    write_csv(answers.assign(cancer=train["cancer"].mean()), public / "sample_submission.csv")
+    for part, rows in (("train_images", train), ("test_images", test)):
+        (public / part).mkdir(parents=True, exist_ok=True)
+        names = (rows["patient_id"].astype(str) + "/" + rows["image_id"].astype(str) + ".dcm").tolist()
+        link_files(((raw / "train_images" / n, public / part / n) for n in names), "mammogram")
+
+

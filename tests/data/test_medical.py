@@ -169,6 +169,71 @@ def test_miccai_bad_raw(tmp_path):
     fails(MICCAI, raw, tmp_path, r"missing train_labels.csv")
 
 
+# ------------------------------------------------------------------------ rsna-breast-cancer-detection
+BREAST = "rsna-breast-cancer-detection"
+RAW_LAYOUT[BREAST] = {"train.csv", "train_images", "test.csv", "test_images", "sample_submission.csv"}
+
+
+def test_breast_end_to_end(tmp_path):
+    end_to_end_or_contract_conflict(
+        BREAST, tmp_path, lambda answers, sample: read(answers, dtype={"prediction_id": str}),
+        "the public/test.csv repeats",
+        "v1's public/test.csv has one row per image, so a breast's prediction_id repeats there; the prepared contract "
+        "(schemas/prepared.py) wants a public test table keyed by the answers' ids to have each id once")
+
+
+def test_breast_grades_perfect_and_sample(tmp_path_factory):
+    work = prepared(BREAST, tmp_path_factory)
+    sample = grade(BREAST, work, work / "public" / "sample_submission.csv")
+    assert grade(BREAST, work, read(work / "private" / "answers.csv")) == 1.0 > sample
+
+
+def test_breast_split_is_v1s(tmp_path_factory):
+    work = prepared(BREAST, tmp_path_factory)
+    old = pd.read_csv(work / "raw" / "train.csv")
+    _, test_patients = train_test_split(old["patient_id"].unique(), test_size=0.1, random_state=42)
+    in_test = old["patient_id"].isin(test_patients)
+    assert (work / "public" / "train.csv").read_bytes() == csv_bytes(old[~in_test])
+    test = read(work / "public" / "test.csv", dtype=str)
+    assert list(test.columns) == ["site_id", "patient_id", "image_id", "laterality", "view", "age", "implant",
+                                  "machine_id", "prediction_id"]
+    assert test["image_id"].tolist() == old.loc[in_test, "image_id"].astype(str).tolist()
+    assert (test["prediction_id"] == test["patient_id"] + "_" + test["laterality"]).all()
+    answers = read(work / "private" / "answers.csv", dtype={"prediction_id": str})
+    assert answers["prediction_id"].tolist() == sorted(test["prediction_id"].unique())
+    truth = old[in_test].assign(pid=test["prediction_id"].to_numpy()).groupby("pid")["cancer"].max()
+    assert answers.set_index("prediction_id")["cancer"].to_dict() == truth.to_dict() and 1 in truth.to_numpy()
+    sample = read(work / "public" / "sample_submission.csv")
+    assert sample["prediction_id"].tolist() == answers["prediction_id"].tolist()
+    assert np.allclose(sample["cancer"], old.loc[~in_test, "cancer"].mean())
+    expected = {f"train_images/{p}/{i}.dcm" for p, i in old.loc[~in_test, ["patient_id", "image_id"]].to_numpy()}
+    expected |= {f"test_images/{p}/{i}.dcm" for p, i in old.loc[in_test, ["patient_id", "image_id"]].to_numpy()}
+    assert {f for f in files(work / "public") if f.endswith(".dcm")} == expected
+
+
+def test_breast_mass_marks_cancer(tmp_path_factory):
+    work = prepared(BREAST, tmp_path_factory)
+    old = pd.read_csv(work / "raw" / "train.csv")
+    bright = [dicom(work / "raw" / "train_images" / str(p) / f"{i}.dcm")[1].max() > 2200
+              for p, i in old[["patient_id", "image_id"]].to_numpy()]
+    assert bright == old["cancer"].astype(bool).tolist()
+
+
+def test_breast_bad_raw(tmp_path):
+    raw = fresh_raw(BREAST, tmp_path)
+    old = pd.read_csv(raw / "train.csv")
+    (raw / "train.csv").write_bytes(csv_bytes(old.drop(columns=["laterality"])))
+    fails(BREAST, raw, tmp_path, r"train.csv does not match the Kaggle layout: missing column\(s\) 'laterality'")
+    (raw / "train.csv").write_bytes(csv_bytes(old.assign(laterality="X")))
+    fails(BREAST, raw, tmp_path, r"column 'laterality' fails isin")
+    (raw / "train.csv").write_bytes(csv_bytes(old))
+    patient, image = old[["patient_id", "image_id"]].iloc[-1]
+    (raw / "train_images" / str(patient) / f"{image}.dcm").unlink()
+    fails(BREAST, raw, tmp_path, rf"mammogram file .*{patient}/{image}.dcm is missing", contract=False)
+    shutil.rmtree(raw / "train_images")
+    fails(BREAST, raw, tmp_path, r"missing train_images")
+
+
 # ------------------------------------------------------------------------------------------ every competition
 @pytest.mark.parametrize("cid", list(RAW_LAYOUT))
 def test_layout_determinism_and_raw_untouched(cid, tmp_path, tmp_path_factory):
