@@ -174,3 +174,72 @@ def prepare_breast(raw: Path, public: Path, private: Path) -> None:
         link_files(((raw / "train_images" / n, public / part / n) for n in names), "mammogram")
 
 
+# ------------------------------------------------------------------------ siim-covid19-detection
+SIIM = "siim-covid19-detection"
+SIIM_CLASSES = ("Negative for Pneumonia", "Typical Appearance", "Indeterminate Appearance", "Atypical Appearance")
+#: v1's names of the study classes, in the column order of train_study_level.csv
+SIIM_LABELS = ("negative", "typical", "indeterminate", "atypical")
+SIIM_STUDY_SCHEMA = pa.DataFrameSchema(
+    {"id": pa.Column(str, pa.Check.str_matches(r"^[0-9a-f]{12}_study$", error="12 hex digits + _study"))}
+    | {c: pa.Column(int, binary()) for c in SIIM_CLASSES},
+    strict=True, ordered=True,
+)
+SIIM_IMAGE_SCHEMA = pa.DataFrameSchema(
+    {
+        "id": pa.Column(str, pa.Check.str_matches(r"^[0-9a-f]{12}_image$", error="12 hex digits + _image")),
+        "boxes": pa.Column(str, nullable=True),
+        "label": pa.Column(str, pa.Check.str_matches(r"^(?:opacity|none) ", error="opacity/none boxes")),
+        "StudyInstanceUID": pa.Column(str, hex_id(12)),
+    },
+    strict=True, ordered=True,
+)
+
+
+def _siim_contract(raw: Path) -> None:
+    check_csv(raw / "train_study_level.csv", SIIM_STUDY_SCHEMA, "train_study_level.csv")
+    check_csv(raw / "train_image_level.csv", SIIM_IMAGE_SCHEMA, "train_image_level.csv")
+
+
+@register_preparer(SIIM, ("train_study_level.csv", "train_image_level.csv", "train"), _siim_contract)
+def prepare_siim(raw: Path, public: Path, private: Path) -> None:
+    """Studies split by train_test_split(test_size=0.1, random_state=0), images follow their study; both tables
+    sorted by id; answers are '<class> 1 0 0 1 1' per test study (the first class marked 1) and each test image's
+    label; the sample submission says 'negative 1 0 0 1 1' and 'none 1 0 0 1 1'.
+
+    Study folders train/<study>/<series>/<image>.dcm go to public/train/ or public/test/.
+    """
+    study = read_csv(raw / "train_study_level.csv", "train_study_level.csv")
+    require_unique(study["id"], "train_study_level.csv", "id")
+    image = read_csv(raw / "train_image_level.csv", "train_image_level.csv")
+    require_unique(image["id"], "train_image_level.csv", "id")
+    folders = study["id"].str.replace("_study", "", regex=False)
+    _require_dirs(raw / "train", folders, "study")
+    train_pos, test_pos = split_positions(len(study), 0.1)
+    train_study = study.iloc[train_pos].sort_values(by="id")
+    test_study = study.iloc[test_pos].sort_values(by="id")
+    key = image["StudyInstanceUID"] + "_study"
+    train_image = image[key.isin(train_study["id"])].sort_values(by="id")
+    test_image = image[key.isin(test_study["id"])].sort_values(by="id")
+    orphans = image[~key.isin(study["id"])]
+    if len(orphans):
+        raise RawDataError(
+            f"train_image_level.csv: {len(orphans)} image(s) belong to a study absent from train_study_level.csv "
+            f"(e.g. {orphans['StudyInstanceUID'].iloc[0]}); the two tables do not belong together: download them again"
+        )
+    write_csv(train_study, public / "train_study_level.csv")
+    write_csv(train_image, public / "train_image_level.csv")
+    _link_trees(raw / "train", public / "train", train_study["id"].str.replace("_study", "", regex=False), "study")
+    _link_trees(raw / "train", public / "test", test_study["id"].str.replace("_study", "", regex=False), "study")
+    first_class = np.asarray(SIIM_LABELS)[np.argmax(test_study[list(SIIM_CLASSES)].to_numpy(), axis=1)]
+    answers = pd.DataFrame({
+        "id": np.concatenate([test_study["id"].to_numpy(dtype=object), test_image["id"].to_numpy(dtype=object)]),
+        "PredictionString": np.concatenate([
+            np.char.add(first_class.astype(str), " 1 0 0 1 1").astype(object),
+            test_image["label"].to_numpy(dtype=object),
+        ]),
+    })
+    write_csv(answers, private / "test.csv")
+    guess = np.where(np.arange(len(answers)) < len(test_study), "negative 1 0 0 1 1", "none 1 0 0 1 1")
+    write_csv(answers.assign(PredictionString=guess), public / "sample_submission.csv")
+
+

@@ -234,6 +234,77 @@ def test_breast_bad_raw(tmp_path):
     fails(BREAST, raw, tmp_path, r"missing train_images")
 
 
+# ------------------------------------------------------------------------ siim-covid19-detection
+SIIM = "siim-covid19-detection"
+RAW_LAYOUT[SIIM] = {"train_study_level.csv", "train_image_level.csv", "train", "test", "sample_submission.csv"}
+SIIM_COLUMNS = ["Negative for Pneumonia", "Typical Appearance", "Indeterminate Appearance", "Atypical Appearance"]
+
+
+def test_siim_end_to_end(tmp_path):
+    check_end_to_end(SIIM, tmp_path, mle_datasets.Store(tmp_path / "store"), lambda answers, sample: read(answers))
+
+
+def test_siim_split_is_v1s(tmp_path_factory):
+    work = prepared(SIIM, tmp_path_factory)
+    study = pd.read_csv(work / "raw" / "train_study_level.csv")
+    image = pd.read_csv(work / "raw" / "train_image_level.csv")
+    train, test = (part.sort_values(by="id") for part in train_test_split(study, test_size=0.1, random_state=0))
+    key = image["StudyInstanceUID"] + "_study"
+    assert (work / "public" / "train_study_level.csv").read_bytes() == csv_bytes(train)
+    assert (work / "public" / "train_image_level.csv").read_bytes() == csv_bytes(
+        image[key.isin(train["id"])].sort_values(by="id"))
+    test_images = image[key.isin(test["id"])].sort_values(by="id")
+    names = ["negative", "typical", "indeterminate", "atypical"]
+    labels = [names[SIIM_COLUMNS.index(c)] for c in test[SIIM_COLUMNS].idxmax(axis=1)]
+    answers = read(work / "private" / "test.csv")
+    assert answers["id"].tolist() == test["id"].tolist() + test_images["id"].tolist()
+    assert answers["PredictionString"].tolist() == [f"{c} 1 0 0 1 1" for c in labels] + test_images["label"].tolist()
+    assert len(set(labels)) == 2 and any(s.startswith("opacity") for s in test_images["label"])
+    sample = read(work / "public" / "sample_submission.csv")
+    assert sample["id"].tolist() == answers["id"].tolist()
+    assert sample["PredictionString"].tolist() == ["negative 1 0 0 1 1"] * len(test) + ["none 1 0 0 1 1"] * len(
+        test_images)
+    for part, studies in (("train", train), ("test", test)):
+        folders = studies["id"].str.replace("_study", "")
+        assert sorted(p.name for p in (work / "public" / part).iterdir()) == sorted(folders)
+        assert {f.split("/")[-1] for f in files(work / "public" / part)} == {
+            i.replace("_image", ".dcm") for i in image.loc[key.isin(studies["id"]), "id"]}
+
+
+def test_siim_opacities_are_bright_boxes(tmp_path_factory):
+    work = prepared(SIIM, tmp_path_factory)
+    image = pd.read_csv(work / "raw" / "train_image_level.csv")
+    study = pd.read_csv(work / "raw" / "train_study_level.csv").set_index("id")
+    paths = {p.stem: p for p in (work / "raw" / "train").rglob("*.dcm")}
+    for row in image.itertuples(index=False):
+        pixels = dicom(paths[row.id.replace("_image", "")])[1]
+        tokens = row.label.split()
+        cls = SIIM_COLUMNS.index(study.loc[row.StudyInstanceUID + "_study"].idxmax())
+        assert (tokens[0] == "none") == (cls == 0) == (pixels.max() < 1800)
+        for k in range(0, len(tokens), 6):
+            if tokens[k] == "opacity":
+                x0, y0, x1, y1 = (float(t) for t in tokens[k + 2:k + 6])
+                inside = pixels[int(y0) + 1:int(y1), int(x0) + 1:int(x1)]
+                assert inside.mean() > 1800
+        assert pixels.max() > 2900 if cls == 1 else pixels.max() < 2900
+
+
+def test_siim_bad_raw(tmp_path):
+    raw = fresh_raw(SIIM, tmp_path)
+    study = pd.read_csv(raw / "train_study_level.csv")
+    (raw / "train_study_level.csv").write_bytes(csv_bytes(study[["id", *SIIM_COLUMNS[::-1]]]))
+    fails(SIIM, raw, tmp_path, r"train_study_level.csv does not match the Kaggle layout: columns out of the expected")
+    (raw / "train_study_level.csv").write_bytes(csv_bytes(study.iloc[1:]))  # an image's study is gone
+    fails(SIIM, raw, tmp_path, r"train_image_level.csv: \d+ image\(s\) belong to a study absent", contract=False)
+    (raw / "train_study_level.csv").write_bytes(csv_bytes(study))
+    folder = study["id"].iloc[2].replace("_study", "")
+    shutil.rmtree(raw / "train" / folder)
+    fails(SIIM, raw, tmp_path, rf"1 study folder\(s\) missing .*{folder}", contract=False)
+    image = pd.read_csv(raw / "train_image_level.csv")
+    (raw / "train_image_level.csv").write_bytes(csv_bytes(image.drop(columns=["StudyInstanceUID"])))
+    fails(SIIM, raw, tmp_path, r"train_image_level.csv does not match .*missing column\(s\) 'StudyInstanceUID'")
+
+
 # ------------------------------------------------------------------------------------------ every competition
 @pytest.mark.parametrize("cid", list(RAW_LAYOUT))
 def test_layout_determinism_and_raw_untouched(cid, tmp_path, tmp_path_factory):
