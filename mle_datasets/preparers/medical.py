@@ -243,3 +243,69 @@ def prepare_siim(raw: Path, public: Path, private: Path) -> None:
     write_csv(answers.assign(PredictionString=guess), public / "sample_submission.csv")
 
 
+# ------------------------------------------------------------------------ hms-harmful-brain-activity-classification
+HMS = "hms-harmful-brain-activity-classification"
+HMS_VOTES = ("seizure_vote", "lpd_vote", "gpd_vote", "lrda_vote", "grda_vote", "other_vote")
+HMS_CONSENSUS = ("Seizure", "LPD", "GPD", "LRDA", "GRDA", "Other")
+HMS_SCHEMA = pa.DataFrameSchema(
+    {
+        "eeg_id": pa.Column(int),
+        "eeg_sub_id": pa.Column(int),
+        "eeg_label_offset_seconds": pa.Column(float, coerce=True),
+        "spectrogram_id": pa.Column(int),
+        "spectrogram_sub_id": pa.Column(int),
+        "spectrogram_label_offset_seconds": pa.Column(float, coerce=True),
+        "label_id": pa.Column(int),
+        "patient_id": pa.Column(int),
+        "expert_consensus": pa.Column(str, pa.Check.isin(HMS_CONSENSUS)),
+    }
+    | {c: pa.Column(int, pa.Check.ge(0)) for c in HMS_VOTES},
+    strict=True, ordered=True,
+)
+
+
+def _hms_contract(raw: Path) -> None:
+    check_csv(raw / "train.csv", HMS_SCHEMA, "train.csv")
+
+
+@register_preparer(HMS, ("train.csv", "train_eegs", "train_spectrograms", "example_figures"), _hms_contract)
+def prepare_hms(raw: Path, public: Path, private: Path) -> None:
+    """Spectrograms (in order of appearance) split by train_test_split(test_size=0.1, random_state=0) with their
+    labelled rows; answers are the test rows with their votes (normalised to sum 1 in gold_submission.csv); the
+    sample submission gives every vote 1/6.
+
+    Each row's EEG and spectrogram parquet files go to public/{train,test}_{eegs,spectrograms}/; example_figures/
+    is copied whole.
+    """
+    old = read_csv(raw / "train.csv", "train.csv")
+    votes = list(HMS_VOTES)
+    empty = old[old[votes].sum(axis=1) <= 0]
+    if len(empty):
+        raise RawDataError(
+            f"train.csv: {len(empty)} row(s) have no expert vote (e.g. label_id {empty['label_id'].iloc[0]}); the "
+            "votes cannot be normalised: download the file again"
+        )
+    spectrograms = old["spectrogram_id"].unique()
+    _, test_pos = split_positions(len(spectrograms), 0.1)
+    in_test = old["spectrogram_id"].isin(spectrograms[test_pos]).to_numpy()
+    train, test = old[~in_test], old[in_test]
+    shared = np.intersect1d(train["eeg_id"].unique(), test["eeg_id"].unique())
+    if len(shared):
+        raise RawDataError(
+            f"train.csv: {len(shared)} eeg_id(s) (e.g. {shared[0]}) belong to several spectrograms, so they would land "
+            "in both train and test (MLE-bench v1 asserts they do not); download the file again"
+        )
+    write_csv(train, public / "train.csv")
+    write_csv(test, private / "test.csv")
+    write_csv(test[["spectrogram_id", "eeg_id", "patient_id"]], public / "test.csv")
+    gold = test[["eeg_id", *votes]].copy()
+    gold[votes] = gold[votes].div(gold[votes].sum(axis=1), axis=0)
+    write_csv(gold, private / "gold_submission.csv")
+    write_csv(gold.assign(**{v: 1 / len(votes) for v in votes}), public / "sample_submission.csv")
+    _link_trees(raw, public, ["example_figures"], "example_figures")
+    for part, rows in (("train", train), ("test", test)):
+        for column, folder in (("eeg_id", "eegs"), ("spectrogram_id", "spectrograms")):
+            names = (rows[column].drop_duplicates().astype(str) + ".parquet").tolist()
+            _link_named(raw / f"train_{folder}", public / f"{part}_{folder}", names, f"train_{folder}")
+
+

@@ -305,6 +305,100 @@ def test_siim_bad_raw(tmp_path):
     fails(SIIM, raw, tmp_path, r"train_image_level.csv does not match .*missing column\(s\) 'StudyInstanceUID'")
 
 
+# ------------------------------------------------------------------------ hms-harmful-brain-activity-classification
+HMS = "hms-harmful-brain-activity-classification"
+RAW_LAYOUT[HMS] = {"train.csv", "train_eegs", "train_spectrograms", "example_figures", "test.csv", "test_eegs",
+                  "test_spectrograms", "sample_submission.csv"}
+VOTES = ["seizure_vote", "lpd_vote", "gpd_vote", "lrda_vote", "grda_vote", "other_vote"]
+
+
+def hms_perfect(answers: Path, sample: Path) -> pd.DataFrame:
+    test = pd.read_csv(answers)
+    return test[["eeg_id"]].join(test[VOTES].div(test[VOTES].sum(axis=1), axis=0))
+
+
+def test_hms_end_to_end(tmp_path):
+    end_to_end_or_contract_conflict(
+        HMS, tmp_path, hms_perfect, "sample submission public/sample_submission.csv repeats",
+        "v1's sample submission has one row per labelled window, so eeg_id repeats by design (the grader pairs them "
+        "in order); the prepared contract (schemas/prepared.py) wants the sample's ids unique")
+
+
+def test_hms_grades_perfect_and_sample(tmp_path_factory):
+    work = prepared(HMS, tmp_path_factory)
+    sample = grade(HMS, work, work / "public" / "sample_submission.csv")
+    gold = read(work / "private" / "gold_submission.csv")
+    assert grade(HMS, work, gold) == 0.0 < sample
+    assert np.allclose(gold[VOTES].sum(axis=1), 1)
+
+
+def test_hms_split_is_v1s(tmp_path_factory):
+    work = prepared(HMS, tmp_path_factory)
+    old = pd.read_csv(work / "raw" / "train.csv")
+    train_s, test_s = train_test_split(old["spectrogram_id"].unique(), test_size=0.1, random_state=0)
+    train, test = old[old["spectrogram_id"].isin(train_s)], old[old["spectrogram_id"].isin(test_s)]
+    assert (work / "public" / "train.csv").read_bytes() == csv_bytes(train)
+    assert (work / "private" / "test.csv").read_bytes() == csv_bytes(test)
+    assert (work / "public" / "test.csv").read_bytes() == csv_bytes(test[["spectrogram_id", "eeg_id", "patient_id"]])
+    sample = read(work / "public" / "sample_submission.csv")
+    assert sample["eeg_id"].tolist() == test["eeg_id"].tolist() and np.allclose(sample[VOTES], 1 / 6)
+    assert test["eeg_id"].duplicated().any()  # several labelled windows per EEG
+    assert set(train["patient_id"]) & set(test["patient_id"])  # the split is by spectrogram, not patient
+    public = work / "public"
+    for part, rows in (("train", train), ("test", test)):
+        assert {p.stem for p in (public / f"{part}_eegs").iterdir()} == set(rows["eeg_id"].astype(str))
+        assert {p.stem for p in (public / f"{part}_spectrograms").iterdir()} == set(rows["spectrogram_id"].astype(str))
+    assert digest(public / "example_figures") == digest(work / "raw" / "example_figures")
+    assert len(list((public / "example_figures").glob("Sample*.pdf"))) == 20
+
+
+def test_hms_eeg_rhythm_and_spectrogram_peak_tell_the_class(tmp_path_factory):
+    import pyarrow.parquet as pq
+
+    from mle_datasets.fixtures.medical import HMS_FREQUENCIES, HMS_SPECTRO_COLUMNS
+
+    work = prepared(HMS, tmp_path_factory)
+    old = pd.read_csv(work / "raw" / "train.csv")
+    majority = old.groupby("eeg_id")[VOTES].sum().to_numpy().argmax(axis=1)
+    for eeg, cls in zip(old.groupby("eeg_id").size().index, majority):
+        table = pq.read_table(work / "raw" / "train_eegs" / f"{eeg}.parquet")
+        assert table.column_names[:3] == ["Fp1", "F3", "C3"] and table.num_columns == 20
+        signal = table.column("Fp1").to_numpy()
+        spectrum = np.abs(np.fft.rfft(signal - signal.mean()))
+        assert np.fft.rfftfreq(len(signal), 1 / 200)[spectrum.argmax()] == pytest.approx(HMS_FREQUENCIES[cls], abs=0.2)
+    for spectro, votes in old.groupby("spectrogram_id")[VOTES].sum().iterrows():
+        table = pq.read_table(work / "raw" / "train_spectrograms" / f"{spectro}.parquet")
+        assert tuple(table.column_names) == HMS_SPECTRO_COLUMNS
+        power = np.stack([table.column(c).to_numpy() for c in HMS_SPECTRO_COLUMNS[1:101]]).mean(axis=1)
+        peak = float(HMS_SPECTRO_COLUMNS[1 + power.argmax()].split("_")[1])
+        assert peak == pytest.approx(HMS_FREQUENCIES[int(np.argmax(votes.to_numpy()))], abs=0.3)
+
+
+def test_hms_bad_raw(tmp_path):
+    raw = fresh_raw(HMS, tmp_path)
+    old = pd.read_csv(raw / "train.csv")
+    (raw / "train.csv").write_bytes(csv_bytes(old.drop(columns=["patient_id"])))
+    fails(HMS, raw, tmp_path, r"train.csv does not match the Kaggle layout: missing column\(s\) 'patient_id'")
+    (raw / "train.csv").write_bytes(csv_bytes(old.assign(**{v: 0 for v in VOTES})))
+    fails(HMS, raw, tmp_path, r"have no expert vote", contract=False)
+    (raw / "train.csv").write_bytes(csv_bytes(old))
+    eeg = old["eeg_id"].iloc[0]
+    (raw / "train_eegs" / f"{eeg}.parquet").unlink()
+    fails(HMS, raw, tmp_path, rf"train_eegs file .*{eeg}.parquet is missing", contract=False)
+    shutil.rmtree(raw / "example_figures")
+    fails(HMS, raw, tmp_path, r"missing example_figures")
+
+
+def test_hms_eeg_in_two_spectrograms_is_refused(tmp_path):
+    raw = fresh_raw(HMS, tmp_path)
+    old = pd.read_csv(raw / "train.csv")
+    _, test_s = train_test_split(old["spectrogram_id"].unique(), test_size=0.1, random_state=0)
+    train_eeg = old.loc[~old["spectrogram_id"].isin(test_s), "eeg_id"].iloc[0]
+    row = old[old["spectrogram_id"].isin(test_s)].iloc[[0]].assign(eeg_id=train_eeg)
+    (raw / "train.csv").write_bytes(csv_bytes(pd.concat([old, row], ignore_index=True)))
+    fails(HMS, raw, tmp_path, rf"1 eeg_id\(s\) \(e.g. {train_eeg}\) belong to several spectrograms", contract=False)
+
+
 # ------------------------------------------------------------------------------------------ every competition
 @pytest.mark.parametrize("cid", list(RAW_LAYOUT))
 def test_layout_determinism_and_raw_untouched(cid, tmp_path, tmp_path_factory):
