@@ -424,3 +424,19 @@ def link_files(pairs: Iterable[tuple[Path, Path]], what: str = "raw") -> None:
             raise
         except OSError:
             shutil.copyfile(src, dst)
+
+
+def link_tree(src: Path, dst: Path, what: str = "raw") -> None:
+    """Copy the folder ``src`` to ``dst`` as ``shutil.copytree(src, dst, dirs_exist_ok=True)`` does (every
+    sub-folder, empty ones too), hard-linking its files with :func:`link_files`; a :class:`RawDataError` when
+    ``src`` is not a folder."""
+    if not src.is_dir():
+        raise RawDataError(f"{what} folder {src} is missing; download the full competition data again")
+    dst.mkdir(parents=True, exist_ok=True)
+    files = []
+    for path in sorted(src.rglob("*")):
+        if path.is_dir():
+            (dst / path.relative_to(src)).mkdir(parents=True, exist_ok=True)
+        else:
+            files.append(path)
+    link_files(((p, dst / p.relative_to(src)) for p in files), what)

@@ -10,6 +10,7 @@ streamed with pyarrow and large JSON arrays record by record, so memory stays bo
 
 from __future__ import annotations
 
+import struct
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -24,6 +25,7 @@ from . import register_preparer
 from ._common import (
     check_csv,
     link_files,
+    link_tree,
     open_zip,
     read_csv,
     read_member,
@@ -185,3 +187,63 @@ def prepare_iwildcam(raw: Path, public: Path, private: Path) -> None:
     write_csv(new_test, public / "test.csv")
     sample = new_test[["id"]].rename(columns={"id": "Id"}).assign(Category=0)
     (public / "sample_submission.csv").write_bytes(sample.to_csv(lineterminator="\n").encode("utf-8"))
+
+
+# ------------------------------------------------------------------------ vesuvius-challenge-ink-detection
+VESUVIUS_LABEL_FILES = ("inklabels.png", "inklabels_rle.csv", "ir.png")
+VESUVIUS_SUFFIXES = (".png", ".csv", ".tif")
+VESUVIUS_RLE_SCHEMA = pa.DataFrameSchema(
+    {"Id": pa.Column(nullable=True), "Predicted": pa.Column(str, nullable=True)}, strict=True, ordered=True
+)
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """``(width, height)`` of a PNG read from its IHDR header (the pixels are not decoded)."""
+    with open(path, "rb") as fh:
+        head = fh.read(24)
+    if len(head) < 24 or head[:8] != _PNG_SIGNATURE or head[12:16] != b"IHDR":
+        raise RawDataError(f"{path.name} in {path.parent} is not a PNG image; download the competition data again")
+    width, height = struct.unpack(">II", head[16:24])
+    return width, height
+
+
+def _vesuvius_contract(raw: Path) -> None:
+    fragment = raw / "train" / "3"
+    rle = check_csv(fragment / "inklabels_rle.csv", VESUVIUS_RLE_SCHEMA, "train/3/inklabels_rle.csv")
+    if len(rle) != 1:
+        raise RawDataError(f"train/3/inklabels_rle.csv has {len(rle)} rows; MLE-bench expects exactly one (the "
+                           "fragment's ink labels): download the competition data again")
+    png_size(fragment / "ir.png")
+    odd = [p.relative_to(fragment).as_posix() for p in sorted(fragment.rglob("*"))
+           if p.is_file() and p.suffix not in VESUVIUS_SUFFIXES]
+    if odd:
+        raise RawDataError(
+            f"train/3 holds {len(odd)} file(s) that are not .png, .csv or .tif (e.g. {_examples(odd)}); MLE-bench "
+            "refuses them (it asserts every file of the test fragment has one of these suffixes): remove them"
+        )
+
+
+@register_preparer(
+    "vesuvius-challenge-ink-detection",
+    ("train/1", "train/2", "train/3/inklabels_rle.csv", "train/3/ir.png"),
+    _vesuvius_contract,
+)
+def prepare_vesuvius(raw: Path, public: Path, private: Path) -> None:
+    """Fixed split: fragments 1 and 2 stay train, fragment 3 becomes test fragment 'a' (its surface volume and
+    mask public, its ink labels private with ir.png's width and height); the sample predicts '1 1 5 1'.
+    """
+    fragment = raw / "train" / "3"
+    for name in ("1", "2"):
+        link_tree(raw / "train" / name, public / "train" / name, "train fragment")
+    rle = read_csv(fragment / "inklabels_rle.csv", "train/3/inklabels_rle.csv")
+    width, height = png_size(fragment / "ir.png")
+    answers = rle.assign(width=width, height=height, Id="a")
+    write_csv(answers, private / "inklabels_rle.csv")
+    write_csv(answers.drop(columns=["width", "height"]), private / "gold_submission.csv")
+    pairs = []
+    for path in sorted(fragment.rglob("*")):
+        if path.is_file() and path.name not in VESUVIUS_LABEL_FILES:
+            pairs.append((path, public / "test" / "a" / path.relative_to(fragment)))
+    link_files(pairs, "test fragment")
+    write_csv(pd.DataFrame({"Id": ["a"], "Predicted": ["1 1 5 1"]}), public / "sample_submission.csv")

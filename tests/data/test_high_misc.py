@@ -211,3 +211,76 @@ def test_iwildcam_bad_raw(tmp_path):
             zf.writestr(name, data)
     fails(WILD, raw, tmp_path / "b", r"holds 39 <id>.jpg image\(s\) at its root but train.csv has 40 distinct ids",
           contract=False)
+
+
+# ------------------------------------------------------------------------ vesuvius-challenge-ink-detection
+INK = "vesuvius-challenge-ink-detection"
+
+
+def read_tiff16(path: Path) -> np.ndarray:
+    """Pixels of the fixture's uncompressed 16-bit TIFF slices (the strip follows the header)."""
+    import struct
+
+    data = path.read_bytes()
+    tags = {}
+    (count,) = struct.unpack("<H", data[8:10])
+    for i in range(count):
+        tag, kind, _, value = struct.unpack("<HHII", data[10 + 12 * i:22 + 12 * i])
+        tags[tag] = value & 0xFFFF if kind == 3 else value
+    width, height, offset = tags[256], tags[257], tags[273]
+    return np.frombuffer(data, "<u2", width * height, offset).reshape(height, width)
+
+
+def test_vesuvius_end_to_end(tmp_path, store):
+    check_end_to_end(INK, tmp_path, store, lambda answers, sample: read(answers, dtype=str)[["Id", "Predicted"]])
+
+
+def test_vesuvius_fragment_3_is_the_test(tmp_path_factory):
+    work = prepared(INK, tmp_path_factory)
+    raw, public, private = work / "raw", work / "public", work / "private"
+    for name in ("1", "2"):
+        assert files(public / "train" / name) == files(raw / "train" / name)
+    assert files(public / "test" / "a") == files(raw / "train" / "3") - {"inklabels.png", "inklabels_rle.csv", "ir.png"}
+    assert files(public / "test" / "a") == {"mask.png"} | {f"surface_volume/{k:02d}.tif" for k in range(6)}
+    assert not (public / "train" / "3").exists()
+    truth = read(raw / "train" / "3" / "inklabels_rle.csv", dtype=str)
+    answers = read(private / "inklabels_rle.csv", dtype=str)
+    assert answers.columns.tolist() == ["Id", "Predicted", "width", "height"]
+    assert answers.values.tolist() == [["a", truth["Predicted"].iloc[0], "20", "24"]]  # ir.png is 20 wide, 24 high
+    assert (private / "gold_submission.csv").read_text() == f"Id,Predicted\na,{truth['Predicted'].iloc[0]}\n"
+    assert (public / "sample_submission.csv").read_text() == "Id,Predicted\na,1 1 5 1\n"
+
+
+def test_vesuvius_bright_ink_beats_the_sample(tmp_path_factory):
+    from mle_datasets.fixtures.high_misc import rle_row_major
+
+    work = prepared(INK, tmp_path_factory)
+    volume = np.stack([read_tiff16(p) for p in sorted((work / "public" / "test" / "a" / "surface_volume").glob("*.tif"))])
+    ink = volume.mean(axis=0) > 21000
+    guess = pd.DataFrame({"Id": ["a"], "Predicted": [rle_row_major(ink)]})
+    sample = read(work / "public" / "sample_submission.csv")
+    args = ("private/inklabels_rle.csv", "public/sample_submission.csv")
+    assert grade(INK, work, guess, *args) > max(0.5, grade(INK, work, sample, *args))
+
+
+def test_vesuvius_bad_raw(tmp_path):
+    raw = make_raw_fixture(INK, tmp_path / "raw")
+    shutil.move(raw / "train" / "2", tmp_path / "fragment2")
+    fails(INK, raw, tmp_path, "missing train/2")
+    shutil.move(tmp_path / "fragment2", raw / "train" / "2")
+
+    rle = raw / "train" / "3" / "inklabels_rle.csv"
+    text = rle.read_text()
+    rle.write_text(text.replace("Predicted", "Expected"))
+    fails(INK, raw, tmp_path, r"inklabels_rle.csv does not match .*missing column\(s\) 'Predicted'")
+    lines = text.splitlines()
+    rle.write_text("\n".join([lines[0], lines[1], lines[1]]) + "\n")
+    fails(INK, raw, tmp_path, r"inklabels_rle.csv has 2 rows; MLE-bench expects exactly one")
+    rle.write_text(text)
+
+    (raw / "train" / "3" / "surface_volume" / ".DS_Store").write_bytes(b"\0")
+    fails(INK, raw, tmp_path, r"train/3 holds 1 file\(s\) that are not .png, .csv or .tif \(e.g. surface_volume/.DS_Store\)")
+    (raw / "train" / "3" / "surface_volume" / ".DS_Store").unlink()
+
+    (raw / "train" / "3" / "ir.png").write_bytes(b"GIF89a" + b"\0" * 30)
+    fails(INK, raw, tmp_path, r"ir.png in .* is not a PNG image")
