@@ -309,3 +309,108 @@ def prepare_hms(raw: Path, public: Path, private: Path) -> None:
             _link_named(raw / f"train_{folder}", public / f"{part}_{folder}", names, f"train_{folder}")
 
 
+# ------------------------------------------------------------------------ rsna-2022-cervical-spine-fracture-detection
+CERVICAL = "rsna-2022-cervical-spine-fracture-detection"
+CERVICAL_TARGETS = ("patient_overall", "C1", "C2", "C3", "C4", "C5", "C6", "C7")
+_UID = pa.Check.str_matches(r"^\d+(?:\.\d+)+$", error="a DICOM UID (digits and dots)")
+CERVICAL_SCHEMA = pa.DataFrameSchema(
+    {"StudyInstanceUID": pa.Column(str, _UID)} | {c: pa.Column(int, binary()) for c in CERVICAL_TARGETS},
+    strict=True, ordered=True,
+)
+CERVICAL_BOX_SCHEMA = pa.DataFrameSchema(
+    {
+        "StudyInstanceUID": pa.Column(str, _UID),
+        "x": pa.Column(float, coerce=True),
+        "y": pa.Column(float, coerce=True),
+        "width": pa.Column(float, coerce=True),
+        "height": pa.Column(float, coerce=True),
+        "slice_number": pa.Column(int),
+    },
+    strict=True, ordered=True,
+)
+#: share of the studies v1 keeps for training (the rest become the test)
+CERVICAL_TRAIN_RATIO = 0.1
+
+
+def _cervical_contract(raw: Path) -> None:
+    check_csv(raw / "train.csv", CERVICAL_SCHEMA, "train.csv")
+    check_csv(raw / "train_bounding_boxes.csv", CERVICAL_BOX_SCHEMA, "train_bounding_boxes.csv")
+
+
+def _draw(rng: random.Random, pool: list[str], k: int, what: str) -> list[str]:
+    """``rng.sample(pool, k)``, with a RawDataError where v1's draw would fail."""
+    if not 0 <= k <= len(pool):
+        raise RawDataError(
+            f"cannot draw {k} {what} from {len(pool)}: train.csv, train_bounding_boxes.csv and segmentations/ do not "
+            "fit MLE-bench v1's quotas (10% of each, rounded); the raw data is incomplete: download it again"
+        )
+    return rng.sample(pool, k)
+
+
+def cervical_train_ids(studies: list[str], box_ids: list[str], seg_ids: list[str]) -> tuple[list[str], list[str],
+                                                                                          list[str]]:
+    """v1's draw of the new train studies: ``(train ids, bounding-box ids, segmentation ids)`` in draw order.
+
+    One ``random.Random(0)`` draws, in turn, ``round(0.1 * |overlap|)`` studies with both boxes and a
+    segmentation, segmentation-only and box-only studies up to 10% of each kind, then other studies of
+    ``studies`` (train.csv's order) up to ``round(0.1 * len(studies))``. ``box_ids`` and ``seg_ids`` are sorted.
+
+    >>> ids = [f"1.2.{i}" for i in range(30)]
+    >>> train, boxes, segs = cervical_train_ids(ids, ids[:10], ids[5:15])
+    >>> len(train), len(boxes), len(segs)
+    (3, 1, 1)
+    """
+    rng = random.Random(0)
+    r = CERVICAL_TRAIN_RATIO
+    overlap = pd.Index(box_ids)[pd.Index(box_ids).isin(seg_ids)].tolist()
+    n_overlap = round(len(overlap) * r)
+    picked = _draw(rng, overlap, n_overlap, "studies with boxes and a segmentation")
+    segs_only = pd.Index(seg_ids)[~pd.Index(seg_ids).isin(overlap)].tolist()
+    more_segs = _draw(rng, segs_only, round(len(seg_ids) * r) - n_overlap, "segmentation-only studies")
+    boxes_only = pd.Index(box_ids)[~pd.Index(box_ids).isin(overlap)].tolist()
+    more_boxes = _draw(rng, boxes_only, round(len(box_ids) * r) - n_overlap, "box-only studies")
+    train = picked + more_segs + more_boxes
+    rest = pd.Index(studies)[~pd.Index(studies).isin(train)].tolist()
+    train += _draw(rng, rest, round(len(studies) * r) - len(train), "other studies")
+    return train, picked + more_boxes, picked + more_segs
+
+
+@register_preparer(
+    CERVICAL, ("train.csv", "train_bounding_boxes.csv", "segmentations", "train_images"), _cervical_contract
+)
+def prepare_cervical(raw: Path, public: Path, private: Path) -> None:
+    """random.Random(0) keeps round(10%) of the studies for training, keeping 10% of the box and segmentation
+    studies and of their overlap; the other 90% are the test; answers are one row per test study and type
+    (patient_overall, C1..C7, melted column by column); the sample submission predicts 0.5.
+
+    Train studies keep their boxes and segmentations/<uid>.nii; study folders go to public/{train,test}_images/.
+    """
+    old = read_csv(raw / "train.csv", "train.csv", dtype={"StudyInstanceUID": str})
+    require_unique(old["StudyInstanceUID"], "train.csv", "StudyInstanceUID")
+    boxes = read_csv(raw / "train_bounding_boxes.csv", "train_bounding_boxes.csv", dtype={"StudyInstanceUID": str})
+    box_ids = sorted(boxes["StudyInstanceUID"].unique().tolist())
+    seg_ids = sorted(p.stem for p in (raw / "segmentations").glob("*.nii"))
+    for name, ids in (("train_bounding_boxes.csv", box_ids), ("segmentations/", seg_ids)):
+        stray = pd.Index(ids)[~pd.Index(ids).isin(old["StudyInstanceUID"])]
+        if len(stray):
+            raise RawDataError(
+                f"{name}: {len(stray)} study(ies) absent from train.csv (e.g. {stray[0]}); the raw files do not "
+                "belong together: download the full competition data again"
+            )
+    studies = old["StudyInstanceUID"].tolist()
+    _require_dirs(raw / "train_images", studies, "study")
+    train_ids, box_train_ids, seg_train_ids = cervical_train_ids(studies, box_ids, seg_ids)
+    in_train = old["StudyInstanceUID"].isin(train_ids).to_numpy()
+    train = old[in_train]
+    answers = old[~in_train].melt(id_vars="StudyInstanceUID", var_name="prediction_type", value_name="fractured")
+    answers["row_id"] = answers["StudyInstanceUID"] + "_" + answers["prediction_type"]
+    write_csv(train, public / "train.csv")
+    write_csv(boxes[boxes["StudyInstanceUID"].isin(box_train_ids)], public / "train_bounding_boxes.csv")
+    write_csv(answers, private / "answers.csv")
+    write_csv(answers[["row_id"]].assign(fractured=0.5), public / "sample_submission.csv")
+    write_csv(answers.drop(columns=["fractured"]), public / "test.csv")
+    _link_named(raw / "segmentations", public / "segmentations", [f"{i}.nii" for i in seg_train_ids], "segmentation")
+    _link_trees(raw / "train_images", public / "train_images", train["StudyInstanceUID"], "study")
+    _link_trees(raw / "train_images", public / "test_images", old.loc[~in_train, "StudyInstanceUID"], "study")
+
+

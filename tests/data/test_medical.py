@@ -399,6 +399,114 @@ def test_hms_eeg_in_two_spectrograms_is_refused(tmp_path):
     fails(HMS, raw, tmp_path, rf"1 eeg_id\(s\) \(e.g. {train_eeg}\) belong to several spectrograms", contract=False)
 
 
+# ------------------------------------------------------------------------ rsna-2022-cervical-spine-fracture-detection
+CERVICAL = "rsna-2022-cervical-spine-fracture-detection"
+RAW_LAYOUT[CERVICAL] = {"train.csv", "train_bounding_boxes.csv", "segmentations", "train_images", "test.csv",
+                       "test_images", "sample_submission.csv"}
+TYPES = ["patient_overall", "C1", "C2", "C3", "C4", "C5", "C6", "C7"]
+
+
+def v1_cervical_draw(studies: list[str], boxes: list[str], segs: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """MLE-bench v1's sequence of draws, written out again here with plain Python lists."""
+    rng = random.Random(0)
+    overlap = [u for u in boxes if u in segs]
+    picked = rng.sample(overlap, round(len(overlap) * 0.1))
+    more_segs = rng.sample([u for u in segs if u not in overlap], round(len(segs) * 0.1) - len(picked))
+    more_boxes = rng.sample([u for u in boxes if u not in overlap], round(len(boxes) * 0.1) - len(picked))
+    train = picked + more_segs + more_boxes
+    train += rng.sample([u for u in studies if u not in train], round(len(studies) * 0.1) - len(train))
+    return train, picked + more_boxes, picked + more_segs
+
+
+def test_cervical_end_to_end(tmp_path):
+    check_end_to_end(CERVICAL, tmp_path, mle_datasets.Store(tmp_path / "store"),
+                     lambda answers, sample: read(answers)[["row_id", "fractured"]])
+
+
+def test_cervical_split_is_v1s(tmp_path_factory):
+    work = prepared(CERVICAL, tmp_path_factory)
+    raw, public = work / "raw", work / "public"
+    old = pd.read_csv(raw / "train.csv")
+    boxes = pd.read_csv(raw / "train_bounding_boxes.csv")
+    box_ids = sorted(boxes["StudyInstanceUID"].unique())
+    seg_ids = sorted(p.stem for p in (raw / "segmentations").glob("*.nii"))
+    train_ids, box_train, seg_train = v1_cervical_draw(old["StudyInstanceUID"].tolist(), box_ids, seg_ids)
+    assert (len(old), len(box_ids), len(seg_ids), len(set(box_ids) & set(seg_ids))) == (80, 20, 15, 10)
+    assert (len(train_ids), len(box_train), len(seg_train)) == (8, 2, 2)  # 1 overlap + 1 + 1 + 5 others
+    in_train = old["StudyInstanceUID"].isin(train_ids)
+    assert (public / "train.csv").read_bytes() == csv_bytes(old[in_train])
+    assert (public / "train_bounding_boxes.csv").read_bytes() == csv_bytes(
+        boxes[boxes["StudyInstanceUID"].isin(box_train)])
+    answers = read(work / "private" / "answers.csv")
+    test = old[~in_train]
+    assert list(answers.columns) == ["StudyInstanceUID", "prediction_type", "fractured", "row_id"]
+    assert answers["prediction_type"].tolist() == [t for t in TYPES for _ in range(len(test))]  # melted by column
+    assert answers["StudyInstanceUID"].tolist() == test["StudyInstanceUID"].tolist() * 8
+    assert answers["fractured"].tolist() == test[TYPES].to_numpy().T.ravel().tolist()
+    assert (answers["row_id"] == answers["StudyInstanceUID"] + "_" + answers["prediction_type"]).all()
+    assert read(public / "test.csv").equals(answers.drop(columns=["fractured"]))
+    sample = read(public / "sample_submission.csv")
+    assert sample["row_id"].tolist() == answers["row_id"].tolist() and (sample["fractured"] == 0.5).all()
+    assert {p.name for p in (public / "segmentations").iterdir()} == {f"{u}.nii" for u in seg_train}
+    assert {p.name for p in (public / "train_images").iterdir()} == set(train_ids)
+    assert {p.name for p in (public / "test_images").iterdir()} == set(test["StudyInstanceUID"])
+    assert digest(public / "test_images" / test["StudyInstanceUID"].iloc[0]) == digest(
+        raw / "train_images" / test["StudyInstanceUID"].iloc[0])
+
+
+def test_cervical_crack_marks_the_fractured_vertebra(tmp_path_factory):
+    work = prepared(CERVICAL, tmp_path_factory)
+    raw = work / "raw"
+    old = pd.read_csv(raw / "train.csv").set_index("StudyInstanceUID")
+    for uid, labels in old.iterrows():
+        cracked = [dicom(raw / "train_images" / uid / f"{k}.dcm")[1].min() < -50 for k in range(1, 8)]
+        assert cracked == labels[TYPES[1:]].astype(bool).tolist()
+        assert labels["patient_overall"] == int(any(cracked))
+    boxes = pd.read_csv(raw / "train_bounding_boxes.csv")
+    for uid, slices in boxes.groupby("StudyInstanceUID")["slice_number"]:
+        assert sorted(slices) == [k for k in range(1, 8) if old.loc[uid, f"C{k}"]]
+    seg = next((raw / "segmentations").glob("*.nii"))
+    data = seg.read_bytes()
+    assert struct.unpack("<i", data[:4])[0] == 348 and data[344:348] == b"n+1\x00"
+    dims = struct.unpack("<8h", data[40:56])
+    assert dims[:4] == (3, 16, 16, 7) and struct.unpack("<hh", data[70:74]) == (2, 8)  # uint8 labels
+    volume = np.frombuffer(data[352:], np.uint8).reshape(dims[1:4], order="F")
+    for k in range(7):
+        bone = dicom(raw / "train_images" / seg.stem / f"{k + 1}.dcm")[1].T > 300  # (x, y), as NIfTI stores it
+        assert set(np.unique(volume[..., k])) == {0, k + 1} and ((volume[..., k] == k + 1) == bone).mean() > 0.9
+
+
+def test_cervical_quota_and_bad_raw(tmp_path):
+    raw = fresh_raw(CERVICAL, tmp_path)
+    boxes = pd.read_csv(raw / "train_bounding_boxes.csv")
+    (raw / "train_bounding_boxes.csv").write_bytes(csv_bytes(boxes.drop(columns=["slice_number"])))
+    fails(CERVICAL, raw, tmp_path, r"train_bounding_boxes.csv does not match .*missing column\(s\) 'slice_number'")
+    stray = boxes.iloc[[0]].assign(StudyInstanceUID="1.2.826.0.1.3680043.99999")
+    (raw / "train_bounding_boxes.csv").write_bytes(csv_bytes(pd.concat([boxes, stray])))
+    fails(CERVICAL, raw, tmp_path, r"train_bounding_boxes.csv: 1 study\(ies\) absent from train.csv", contract=False)
+    (raw / "train_bounding_boxes.csv").write_bytes(csv_bytes(boxes))
+    old = pd.read_csv(raw / "train.csv")
+    keep = set(boxes["StudyInstanceUID"]) | {p.stem for p in (raw / "segmentations").glob("*.nii")}
+    (raw / "train.csv").write_bytes(csv_bytes(old[old["StudyInstanceUID"].isin(keep)]))
+    # 25 studies: round(2.5) = 2 train studies, but the box and segmentation quotas already need 3
+    fails(CERVICAL, raw, tmp_path, r"cannot draw -1 other studies from \d+: .*quotas", contract=False)
+    (raw / "train.csv").write_bytes(csv_bytes(old))
+    shutil.rmtree(raw / "train_images" / old["StudyInstanceUID"].iloc[5])
+    fails(CERVICAL, raw, tmp_path, r"1 study folder\(s\) missing from .*train_images", contract=False)
+    shutil.rmtree(raw / "segmentations")
+    fails(CERVICAL, raw, tmp_path, r"missing segmentations")
+
+
+def test_cervical_draw_rounds_like_python():
+    from mle_datasets.preparers.medical import cervical_train_ids
+
+    ids = [f"1.2.826.0.1.3680043.{i}" for i in range(1000, 1035)]  # 3.5 -> 4 train studies (0.1 * 35 > 3.5)
+    boxes, segs = ids[:15], ids[10:25]  # 15 -> 2, 15 -> 2, overlap 5 -> 0 (banker's rounding of 0.5)
+    assert cervical_train_ids(ids, boxes, segs) == v1_cervical_draw(ids, boxes, segs)
+    train, box_train, seg_train = cervical_train_ids(ids, boxes, segs)
+    assert (len(train), len(box_train), len(seg_train)) == (4, 2, 2)
+
+
 # ------------------------------------------------------------------------------------------ every competition
 @pytest.mark.parametrize("cid", list(RAW_LAYOUT))
 def test_layout_determinism_and_raw_untouched(cid, tmp_path, tmp_path_factory):
