@@ -414,3 +414,57 @@ def prepare_cervical(raw: Path, public: Path, private: Path) -> None:
     _link_trees(raw / "train_images", public / "test_images", old.loc[~in_train, "StudyInstanceUID"], "study")
 
 
+# ------------------------------------------------------------------------ vinbigdata-chest-xray-abnormalities-detection
+VINBIG = "vinbigdata-chest-xray-abnormalities-detection"
+VINBIG_CLASSES = (
+    "Aortic enlargement", "Atelectasis", "Calcification", "Cardiomegaly", "Consolidation", "ILD", "Infiltration",
+    "Lung Opacity", "Nodule/Mass", "Other lesion", "Pleural effusion", "Pleural thickening", "Pneumothorax",
+    "Pulmonary fibrosis", "No finding",
+)
+VINBIG_BOXES = ("x_min", "y_min", "x_max", "y_max")
+VINBIG_SCHEMA = pa.DataFrameSchema(
+    {
+        "image_id": pa.Column(str, hex_id(32)),
+        "class_name": pa.Column(str, pa.Check.isin(VINBIG_CLASSES)),
+        "class_id": pa.Column(int, pa.Check.in_range(0, 14)),
+        "rad_id": pa.Column(str, pa.Check.str_matches(r"^R\d+$", error="R + a number")),
+    }
+    | {c: pa.Column(float, nullable=True) for c in VINBIG_BOXES},
+    strict=True, ordered=True,
+)
+#: the image count MLE-bench v1 asserts (13,500 train + 1,500 test); the preparer applies the rule to any count
+VINBIG_V1_IMAGES = 15_000
+
+
+def _vinbig_contract(raw: Path) -> None:
+    check_csv(raw / "train.csv", VINBIG_SCHEMA, "train.csv")
+
+
+@register_preparer(VINBIG, ("train.csv", "train"), _vinbig_contract)
+def prepare_vinbig(raw: Path, public: Path, private: Path) -> None:
+    """Images (in order of appearance) split by train_test_split(test_size=0.1, random_state=0) with all their
+    rows; answers keep the first row per image and class (empty boxes of 'No finding' become 0 0 1 1); the sample
+    submission says '14 1 0 0 1 1'.
+
+    MLE-bench v1 asserts exactly 15,000 images (13,500 / 1,500); this preparer applies the same rule to any
+    count. The .dicom files go to public/train/ and public/test/; private/gold_submission.csv holds the answers as
+    prediction strings.
+    """
+    old = read_csv(raw / "train.csv", "train.csv")
+    images = old["image_id"].unique()
+    train_pos, test_pos = split_positions(len(images), 0.1)
+    test_ids = images[test_pos]
+    in_test = old["image_id"].isin(test_ids).to_numpy()
+    train = old[~in_test]
+    answers = old[in_test].groupby(by=["image_id", "class_id"]).first().reset_index().fillna(0)
+    answers.loc[answers["class_id"] == 14, ["x_max", "y_max"]] = 1.0
+    boxes = [_text(answers[c]) for c in VINBIG_BOXES]
+    strings = answers["class_id"].astype(str) + " 1.0 " + boxes[0] + " " + boxes[1] + " " + boxes[2] + " " + boxes[3]
+    gold = strings.groupby(answers["image_id"]).agg(" ".join).rename("PredictionString").reset_index()
+    write_csv(train, public / "train.csv")
+    sample = pd.DataFrame({"image_id": test_ids, "PredictionString": "14 1 0 0 1 1"})
+    write_csv(sample, public / "sample_submission.csv")
+    write_csv(answers, private / "answers.csv")
+    write_csv(gold, private / "gold_submission.csv")
+    for part, ids in (("train", images[train_pos]), ("test", test_ids)):
+        _link_named(raw / "train", public / part, [f"{i}.dicom" for i in ids], "train image")

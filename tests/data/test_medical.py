@@ -507,6 +507,97 @@ def test_cervical_draw_rounds_like_python():
     assert (len(train), len(box_train), len(seg_train)) == (4, 2, 2)
 
 
+# ------------------------------------------------------------------------ vinbigdata-chest-xray-abnormalities-detection
+VINBIG = "vinbigdata-chest-xray-abnormalities-detection"
+RAW_LAYOUT[VINBIG] = {"train.csv", "train", "test", "sample_submission.csv"}
+
+
+def vinbig_perfect(answers: Path, sample: Path) -> pd.DataFrame:
+    return read(answers.parent / "gold_submission.csv")
+
+
+def test_vinbig_end_to_end(tmp_path):
+    end_to_end_or_contract_conflict(
+        VINBIG, tmp_path, vinbig_perfect, "the answers file private/answers.csv repeats",
+        "v1's answers have one row per image and class, so an image with two findings repeats its image_id; the "
+        "prepared contract (schemas/prepared.py) wants the answers' ids unique")
+
+
+def test_vinbig_grades_gold_above_sample(tmp_path_factory):
+    work = prepared(VINBIG, tmp_path_factory)
+    sample = grade(VINBIG, work, work / "public" / "sample_submission.csv")
+    gold = grade(VINBIG, work, vinbig_perfect(work / "private" / "answers.csv", None))
+    assert 0.5 < gold < 1 and sample < gold  # below 1: the zero_id and xywh quirks of MLE-bench's COCO call
+
+
+def v1_vinbig(old: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.DataFrame, pd.DataFrame]:
+    """v1's split and answers, replayed with pandas (gold strings built row by row, as v1 does)."""
+    unique = np.asarray(old["image_id"].unique(), dtype=object)  # an ndarray, as pandas 2 returns (v1)
+    train_ids, test_ids = train_test_split(unique, test_size=0.1, random_state=0)
+    answers = old[old["image_id"].isin(test_ids)].groupby(["image_id", "class_id"]).first().reset_index().fillna(0)
+    answers.loc[answers["class_id"] == 14, ["x_max", "y_max"]] = 1.0
+    strings = [f"{c} 1.0 {a} {b} {x} {y}" for c, a, b, x, y in
+               answers[["class_id", "x_min", "y_min", "x_max", "y_max"]].itertuples(index=False)]
+    gold = pd.Series(strings).groupby(answers["image_id"]).agg(" ".join).rename("PredictionString").reset_index()
+    return train_ids, test_ids, answers, gold
+
+
+def test_vinbig_split_is_v1s(tmp_path_factory):
+    work = prepared(VINBIG, tmp_path_factory)
+    old = pd.read_csv(work / "raw" / "train.csv")
+    train_ids, test_ids, answers, gold = v1_vinbig(old)
+    assert (work / "public" / "train.csv").read_bytes() == csv_bytes(old[old["image_id"].isin(train_ids)])
+    assert (work / "private" / "answers.csv").read_bytes() == csv_bytes(answers)
+    assert (work / "private" / "gold_submission.csv").read_bytes() == csv_bytes(gold)
+    sample = read(work / "public" / "sample_submission.csv")
+    assert sample["image_id"].tolist() == test_ids.tolist() and (sample["PredictionString"] == "14 1 0 0 1 1").all()
+    assert answers["image_id"].duplicated().any() and (answers["class_id"] == 14).any()
+    assert {p.stem for p in (work / "public" / "train").iterdir()} == set(train_ids)
+    assert {p.stem for p in (work / "public" / "test").iterdir()} == set(test_ids)
+
+
+def test_vinbig_v1_size_has_v1s_15000_images(tmp_path):
+    raw = make_raw_fixture(VINBIG, tmp_path / "raw", size="v1")
+    old = pd.read_csv(raw / "train.csv")
+    assert old["image_id"].nunique() == 15_000 == len(list((raw / "train").iterdir()))
+    get_preparer(VINBIG).check_raw(raw)
+    get_preparer(VINBIG).run(raw, tmp_path / "public", tmp_path / "private")
+    assert len(list((tmp_path / "public" / "train").iterdir())) == 13_500  # v1's asserted sizes
+    assert read(tmp_path / "public" / "sample_submission.csv")["image_id"].nunique() == 1_500
+    _, test_ids, _, _ = v1_vinbig(old)
+    assert {p.stem for p in (tmp_path / "public" / "test").iterdir()} == set(test_ids)
+
+
+def test_vinbig_boxes_are_bright_at_their_class(tmp_path_factory):
+    work = prepared(VINBIG, tmp_path_factory)
+    old = pd.read_csv(work / "raw" / "train.csv")
+    first_reader = old.drop_duplicates(["image_id", "class_id"])
+    for image_id, rows in first_reader.groupby("image_id"):
+        pixels = dicom(work / "raw" / "train" / f"{image_id}.dicom")[1]
+        if (rows["class_id"] == 14).all():
+            assert pixels.max() < 500
+            continue
+        for row in rows.itertuples(index=False):
+            inside = pixels[int(row.y_min) + 1:int(row.y_max) - 1, int(row.x_min) + 1:int(row.x_max) - 1]
+            assert np.median(inside) >= 600 + 150 * row.class_id - 1  # the brightest class box on top
+    assert old.groupby("image_id")["rad_id"].nunique().eq(3).all()
+
+
+def test_vinbig_bad_raw(tmp_path):
+    raw = fresh_raw(VINBIG, tmp_path)
+    old = pd.read_csv(raw / "train.csv")
+    (raw / "train.csv").write_bytes(csv_bytes(old.drop(columns=["rad_id"])))
+    fails(VINBIG, raw, tmp_path, r"train.csv does not match the Kaggle layout: missing column\(s\) 'rad_id'")
+    (raw / "train.csv").write_bytes(csv_bytes(old.assign(class_name="Fracture")))
+    fails(VINBIG, raw, tmp_path, r"column 'class_name' fails isin")
+    (raw / "train.csv").write_bytes(csv_bytes(old))
+    image_id = old["image_id"].iloc[0]
+    (raw / "train" / f"{image_id}.dicom").unlink()
+    fails(VINBIG, raw, tmp_path, rf"train image file .*{image_id}.dicom is missing", contract=False)
+    shutil.rmtree(raw / "train")
+    fails(VINBIG, raw, tmp_path, r"missing train$|missing train;")
+
+
 # ------------------------------------------------------------------------------------------ every competition
 @pytest.mark.parametrize("cid", list(RAW_LAYOUT))
 def test_layout_determinism_and_raw_untouched(cid, tmp_path, tmp_path_factory):
