@@ -247,3 +247,107 @@ def prepare_vesuvius(raw: Path, public: Path, private: Path) -> None:
             pairs.append((path, public / "test" / "a" / path.relative_to(fragment)))
     link_files(pairs, "test fragment")
     write_csv(pd.DataFrame({"Id": ["a"], "Predicted": ["1 1 5 1"]}), public / "sample_submission.csv")
+
+
+# ------------------------------------------------------------------------ smartphone-decimeter-2022
+GNSS_SAMPLE_LATITUDE = 37.904611315634504
+GNSS_SAMPLE_LONGITUDE = -86.48107806249548
+GNSS_TRUTH_COLUMNS = ["UnixTimeMillis", "LatitudeDegrees", "LongitudeDegrees"]
+GNSS_TRUTH_SCHEMA = pa.DataFrameSchema(
+    {"UnixTimeMillis": pa.Column(int), "LatitudeDegrees": pa.Column(float), "LongitudeDegrees": pa.Column(float)},
+    strict=False,
+)
+
+
+def drive_date(drive: str) -> str | None:
+    """``YYYY-MM-DD`` of a drive id ``Y-M-D-<rest>`` as MLE-bench reads it (month and day zero-padded); None when
+    the first three ``-`` parts are not all digits.
+
+    >>> drive_date("2021-7-19-US-MTV-1"), drive_date("US-MTV-1")
+    ('2021-07-19', None)
+    """
+    parts = drive.split("-")
+    if len(parts) < 3 or not all(p.isdigit() for p in parts[:3]):
+        return None
+    return f"{parts[0]}-{parts[1].zfill(2)}-{parts[2].zfill(2)}"
+
+
+def _gnss_drives(raw: Path) -> list[str]:
+    drives = sorted(p.name for p in (raw / "train").iterdir() if p.is_dir())
+    bad = [d for d in drives if drive_date(d) is None]
+    if bad:
+        raise RawDataError(
+            f"train/ holds {len(bad)} folder(s) not named like a drive 'YYYY-MM-DD-<area>-<n>' (e.g. {_examples(bad)}); "
+            "MLE-bench splits the drives by the date in their names: download the competition data again"
+        )
+    return drives
+
+
+def _truth_files(drive_dir: Path) -> list[Path]:
+    """Every ground_truth.csv under a drive folder, in MLE-bench's (path-part) order."""
+    return sorted(drive_dir.rglob("ground_truth.csv"), key=lambda p: p.relative_to(drive_dir).parts)
+
+
+def _gnss_contract(raw: Path) -> None:
+    drives = _gnss_drives(raw)
+    if not drives:
+        raise RawDataError("train/ holds no drive folder; download the full competition data")
+    for drive in drives:
+        phones = [p for p in (raw / "train" / drive).iterdir() if p.is_dir()]
+        dashed = [p.name for p in phones if "-" in p.name]
+        if dashed:
+            raise RawDataError(f"train/{drive} has phone folder(s) with '-' in the name ({_examples(dashed)}); the "
+                               "trip id '<drive>-<phone>' must split at its last '-': download the data again")
+        if not any((p / "ground_truth.csv").is_file() for p in phones):
+            raise RawDataError(f"train/{drive} has no <phone>/ground_truth.csv; every drive needs its reference "
+                               "positions: download the full competition data")
+    first = _truth_files(raw / "train" / drives[0])[0]
+    check_csv(first, GNSS_TRUTH_SCHEMA, first.relative_to(raw).as_posix())
+
+
+@register_preparer("smartphone-decimeter-2022", ("train", "metadata"), _gnss_contract)
+def prepare_gnss(raw: Path, public: Path, private: Path) -> None:
+    """Distinct drive dates (sorted) split by train_test_split(test_size=0.1, random_state=0); drives follow
+    their date; test drives copied without ground_truth.csv, whose rows (every phone, trip id '<drive>-<phone>')
+    are the answers; the sample puts every fix at one constant point.
+    """
+    drives = _gnss_drives(raw)
+    dates = sorted({drive_date(d) for d in drives})
+    train_pos, test_pos = split_positions(len(dates), 0.1)
+    test_dates = {dates[i] for i in test_pos}
+    test_drives = [d for d in drives if drive_date(d) in test_dates]
+    train_drives = [d for d in drives if drive_date(d) not in test_dates]
+    for drive in train_drives:
+        link_tree(raw / "train" / drive, public / "train" / drive, "train drive")
+    frames = []
+    for drive in test_drives:
+        src = raw / "train" / drive
+        for path in _truth_files(src):
+            if path.parent.parent != src:
+                raise RawDataError(
+                    f"{path.relative_to(raw).as_posix()} is not at train/<drive>/<phone>/ground_truth.csv; MLE-bench "
+                    "takes the drive from the file's grandparent folder: move it or download the data again"
+                )
+            name = path.relative_to(raw).as_posix()
+            truth = check_csv(path, GNSS_TRUTH_SCHEMA, name, nrows=None)
+            frames.append(truth[GNSS_TRUTH_COLUMNS].assign(tripId=f"{drive}-{path.parent.name}")[
+                ["tripId", *GNSS_TRUTH_COLUMNS]])
+        dst = public / "test" / drive
+        dst.mkdir(parents=True, exist_ok=True)
+        pairs = []
+        for path in sorted(src.rglob("*")):
+            if path.is_dir():
+                (dst / path.relative_to(src)).mkdir(parents=True, exist_ok=True)
+            elif path.name != "ground_truth.csv":
+                pairs.append((path, dst / path.relative_to(src)))
+        link_files(pairs, "test drive")
+    with_truth = {f["tripId"].iloc[0].rsplit("-", 1)[0] for f in frames if len(f)}
+    missing = [d for d in test_drives if d not in with_truth]
+    if missing:
+        raise RawDataError(f"{len(missing)} test drive(s) have no ground_truth.csv rows (e.g. {_examples(missing)}); "
+                           "every drive needs its reference positions: download the full competition data")
+    answers = pd.concat(frames, ignore_index=True)
+    write_csv(answers, private / "test.csv")
+    sample = answers.assign(LatitudeDegrees=GNSS_SAMPLE_LATITUDE, LongitudeDegrees=GNSS_SAMPLE_LONGITUDE)
+    write_csv(sample, public / "sample_submission.csv")
+    link_tree(raw / "metadata", public / "metadata", "metadata")

@@ -284,3 +284,102 @@ def test_vesuvius_bad_raw(tmp_path):
 
     (raw / "train" / "3" / "ir.png").write_bytes(b"GIF89a" + b"\0" * 30)
     fails(INK, raw, tmp_path, r"ir.png in .* is not a PNG image")
+
+
+# ------------------------------------------------------------------------ smartphone-decimeter-2022
+GNSS = "smartphone-decimeter-2022"
+
+
+def test_gnss_end_to_end(tmp_path, store):
+    check_end_to_end(GNSS, tmp_path, store, lambda answers, sample: pd.read_csv(answers, dtype={"UnixTimeMillis": str}))
+
+
+def test_gnss_split_is_v1s_date_split(tmp_path_factory):
+    work = prepared(GNSS, tmp_path_factory)
+    raw, public = work / "raw", work / "public"
+    drives = sorted(p.name for p in (raw / "train").iterdir() if p.is_dir())
+    dates = sorted({d[:10] for d in drives})
+    train_dates, test_dates = train_test_split(dates, test_size=0.1, random_state=0)
+    test_drives = [d for d in drives if d[:10] in test_dates]
+    assert test_drives == ["2021-04-28-US-SJC-1", "2021-04-28-US-SJC-2"]  # both drives of the test date
+    assert sorted(p.name for p in (public / "train").iterdir()) == [d for d in drives if d[:10] in train_dates]
+    assert sorted(p.name for p in (public / "test").iterdir()) == test_drives
+    for drive in drives:
+        part = "test" if drive in test_drives else "train"
+        expected = files(raw / "train" / drive)
+        if part == "test":
+            expected = {f for f in expected if not f.endswith("ground_truth.csv")}
+        assert files(public / part / drive) == expected
+    assert files(public / "metadata") == files(raw / "metadata")
+    truths = []
+    for drive in test_drives:
+        for phone in sorted(p.name for p in (raw / "train" / drive).iterdir()):
+            gt = pd.read_csv(raw / "train" / drive / phone / "ground_truth.csv")
+            gt["tripId"] = f"{drive}-{phone}"
+            truths.append(gt[["tripId", "UnixTimeMillis", "LatitudeDegrees", "LongitudeDegrees"]])
+    expected = pd.concat(truths, ignore_index=True)
+    pd.testing.assert_frame_equal(pd.read_csv(work / "private" / "test.csv"), expected)
+    sample = pd.read_csv(public / "sample_submission.csv")
+    pd.testing.assert_frame_equal(sample[["tripId", "UnixTimeMillis"]], expected[["tripId", "UnixTimeMillis"]])
+    assert (sample["LatitudeDegrees"] == 37.904611315634504).all() and (sample["LongitudeDegrees"] == -86.48107806249548).all()
+    # MLE-bench issue #93, reproduced: the public test folders keep span_log.nmea, the reference receiver's log
+    assert (public / "test" / test_drives[0] / "GooglePixel4" / "supplemental" / "span_log.nmea").is_file()
+
+
+def _geodetic(xyz: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    a, e2 = 6378137.0, 6.69437999014e-3
+    x, y, z = xyz.T
+    p = np.hypot(x, y)
+    phi = np.arctan2(z, p * (1 - e2))
+    for _ in range(5):
+        n = a / np.sqrt(1 - e2 * np.sin(phi) ** 2)
+        h = p / np.cos(phi) - n
+        phi = np.arctan2(z, p * (1 - e2 * n / (n + h)))
+    return np.degrees(phi), np.degrees(np.arctan2(y, x))
+
+
+def test_gnss_wls_positions_beat_the_sample(tmp_path_factory):
+    work = prepared(GNSS, tmp_path_factory)
+    sample = pd.read_csv(work / "public" / "sample_submission.csv", dtype={"UnixTimeMillis": str})
+    guesses = []
+    for trip, rows in sample.groupby("tripId", sort=False):
+        drive, phone = trip.rsplit("-", 1)
+        gnss = pd.read_csv(work / "public" / "test" / drive / phone / "device_gnss.csv")
+        epochs = gnss.groupby("utcTimeMillis")[["WlsPositionXEcefMeters", "WlsPositionYEcefMeters",
+                                                "WlsPositionZEcefMeters"]].mean()
+        lat, lon = _geodetic(epochs.to_numpy())
+        fixes = pd.DataFrame({"UnixTimeMillis": epochs.index.astype(str), "LatitudeDegrees": lat, "LongitudeDegrees": lon})
+        guesses.append(rows[["tripId", "UnixTimeMillis"]].merge(fixes, on="UnixTimeMillis", how="left"))
+    guess = pd.concat(guesses, ignore_index=True)
+    args = ("private/test.csv", "public/sample_submission.csv")
+    assert grade(GNSS, work, guess, *args) < 20 < grade(GNSS, work, sample, *args)
+
+
+def test_gnss_bad_raw(tmp_path):
+    raw = make_raw_fixture(GNSS, tmp_path / "raw")
+    shutil.move(raw / "metadata", tmp_path / "metadata")
+    fails(GNSS, raw, tmp_path, "missing metadata")
+    shutil.move(tmp_path / "metadata", raw / "metadata")
+
+    (raw / "train" / "README").mkdir()  # a folder that is not a drive: MLE-bench's date parser refuses it
+    fails(GNSS, raw, tmp_path, r"train/ holds 1 folder\(s\) not named like a drive .*README")
+    (raw / "train" / "README").rmdir()
+
+    first = raw / "train" / "2020-05-15-US-MTV-1" / "GooglePixel4" / "ground_truth.csv"
+    truth = pd.read_csv(first)
+    first.write_bytes(csv_bytes(truth.drop(columns=["LatitudeDegrees"])))
+    fails(GNSS, raw, tmp_path, r"ground_truth.csv does not match .*missing column\(s\) 'LatitudeDegrees'")
+    first.write_bytes(csv_bytes(truth))
+
+    (raw / "train" / "2020-05-15-US-MTV-1" / "Google-Pixel4").mkdir()
+    fails(GNSS, raw, tmp_path, r"phone folder\(s\) with '-' in the name \(Google-Pixel4\)")
+    (raw / "train" / "2020-05-15-US-MTV-1" / "Google-Pixel4").rmdir()
+
+    # a test drive's ground truth one level too deep: MLE-bench takes the drive from the grandparent folder
+    phone = raw / "train" / "2021-04-28-US-SJC-2" / "XiaomiMi8"
+    shutil.copy(phone / "ground_truth.csv", phone / "supplemental" / "ground_truth.csv")
+    fails(GNSS, raw, tmp_path / "b", r"XiaomiMi8/supplemental/ground_truth.csv is not at train/<drive>/<phone>/",
+          contract=False)
+    (phone / "supplemental" / "ground_truth.csv").unlink()
+    (phone / "ground_truth.csv").unlink()
+    fails(GNSS, raw, tmp_path, r"train/2021-04-28-US-SJC-2 has no <phone>/ground_truth.csv")
