@@ -235,7 +235,7 @@ def test_ranzcr_renamed_column_is_a_raw_error(tmp_path):
 def test_siim_test_ids_come_from_two_tfrecords(tmp_path_factory):
     work = prepared("siim-isic-melanoma-classification", tmp_path_factory)
     raw = pd.read_csv(work / "raw" / "train.csv")
-    test_names = raw["image_name"][:8]  # the fixture writes rows 0-7 into train00-2071 and train06-2071
+    test_names = raw["image_name"][:60]  # the fixture writes rows 0-59 into train00-2071 and train06-2071
     answers = pd.read_csv(work / "private" / "test.csv")
     assert answers["image_name"].tolist() == test_names.tolist()
     assert answers.columns.tolist() == ["image_name", "target"]
