@@ -10,6 +10,8 @@ streamed with pyarrow and large JSON arrays record by record, so memory stays bo
 
 from __future__ import annotations
 
+import json
+import random
 import struct
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
@@ -351,3 +353,112 @@ def prepare_gnss(raw: Path, public: Path, private: Path) -> None:
     sample = answers.assign(LatitudeDegrees=GNSS_SAMPLE_LATITUDE, LongitudeDegrees=GNSS_SAMPLE_LONGITUDE)
     write_csv(sample, public / "sample_submission.csv")
     link_tree(raw / "metadata", public / "metadata", "metadata")
+
+
+# ------------------------------------------------------------------------ google-research-identify-contrails-...
+CONTRAILS = "google-research-identify-contrails-reduce-global-warming"
+CONTRAIL_BANDS = tuple(f"band_{b:02d}.npy" for b in range(8, 17))
+CONTRAIL_MASKS = ("human_individual_masks.npy", "human_pixel_masks.npy")
+#: The two made-up masks MLE-bench v1's sample draws from (``random.seed(0)``, one ``random.choice`` per row).
+CONTRAIL_SAMPLE_CHOICES = ("1 3 10 5", "-")
+
+
+def _read_json_list(path: Path, name: str) -> list:
+    if not path.is_file():
+        raise RawDataError(f"{name} is missing from {path.parent}; download the full competition data")
+    try:
+        records = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as err:
+        raise RawDataError(f"{name} is not valid JSON ({err}); the file may be truncated: download it again") from None
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise RawDataError(f"{name} is not a JSON list of records; download it again")
+    return records
+
+
+def _contrail_ids(records: list, name: str) -> list[str]:
+    """The ``record_id`` of each metadata record; each must be a string of digits (MLE-bench joins it to a path)."""
+    ids = [r.get("record_id") for r in records]
+    bad = [i for i in ids if not (isinstance(i, str) and i.isdigit())]
+    if bad:
+        raise RawDataError(
+            f"{name}: {len(bad)} record(s) whose record_id is not a JSON string of digits (e.g. {_examples(map(repr, bad))}); "
+            "MLE-bench needs the string form: download the file again"
+        )
+    require_unique(pd.Series(ids, dtype=object), name, "record_id")
+    return ids
+
+
+def rle_column_major(mask: np.ndarray) -> str:
+    """1-indexed ``start length`` runs of the pixels equal to 1, numbered down the columns (MLE-bench's
+    ``rle_encode(mask)``: ``mask.T.flatten()``); ``-`` for an empty mask.
+
+    >>> rle_column_major(np.array([[1, 0], [1, 1]]))
+    '1 2 4 1'
+    """
+    flat = np.concatenate([[False], mask.ravel(order="F") == 1, [False]])
+    edges = np.flatnonzero(flat[1:] != flat[:-1])
+    starts, ends = edges[::2], edges[1::2]
+    if not len(starts):
+        return "-"
+    return " ".join(np.column_stack([starts + 1, ends - starts]).ravel().astype(str))
+
+
+def _npy_shape(path: Path, name: str) -> tuple[int, ...]:
+    """Shape of a ``.npy`` array from its header (the data stays on disk)."""
+    if not path.is_file():
+        raise RawDataError(f"{name} is missing; download the full competition data again")
+    try:
+        return tuple(np.load(path, mmap_mode="r").shape)
+    except (ValueError, OSError, EOFError) as err:
+        raise RawDataError(f"{name} is not a readable .npy array ({err}); download it again") from None
+
+
+def _contrails_contract(raw: Path) -> None:
+    train = _contrail_ids(_read_json_list(raw / "train_metadata.json", "train_metadata.json"), "train_metadata.json")
+    _contrail_ids(_read_json_list(raw / "validation_metadata.json", "validation_metadata.json"),
+                  "validation_metadata.json")
+    if train:
+        folder = raw / "train" / train[0]
+        missing = [f for f in CONTRAIL_BANDS + CONTRAIL_MASKS if not (folder / f).is_file()]
+        if missing:
+            raise RawDataError(f"train/{train[0]}/ lacks {', '.join(missing)}; every train record needs its nine "
+                               "bands and both masks: download the full competition data")
+        shape = _npy_shape(folder / "band_08.npy", f"train/{train[0]}/band_08.npy")
+        if len(shape) != 3:
+            raise RawDataError(f"train/{train[0]}/band_08.npy has shape {shape}; expected (height, width, frames)")
+
+
+@register_preparer(CONTRAILS, ("train_metadata.json", "validation_metadata.json", "train"), _contrails_contract)
+def prepare_contrails(raw: Path, public: Path, private: Path) -> None:
+    """Train records split by train_test_split(test_size=len(validation_metadata), random_state=0); test answers are
+    the column-major RLE of human_pixel_masks.npy with band_08's height and width; validation copied as it is; the
+    sample draws '1 3 10 5' or '-' with random.seed(0).
+    """
+    train_meta = _read_json_list(raw / "train_metadata.json", "train_metadata.json")
+    ids = _contrail_ids(train_meta, "train_metadata.json")
+    n_validation = len(_read_json_list(raw / "validation_metadata.json", "validation_metadata.json"))
+    train_pos, test_pos = split_positions(len(train_meta), n_validation)
+    rows = []
+    for i in test_pos:
+        folder = raw / "train" / ids[i]
+        shape = _npy_shape(folder / "band_08.npy", f"train/{ids[i]}/band_08.npy")
+        if len(shape) != 3:
+            raise RawDataError(f"train/{ids[i]}/band_08.npy has shape {shape}; expected (height, width, frames)")
+        _npy_shape(folder / "human_pixel_masks.npy", f"train/{ids[i]}/human_pixel_masks.npy")
+        rows.append((ids[i], rle_column_major(np.load(folder / "human_pixel_masks.npy")), shape[0], shape[1]))
+    answers = pd.DataFrame(rows, columns=["record_id", "encoded_pixels", "height", "width"])
+    pairs = [(raw / "train" / ids[i] / f, public / "train" / ids[i] / f)
+             for i in train_pos for f in CONTRAIL_BANDS + CONTRAIL_MASKS]
+    pairs += [(raw / "train" / ids[i] / f, public / "test" / ids[i] / f) for i in test_pos for f in CONTRAIL_BANDS]
+    link_files(pairs, "train record")
+    (public / "test").mkdir(exist_ok=True)
+    if (raw / "validation").is_dir():
+        link_tree(raw / "validation", public / "validation", "validation")
+    else:
+        (public / "validation").mkdir()
+    link_files([(raw / "validation_metadata.json", public / "validation_metadata.json")])
+    (public / "train_metadata.json").write_text(json.dumps([train_meta[i] for i in train_pos]), encoding="utf-8")
+    write_csv(answers, private / "answers.csv")
+    draw = random.Random(0)
+    sample = answers.assign(encoded_pixels=[draw.choice(CONTRAIL_SAMPLE_CHOICES) for _ in range(len(answers))])
+    write_csv(sample, public / "sample_submission.csv")

@@ -383,3 +383,87 @@ def test_gnss_bad_raw(tmp_path):
     (phone / "supplemental" / "ground_truth.csv").unlink()
     (phone / "ground_truth.csv").unlink()
     fails(GNSS, raw, tmp_path, r"train/2021-04-28-US-SJC-2 has no <phone>/ground_truth.csv")
+
+
+# ------------------------------------------------------------------------ google-research-identify-contrails-...
+CONTRAILS = "google-research-identify-contrails-reduce-global-warming"
+
+
+def test_contrails_end_to_end(tmp_path, store):
+    check_end_to_end(CONTRAILS, tmp_path, store, lambda answers, sample: read(answers, dtype=str))
+
+
+def test_contrails_split_is_v1s_record_split(tmp_path_factory):
+    import json
+    import random
+
+    work = prepared(CONTRAILS, tmp_path_factory)
+    raw, public = work / "raw", work / "public"
+    meta = json.loads((raw / "train_metadata.json").read_text())
+    validation = json.loads((raw / "validation_metadata.json").read_text())
+    train, test = train_test_split(meta, test_size=len(validation), random_state=0)
+    assert (public / "train_metadata.json").read_text() == json.dumps(train)
+    bands = {f"band_{b:02d}.npy" for b in range(8, 17)}
+    assert files(public / "train") == {f"{r['record_id']}/{f}" for r in train
+                                       for f in bands | {"human_pixel_masks.npy", "human_individual_masks.npy"}}
+    assert files(public / "test") == {f"{r['record_id']}/{f}" for r in test for f in bands}
+    assert files(public / "validation") == files(raw / "validation")
+    answers = read(work / "private" / "answers.csv", dtype=str)
+    assert answers["record_id"].tolist() == [r["record_id"] for r in test]
+    for row in answers.itertuples():
+        mask = np.load(raw / "train" / row.record_id / "human_pixel_masks.npy")
+        dots = np.where(mask.T.flatten() == 1)[0]  # MLE-bench's rle_encode, run by run
+        runs, prev = [], -2
+        for b in dots:
+            if b > prev + 1:
+                runs.extend((b + 1, 0))
+            runs[-1] += 1
+            prev = b
+        assert row.encoded_pixels == (" ".join(map(str, runs)) if runs else "-")
+        assert (row.height, row.width) == ("16", "16")
+    random.seed(0)
+    sample = read(public / "sample_submission.csv", dtype=str)
+    assert sample["encoded_pixels"].tolist() == [random.choice(["1 3 10 5", "-"]) for _ in range(len(answers))]
+    assert sample[["record_id", "height", "width"]].equals(answers[["record_id", "height", "width"]])
+
+
+def test_contrails_split_window_beats_the_sample(tmp_path_factory):
+    from mle_datasets.preparers.high_misc import rle_column_major
+
+    work = prepared(CONTRAILS, tmp_path_factory)
+    sample = read(work / "public" / "sample_submission.csv", dtype=str)
+    guesses = []
+    for record in sample["record_id"]:
+        folder = work / "public" / "test" / record
+        diff = (np.load(folder / "band_15.npy") - np.load(folder / "band_14.npy"))[..., 4]
+        guesses.append(rle_column_major(diff < np.median(diff) - 1.5))
+    guess = sample.assign(encoded_pixels=guesses)
+    args = ("private/answers.csv", "public/sample_submission.csv")
+    assert grade(CONTRAILS, work, guess, *args) > max(0.5, grade(CONTRAILS, work, sample, *args))
+
+
+def test_contrails_bad_raw(tmp_path):
+    import json
+
+    raw = make_raw_fixture(CONTRAILS, tmp_path / "raw")
+    (raw / "validation_metadata.json").rename(tmp_path / "validation.json")
+    fails(CONTRAILS, raw, tmp_path, "missing validation_metadata.json")
+    (tmp_path / "validation.json").rename(raw / "validation_metadata.json")
+
+    text = (raw / "train_metadata.json").read_text()
+    meta = json.loads(text)
+    (raw / "train_metadata.json").write_text(json.dumps([{**m, "record_id": int(m["record_id"])} for m in meta]))
+    fails(CONTRAILS, raw, tmp_path, r"train_metadata.json: 10 record\(s\) whose record_id is not a JSON string")
+    (raw / "train_metadata.json").write_text(text[:-40])
+    fails(CONTRAILS, raw, tmp_path, r"train_metadata.json is not valid JSON")
+    (raw / "train_metadata.json").write_text(text)
+
+    first = raw / "train" / meta[0]["record_id"]
+    (first / "band_11.npy").rename(tmp_path / "band_11.npy")
+    fails(CONTRAILS, raw, tmp_path, rf"train/{meta[0]['record_id']}/ lacks band_11.npy")
+    (tmp_path / "band_11.npy").rename(first / "band_11.npy")
+
+    _, test = train_test_split(meta, test_size=2, random_state=0)
+    (raw / "train" / test[0]["record_id"] / "human_pixel_masks.npy").unlink()
+    fails(CONTRAILS, raw, tmp_path / "b", rf"train/{test[0]['record_id']}/human_pixel_masks.npy is missing",
+          contract=False)
