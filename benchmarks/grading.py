@@ -92,10 +92,10 @@ def make_case(cid: str, rows: int, folder: Path) -> dict:
     import pandas as pd
 
     import competitions
-    from competitions.graders import get_grader
+    from competitions.synthetic import synthetic_case
 
     comp = competitions.get(cid)
-    case = get_grader(comp.grader).synthetic(comp, rows, np.random.default_rng(0))
+    case = synthetic_case(comp, rows, np.random.default_rng(0))
     answers = case.answers if isinstance(case.answers, pd.DataFrame) else pd.DataFrame(case.answers)
     answers.to_csv(folder / "answers.csv", index=False)
     case.sample_submission.to_parquet(folder / "sample.parquet")

@@ -95,7 +95,7 @@ def _image_spec():
         "awards_medals": False, "metric": "auc", "lower_is_better": False, "id_columns": ["id"],
         "submission_columns": [{"name": "id"}, {"name": "label", "dtype": "float", "domain": "probability"}],
         "answers": "private/test.csv", "sample_submission": "public/sample_submission.csv",
-        "answers_format": "csv", "grader": "binary_auc", "version": "1.0.0", "description": "Benchmark.",
+        "grader": "binary_auc", "version": "1.0.0", "description": "Benchmark.",
     })
 
 

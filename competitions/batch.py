@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any, Callable, Protocol
 
 from competitions.grading import GradingError, grade
-from competitions.reports import GradeReport, batch_report, report_filename, write_json_atomic
+from competitions.atomic import write_json_atomic
+from competitions.reports import GradeReport, batch_report, report_filename
 
 __all__ = ["read_jsonl", "grade_line", "grade_jsonl", "grade_batch", "CompetitionFiles", "DataLocator"]
 
@@ -66,10 +67,12 @@ def read_jsonl(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     return entries
 
 
-def _failed(competition_id: str, submission_path: Any, reason: str) -> GradeReport:
+def _failed(competition_id: str, submission_path: Any, reason: str, kind: str = "host",
+            competition_version: str | None = None) -> GradeReport:
+    """A line that could not be graded: ``missing`` when it names no submission, else not the agent's fault."""
     path = str(submission_path) if submission_path else None
-    exists = bool(path) and Path(path).is_file() and Path(path).suffix.lower() == ".csv"
-    return GradeReport(competition_id, submission_exists=exists, submission_path=path, error=reason)
+    return GradeReport.failed(competition_id, reason, kind=kind, submission_path=path,
+                              competition_version=competition_version)
 
 
 def grade_line(entry: dict[str, Any], data: DataLocator, leaderboards: Any = None) -> GradeReport:
@@ -79,31 +82,25 @@ def grade_line(entry: dict[str, Any], data: DataLocator, leaderboards: Any = Non
     cid = str(entry.get("competition_id") or "")
     sub = entry.get("submission_path")
     if "_error" in entry:
-        return _failed(cid or "<unknown>", sub, entry["_error"])
+        return _failed(cid or "<unknown>", sub, entry["_error"], kind="missing")
     if not cid:
-        return _failed("<unknown>", sub, "the entry has no competition_id")
+        return _failed("<unknown>", sub, "the entry has no competition_id", kind="missing")
     try:
         comp = get(cid)
     except KeyError as err:
         return _failed(cid, sub, str(err))
     if not sub:
-        report = _failed(cid, None, "no submission for this run")
-        report.competition_version = comp.version
-        return report
+        return _failed(cid, None, "no submission for this run", kind="missing", competition_version=comp.version)
     try:
         files = data(cid)
     except (ValueError, OSError) as err:
-        report = _failed(cid, sub, str(err))
-        report.competition_version = comp.version
-        return report
+        return _failed(cid, sub, str(err), competition_version=comp.version)
     sample = Path(files.sample_submission) if files.sample_submission else None
     try:
         return grade(comp, sub, files.answers, sample if sample is not None and sample.is_file() else None,
                      leaderboards=leaderboards, dataset_revision=files.dataset_revision)
     except GradingError as err:
-        report = _failed(cid, sub, str(err))
-        report.competition_version = comp.version
-        return report
+        return _failed(cid, sub, str(err), competition_version=comp.version)
 
 
 def grade_batch(entries: list[dict[str, Any]], data: DataLocator, *, max_workers: int | None = None,

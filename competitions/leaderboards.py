@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from competitions.atomic import write_atomic
-from competitions.paths import ENV_HOME, home  # noqa: F401  (ENV_HOME: re-exported)
+from competitions.paths import home
 from schemas.checksums import sha256_file
 
 __all__ = [
@@ -31,7 +31,6 @@ __all__ = [
     "find_leaderboard",
     "search_folders",
     "store_dir",
-    "mle_bench_home",
     "board_paths",
     "download",
     "leaderboard_from_kaggle_csv",
@@ -51,15 +50,9 @@ class LeaderboardNotFound(LeaderboardError, FileNotFoundError):
     """No ``<id>.csv`` in any of the leaderboard folders; the message says where we looked and how to fix it."""
 
 
-def mle_bench_home() -> Path:
-    """The home folder (an alias of :func:`competitions.paths.home`: ``$MLE_BENCH_HOME``, else
-    ``$XDG_CACHE_HOME/open-mle-bench``, else ``~/.cache/open-mle-bench``)."""
-    return home()
-
-
 def store_dir() -> Path:
     """The store's leaderboard folder, ``<home>/leaderboards``."""
-    return mle_bench_home() / "leaderboards"
+    return home() / "leaderboards"
 
 
 def search_folders(folder: str | os.PathLike[str] | None = None) -> list[Path]:

@@ -17,9 +17,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Literal
 
-from competitions.atomic import write_json_atomic
 
-__all__ = ["GradeReport", "REPORT_KEYS", "FAILURE_KINDS", "batch_report", "write_json_atomic", "report_filename"]
+__all__ = ["GradeReport", "REPORT_KEYS", "FAILURE_KINDS", "batch_report", "report_filename"]
 
 #: Why a submission could not be graded: no (CSV) file, an invalid submission, a host error.
 FAILURE_KINDS = ("missing", "invalid", "host")

@@ -81,12 +81,6 @@ class Competition:
         return tuple(c.name for c in self.submission_columns)
 
     @property
-    def answers_format(self) -> str:
-        """Deprecated alias, no longer a spec field: the answers file's suffix (``csv``, ``jsonl``). Kept until
-        ``tests/data/test_lite_pipeline.py`` stops reading it."""
-        return Path(self.answers).suffix.lstrip(".").lower()
-
-    @property
     def id_policy(self) -> str:
         """How the submission's ids must relate to the expected ids (``grader_params["id_policy"]``, default
         ``exact``; see ``schemas.ID_POLICIES``)."""

@@ -30,7 +30,8 @@ from typing import Any
 
 from mle_datasets.errors import ChecksumError, NotPreparedError, StoreError, UnknownVersionError
 from mle_datasets.prepare import get_spec
-from mle_datasets.raw import list_files, sha256_file
+from mle_datasets.raw import list_files
+from schemas import sha256_file
 from mle_datasets.store import Store
 
 __all__ = ["PreparedRef", "resolve", "UNVERSIONED", "mle_bench_data_dir"]

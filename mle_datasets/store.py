@@ -39,7 +39,8 @@ import pyarrow.parquet as pq
 
 from mle_datasets.errors import ChecksumError, DataError, StoreError, UnknownVersionError
 from mle_datasets.prepare import remove_stale
-from mle_datasets.raw import checksum_files, list_files, sha256_file
+from mle_datasets.raw import checksum_files, list_files
+from schemas import sha256_file
 
 if TYPE_CHECKING:
     from competitions.spec import Competition
@@ -75,7 +76,8 @@ _VERSION_RE = re.compile(r"^\d+(\.\d+)*$")
 
 
 def store_root(root: str | os.PathLike | None = None) -> Path:
-    """Return the store's root: ``root``, else ``$MLE_BENCH_HOME``, else ``<user cache>/open-mle-bench``.
+    """Return the store's root: ``root``, else the home folder (``$MLE_BENCH_HOME``, else
+    ``<user cache>/open-mle-bench``; :func:`competitions.paths.home`).
 
     Parameters
     ----------
@@ -85,12 +87,9 @@ def store_root(root: str | os.PathLike | None = None) -> Path:
     >>> store_root("/data/store")
     PosixPath('/data/store')
     """
-    if root is not None:
-        return Path(root)
-    if os.environ.get("MLE_BENCH_HOME"):
-        return Path(os.environ["MLE_BENCH_HOME"])
-    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(cache) / "open-mle-bench"
+    from competitions.paths import home
+
+    return Path(root) if root is not None else home()
 
 
 def _git(repo: Path, *args: str, binary: bool = False) -> Any:
@@ -136,7 +135,7 @@ class Store:
     ...     "awards_medals": False, "metric": "auc", "lower_is_better": False, "id_columns": ["id"],
     ...     "submission_columns": [{"name": "id"}, {"name": "y", "dtype": "float"}],
     ...     "answers": "private/test.csv", "sample_submission": "public/sample_submission.csv",
-    ...     "answers_format": "csv", "grader": "binary_auc", "version": "1.0.0", "description": "Toy."})
+    ...     "grader": "binary_auc", "version": "1.0.0", "description": "Toy."})
     >>> d = pathlib.Path(tempfile.mkdtemp()); (d / "public").mkdir(); (d / "private").mkdir()
     >>> _ = (d / "public/sample_submission.csv").write_text("id,y\\n007,0.5\\n")
     >>> _ = (d / "private/test.csv").write_text("id,y\\n007,1\\n")

@@ -31,9 +31,8 @@ def grade_csv(path_to_submission: str | os.PathLike, competition: Competition) -
     try:
         return competitions.grade(competition.id, path_to_submission, competition.answers, sample,
                                   dataset_revision=competition.dataset_revision)
-    except competitions.GradingError as err:
-        return GradeReport(competition.id, submission_path=str(path_to_submission),
-                           submission_exists=Path(path_to_submission).is_file(), error=str(err))
+    except competitions.GradingError as err:  # no answers: not the submission's fault
+        return GradeReport.failed(competition.id, str(err), kind="host", submission_path=str(path_to_submission))
 
 
 def grade_jsonl(path_to_submissions: str | os.PathLike, output_dir: str | os.PathLike,

@@ -22,7 +22,8 @@ from typing import Any, Callable
 
 import competitions
 from competitions.aggregate import aggregate_by_split, default_splits
-from competitions.reports import GradeReport, batch_report, write_json_atomic
+from competitions.atomic import write_json_atomic
+from competitions.reports import GradeReport, batch_report
 from mle_datasets import PreparedRef, resolve
 from runner import owner as owners
 from runner.agent_spec import AgentSpec
@@ -343,9 +344,9 @@ class RunGroup:
 
 def _failed_report(meta: dict[str, Any]) -> GradeReport:
     """The report of a run the infrastructure never completed: no submission, no medal."""
-    return GradeReport(
-        meta["competition_id"], competition_version=meta.get("competition_version"),
-        error="; ".join(meta.get("infra_errors") or ["the run did not complete"]),
+    return GradeReport.failed(
+        meta["competition_id"], "; ".join(meta.get("infra_errors") or ["the run did not complete"]), kind="host",
+        submission_exists=False, competition_version=meta.get("competition_version"),
     )
 
 

@@ -325,7 +325,7 @@ def _refuse_copies(public_dir: Path, answers_path: Path) -> None:
 
 
 def _id_policy(spec: PreparedSpec) -> str:
-    return str((getattr(spec, "grader_params", None) or {}).get("id_policy", "exact"))
+    return str(getattr(spec, "id_policy", "exact"))
 
 
 def _check_sample_columns(sample: pa.Table, spec: PreparedSpec) -> None:

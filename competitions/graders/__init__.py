@@ -25,12 +25,10 @@ from schemas.submission import id_key
 
 if TYPE_CHECKING:
     from competitions.spec import Competition
-    from competitions.synthetic import SyntheticCase
 
 __all__ = [
     "Grader",
     "InvalidSubmission",
-    "SyntheticCase",
     "register_grader",
     "get_grader",
     "grader_names",
@@ -38,14 +36,6 @@ __all__ = [
     "require_columns",
     "score_metric",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    if name == "SyntheticCase":  # moved to competitions.synthetic; kept importable from here
-        from competitions.synthetic import SyntheticCase
-
-        return SyntheticCase
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Grader(ABC):
@@ -61,13 +51,6 @@ class Grader(ABC):
         and equal as a set to the sample submission's); ``answers`` is read from the private answers file
         with the id columns as strings.
         """
-
-    def synthetic(self, comp: Competition, n_rows: int, rng: np.random.Generator) -> SyntheticCase:
-        """Deprecated alias of :func:`competitions.synthetic.case` (which picks the builder by
-        ``comp.grader``)."""
-        from competitions.synthetic import case
-
-        return case(comp, n_rows, rng)
 
 
 _GRADERS: dict[str, Grader] = {}

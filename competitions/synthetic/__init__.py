@@ -17,7 +17,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-__all__ = ["SyntheticCase", "Builder", "register_synthetic", "synthetic_case", "case", "builder_names"]
+__all__ = ["SyntheticCase", "Builder", "register_synthetic", "synthetic_case", "builder_names"]
 
 
 @dataclass
@@ -86,5 +86,3 @@ def synthetic_case(comp: Any, n_rows: int, rng: np.random.Generator) -> Syntheti
     return build(comp, n_rows, rng)
 
 
-#: short alias of :func:`synthetic_case`
-case = synthetic_case

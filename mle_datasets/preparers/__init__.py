@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from mle_datasets.errors import DataError, RawDataError
+from mle_datasets.errors import RawDataError, UnknownCompetitionError
 
 from ._common import require_files
 
@@ -25,13 +25,6 @@ from ._common import require_files
 PREPARER_VERSION = "1.0"
 
 __all__ = ["Preparer", "register_preparer", "get_preparer", "preparer_ids", "UnknownCompetitionError"]
-
-
-class UnknownCompetitionError(DataError, KeyError):
-    """No preparer is registered under this competition id."""
-
-    def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0])
 
 
 @dataclass(frozen=True)
@@ -105,9 +98,7 @@ def get_preparer(competition_id: str) -> Preparer:
     try:
         return _REGISTRY[competition_id]
     except KeyError:
-        raise UnknownCompetitionError(
-            f"no preparer for competition {competition_id!r}; known: {', '.join(sorted(_REGISTRY))}"
-        ) from None
+        raise UnknownCompetitionError.for_id(competition_id, "no preparer for competition") from None
 
 
 def preparer_ids() -> list[str]:

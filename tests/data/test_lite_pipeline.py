@@ -81,7 +81,7 @@ def test_lite_end_to_end(cid, lite_runs, hub_store, tmp_path, hf_cache):
     sample = (out if sample_rel.parts[0] == "public" else answers_dir) / sample_rel.relative_to(sample_rel.parts[0])
     report = schemas.validate(cid, sample, sample)
     assert report.valid, report
-    if spec.answers_format == "csv" or answers.suffix == ".csv":
+    if answers.suffix == ".csv":
         graded = competitions.grade(cid, sample, answers, sample, dataset_revision=stored["revision"])
         assert graded.valid_submission, graded.error
         assert graded.dataset_revision == stored["revision"]

@@ -26,12 +26,12 @@ GOOD = {
 }
 
 
-def _check(tmp_path, grader_params=None, answers_path=None, **changes):
+def _check(tmp_path, id_policy="exact", answers_path=None, **changes):
     files = {**GOOD, **changes}
     spec = SimpleNamespace(
         id=TOY_SPEC.id, id_columns=TOY_SPEC.id_columns, submission_columns=TOY_SPEC.submission_columns,
         answers=answers_path or TOY_SPEC.answers, sample_submission=TOY_SPEC.sample_submission,
-        grader_params=grader_params or {},
+        id_policy=id_policy,
     )
     return check_prepared(_write(tmp_path, {k: v for k, v in files.items() if v is not None}), spec)
 
@@ -104,10 +104,10 @@ def test_a_sample_may_carry_extra_columns(tmp_path):
 ])
 def test_sample_ids_follow_the_spec_id_policy(tmp_path, policy, sample, ok):
     if ok:
-        _check(tmp_path, grader_params={"id_policy": policy}, **{"public/sample_submission.csv": sample})
+        _check(tmp_path, id_policy=policy, **{"public/sample_submission.csv": sample})
     else:
         with pytest.raises(PreparedContractError, match="differ from the answers' ids"):
-            _check(tmp_path, grader_params={"id_policy": policy}, **{"public/sample_submission.csv": sample})
+            _check(tmp_path, id_policy=policy, **{"public/sample_submission.csv": sample})
 
 
 def test_json_objects_are_files_and_tables_keyed_otherwise_are_not_audited(tmp_path):

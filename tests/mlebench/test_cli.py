@@ -9,6 +9,7 @@ import pytest
 
 import competitions
 import competitions.catalogue as catalogue
+from competitions.synthetic import synthetic_case
 from mlebench.cli import main
 from tests.schemas import toys
 
@@ -25,7 +26,7 @@ def toy(tmp_path, monkeypatch):
     monkeypatch.setattr(competitions, "get", get)
     monkeypatch.setenv("MLE_BENCH_LEADERBOARDS", str(toys.toy_leaderboards(tmp_path / "boards")))
     monkeypatch.setenv("MLE_BENCH_HOME", str(tmp_path / "home"))
-    case = toys.ToyAUC().synthetic(toys.AUC, 30, np.random.default_rng(0))
+    case = synthetic_case(toys.AUC, 30, np.random.default_rng(0))
     prepared = tmp_path / "data" / "toy-auc" / "prepared"
     (prepared / "private").mkdir(parents=True)
     (prepared / "public").mkdir(parents=True)
