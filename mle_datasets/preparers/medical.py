@@ -9,7 +9,6 @@ decoded or read: only the label tables are.
 
 from __future__ import annotations
 
-import os
 import random
 from collections.abc import Iterable
 from pathlib import Path
@@ -26,6 +25,7 @@ from ._common import (
     check_csv,
     hex_id,
     link_files,
+    link_tree,
     read_csv,
     require_unique,
     split_positions,
@@ -53,14 +53,8 @@ def _link_trees(src_root: Path, dst_root: Path, names: Iterable[str], what: str)
     names = [str(n) for n in names]
     _require_dirs(src_root, names, what)
     dst_root.mkdir(parents=True, exist_ok=True)
-    pairs = []
     for name in names:
-        src = src_root / name
-        for folder, subdirs, files in os.walk(src):
-            here = dst_root / name / Path(folder).relative_to(src)
-            here.mkdir(parents=True, exist_ok=True)
-            pairs.extend((Path(folder) / f, here / f) for f in files)
-    link_files(pairs, what)
+        link_tree(src_root / name, dst_root / name, what)
 
 
 def _link_named(src_dir: Path, dst_dir: Path, names: Iterable[str], what: str) -> None:
