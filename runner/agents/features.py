@@ -141,7 +141,7 @@ def table_matrix(frame: pd.DataFrame, plan: dict[str, list[str]], reference: pd.
     out = [pd.to_numeric(frame[c], errors="coerce").astype(float).to_numpy() for c in plan["numeric"]]
     for col in plan["dates"]:
         stamps = pd.to_datetime(frame[col].astype(str).str.slice(0, 19), errors="coerce")
-        out += [stamps.dt.year, stamps.dt.month, stamps.dt.dayofweek, stamps.dt.hour + stamps.dt.minute / 60]
+        out += [stamps.dt.year, stamps.dt.month, stamps.dt.day_of_week, stamps.dt.hour + stamps.dt.minute / 60]
         out[-4:] = [pd.Series(v).astype(float).to_numpy() for v in out[-4:]]
     for col in plan["categories"]:
         categories = pd.Index(reference[col].astype(str).unique())
