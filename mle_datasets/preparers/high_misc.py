@@ -20,10 +20,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow as pa_lib
+import pyarrow.compute as pc
 
 from mle_datasets.errors import RawDataError
 
 from . import register_preparer
+from .signals import CsvSink, iter_arrow_csv
 from ._common import (
     check_csv,
     link_files,
@@ -31,6 +34,7 @@ from ._common import (
     open_zip,
     read_csv,
     read_member,
+    require_named_files,
     require_unique,
     split_positions,
     write_csv,
@@ -462,3 +466,104 @@ def prepare_contrails(raw: Path, public: Path, private: Path) -> None:
     draw = random.Random(0)
     sample = answers.assign(encoded_pixels=[draw.choice(CONTRAIL_SAMPLE_CHOICES) for _ in range(len(answers))])
     write_csv(sample, public / "sample_submission.csv")
+
+
+# ------------------------------------------------------------------------ nfl-player-contact-detection
+_S, _I, _F = pa_lib.string(), pa_lib.int64(), pa_lib.float64()
+#: Each train CSV of the NFL download that prepare reads: its columns (in Kaggle's order) and their types.
+NFL_TABLES: dict[str, dict[str, pa_lib.DataType]] = {
+    "train_labels.csv": {"contact_id": _S, "game_play": _S, "datetime": _S, "step": _I, "nfl_player_id_1": _I,
+                         "nfl_player_id_2": _S, "contact": _I},
+    "train_baseline_helmets.csv": {"game_play": _S, "game_key": _I, "play_id": _I, "view": _S, "video": _S,
+                                   "frame": _I, "nfl_player_id": _I, "player_label": _S, "left": _I, "width": _I,
+                                   "top": _I, "height": _I},
+    "train_player_tracking.csv": {"game_play": _S, "game_key": _I, "play_id": _I, "nfl_player_id": _I,
+                                  "datetime": _S, "step": _I, "team": _S, "position": _S, "jersey_number": _I,
+                                  "x_position": _F, "y_position": _F, "speed": _F, "distance": _F, "direction": _F,
+                                  "orientation": _F, "acceleration": _F, "sa": _F},
+    "train_video_metadata.csv": {"game_play": _S, "game_key": _I, "play_id": _I, "view": _S, "start_time": _S,
+                                 "end_time": _S, "snap_time": _S},
+}
+NFL_VIEWS = ("All29", "Endzone", "Sideline")
+
+
+def _nfl_schema(name: str) -> pa.DataFrameSchema:
+    columns = {}
+    for column, typ in NFL_TABLES[name].items():
+        checks = []
+        if column == "game_play":
+            checks.append(pa.Check.str_matches(r"^\d+_\d{6}$", error="<game_key>_<play_id as 6 digits>"))
+        elif column == "contact":
+            checks.append(pa.Check.isin([0, 1]))
+        if column == "nfl_player_id_2":  # a player id or G (the ground): pandas reads the column as text
+            columns[column] = pa.Column(None, checks)
+        elif typ == _I and name == "train_labels.csv":
+            columns[column] = pa.Column(int, checks)
+        elif typ == _S:
+            columns[column] = pa.Column(str, checks)
+        else:  # numbers of the auxiliary tables, gaps allowed (MLE-bench only filters their rows)
+            columns[column] = pa.Column(float, checks, coerce=True, nullable=True)
+    return pa.DataFrameSchema(columns, strict=True, ordered=True)
+
+
+def _nfl_contract(raw: Path) -> None:
+    for name in NFL_TABLES:
+        check_csv(raw / name, _nfl_schema(name), name)
+
+
+def _nfl_types(path: Path, name: str) -> dict[str, pa_lib.DataType]:
+    """The column types pandas gives the whole table: an integer column with an empty cell or a decimal point
+    anywhere is read as floats (and written back as ``12.0``), so such columns are parsed as float64 (a first
+    pass reads the integer columns only, as text)."""
+    types = dict(NFL_TABLES[name])
+    ints = [c for c, t in types.items() if t == _I]
+    whole = dict.fromkeys(ints, True)
+    for batch in iter_arrow_csv(path, name, dict.fromkeys(ints, _S), only=True):
+        for column in ints:
+            if whole[column] and len(batch):
+                whole[column] = pc.all(pc.match_substring_regex(batch.column(column), r"^[+-]?\d+$")).as_py()
+    types.update({c: _F for c, ok in whole.items() if not ok})
+    return types
+
+
+def _nfl_split_table(raw: Path, name: str, outputs: list[tuple[Path, pa_lib.Array]]) -> None:
+    """Stream ``raw/name`` into each ``(path, game plays)`` output, keeping the rows of those plays in file order."""
+    types = _nfl_types(raw / name, name)
+    sinks = [(CsvSink(path, list(types)), plays) for path, plays in outputs]
+    try:
+        for batch in iter_arrow_csv(raw / name, name, types):
+            for sink, plays in sinks:
+                sink.write(batch.filter(pc.is_in(batch.column("game_play"), value_set=plays)))
+    finally:
+        for sink, _ in sinks:
+            sink.close()
+
+
+@register_preparer("nfl-player-contact-detection", (*NFL_TABLES, "train"), _nfl_contract)
+def prepare_nfl(raw: Path, public: Path, private: Path) -> None:
+    """Game plays of train_labels.csv (in order of first appearance) split by train_test_split(test_size=0.1,
+    random_state=0); labels, helmets, tracking and video metadata follow their play; each play's three videos
+    (All29, Endzone, Sideline) hard-linked; the sample predicts no contact.
+    """
+    labels = "train_labels.csv"
+    seen = [pc.unique(b.column("game_play")) for b in iter_arrow_csv(raw / labels, labels, {"game_play": _S},
+                                                                      only=True)]
+    plays = list(dict.fromkeys(v for chunk in seen for v in chunk.to_pylist()))
+    train_pos, test_pos = split_positions(len(plays), 0.1)
+    train_plays = pa_lib.array([plays[i] for i in train_pos], _S)
+    test_plays = pa_lib.array([plays[i] for i in test_pos], _S)
+    videos = [f"{gp}_{view}.mp4" for view in NFL_VIEWS for gp in plays]
+    require_named_files(raw / "train", videos, "train/<game_play>_<view>.mp4 video")
+
+    _nfl_split_table(raw, labels, [(public / "train_labels.csv", train_plays), (private / "test.csv", test_plays)])
+    with CsvSink(public / "sample_submission.csv", ["contact_id", "contact"]) as sink:
+        for batch in iter_arrow_csv(private / "test.csv", "test.csv", {"contact_id": _S}, only=True):
+            sink.write(pd.DataFrame({"contact_id": batch.column("contact_id").to_numpy(zero_copy_only=False),
+                                     "contact": 0}))
+    for table in ("baseline_helmets", "player_tracking", "video_metadata"):
+        _nfl_split_table(raw, f"train_{table}.csv", [(public / f"train_{table}.csv", train_plays),
+                                                     (public / f"test_{table}.csv", test_plays)])
+    for part, chosen in (("train", train_plays), ("test", test_plays)):
+        names = [f"{gp}_{view}.mp4" for view in NFL_VIEWS for gp in chosen.to_pylist()]
+        (public / part).mkdir(parents=True, exist_ok=True)
+        link_files(((raw / "train" / n, public / part / n) for n in names), "train video")

@@ -467,3 +467,92 @@ def test_contrails_bad_raw(tmp_path):
     (raw / "train" / test[0]["record_id"] / "human_pixel_masks.npy").unlink()
     fails(CONTRAILS, raw, tmp_path / "b", rf"train/{test[0]['record_id']}/human_pixel_masks.npy is missing",
           contract=False)
+
+
+# ------------------------------------------------------------------------ nfl-player-contact-detection
+NFL = "nfl-player-contact-detection"
+
+
+def test_nfl_end_to_end(tmp_path, store):
+    check_end_to_end(NFL, tmp_path, store, lambda answers, sample: read(answers, dtype=str)[["contact_id", "contact"]])
+
+
+def test_nfl_split_is_v1s_game_play_split(tmp_path_factory):
+    work = prepared(NFL, tmp_path_factory)
+    raw, public = work / "raw", work / "public"
+    labels = pd.read_csv(raw / "train_labels.csv")
+    train_plays, test_plays = train_test_split(np.asarray(labels["game_play"].unique(), dtype=object), test_size=0.1,
+                                               random_state=0)
+    assert len(test_plays) == 1
+    for name, folder in (("train_labels.csv", public / "train_labels.csv"), ("test.csv", work / "private" / "test.csv")):
+        chosen = test_plays if name == "test.csv" else train_plays
+        pd.testing.assert_frame_equal(pd.read_csv(folder), labels[labels["game_play"].isin(chosen)].reset_index(drop=True))
+    for table in ("baseline_helmets", "player_tracking", "video_metadata"):
+        full = pd.read_csv(raw / f"train_{table}.csv")
+        for part, chosen in (("train", train_plays), ("test", test_plays)):
+            kept = full[full["game_play"].isin(chosen)].reset_index(drop=True)
+            pd.testing.assert_frame_equal(pd.read_csv(public / f"{part}_{table}.csv"), kept)
+            assert (public / f"{part}_{table}.csv").read_bytes() == csv_bytes(kept)
+    sample = pd.read_csv(public / "sample_submission.csv")
+    assert sample["contact_id"].tolist() == labels.loc[labels["game_play"].isin(test_plays), "contact_id"].tolist()
+    assert (sample["contact"] == 0).all()
+    for part, chosen in (("train", train_plays), ("test", test_plays)):
+        assert files(public / part) == {f"{gp}_{v}.mp4" for gp in chosen for v in ("All29", "Endzone", "Sideline")}
+
+
+def test_nfl_tracking_distance_beats_the_sample(tmp_path_factory):
+    work = prepared(NFL, tmp_path_factory)
+    public = work / "public"
+    track = pd.read_csv(public / "test_player_tracking.csv")
+    sample = pd.read_csv(public / "sample_submission.csv")
+    parts = sample["contact_id"].str.split("_", expand=True)
+    keys = pd.DataFrame({"game_play": parts[0] + "_" + parts[1], "step": parts[2].astype(int),
+                         "p1": parts[3].astype(int), "p2": parts[4]})
+    at = track.set_index(["game_play", "step", "nfl_player_id"])
+    one = at.loc[list(zip(keys["game_play"], keys["step"], keys["p1"]))]
+    ground = keys["p2"] == "G"
+    two = at.reindex(list(zip(keys["game_play"], keys["step"], pd.to_numeric(keys["p2"], errors="coerce").fillna(-1))))
+    distance = np.hypot(one["x_position"].to_numpy() - two["x_position"].to_numpy(),
+                        one["y_position"].to_numpy() - two["y_position"].to_numpy())
+    contact = np.where(ground.to_numpy(), one["speed"].to_numpy() < 0.5, distance < 1.0).astype(int)
+    guess = sample.assign(contact=contact)
+    args = ("private/test.csv", "public/sample_submission.csv")
+    assert grade(NFL, work, guess, *args) > 0.5 > grade(NFL, work, sample, *args)
+
+
+def test_nfl_bad_raw(tmp_path):
+    raw = make_raw_fixture(NFL, tmp_path / "raw")
+    (raw / "train_video_metadata.csv").rename(tmp_path / "video.csv")
+    fails(NFL, raw, tmp_path, "missing train_video_metadata.csv")
+    (tmp_path / "video.csv").rename(raw / "train_video_metadata.csv")
+
+    labels = pd.read_csv(raw / "train_labels.csv", dtype=str)
+    (raw / "train_labels.csv").write_bytes(csv_bytes(labels.drop(columns=["contact_id"])))
+    fails(NFL, raw, tmp_path, r"train_labels.csv does not match .*missing column\(s\) 'contact_id'")
+    (raw / "train_labels.csv").write_bytes(csv_bytes(labels))
+
+    tracking = pd.read_csv(raw / "train_player_tracking.csv", dtype=str)
+    (raw / "train_player_tracking.csv").write_bytes(csv_bytes(tracking.assign(step="x")))
+    fails(NFL, raw, tmp_path, r"train_player_tracking.csv does not match .*'step'")
+    (raw / "train_player_tracking.csv").write_bytes(csv_bytes(tracking))
+
+    gp = labels["game_play"].iloc[-1]
+    (raw / "train" / f"{gp}_Sideline.mp4").unlink()
+    fails(NFL, raw, tmp_path / "b", rf"1 train/<game_play>_<view>.mp4 video file\(s\) missing .*{gp}_Sideline.mp4",
+          contract=False)
+
+
+def test_nfl_integer_column_with_gaps_is_written_as_pandas_does(tmp_path):
+    """An integer column with an empty cell is read by pandas as floats; the streamed copy writes what v1 writes."""
+    raw = make_raw_fixture(NFL, tmp_path / "raw")
+    helmets = pd.read_csv(raw / "train_baseline_helmets.csv")
+    helmets["left"] = helmets["left"].astype(float)
+    helmets.loc[0, "left"] = np.nan
+    (raw / "train_baseline_helmets.csv").write_bytes(csv_bytes(helmets))
+    preparer = get_preparer(NFL)
+    preparer.check_raw(raw)
+    preparer.run(raw, tmp_path / "public", tmp_path / "private")
+    old = pd.read_csv(raw / "train_baseline_helmets.csv")
+    plays = pd.read_csv(tmp_path / "private" / "test.csv")["game_play"].unique()
+    for part, keep in (("train", ~old["game_play"].isin(plays)), ("test", old["game_play"].isin(plays))):
+        assert (tmp_path / "public" / f"{part}_baseline_helmets.csv").read_bytes() == csv_bytes(old[keep])
