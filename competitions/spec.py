@@ -69,6 +69,9 @@ class Competition:
     version: str
     description: str
     known_issues: tuple[KnownIssue, ...] = field(default_factory=tuple)
+    #: prepared files in which an id repeats by MLE-bench v1's design (of ``REPEATABLE``: e.g. vinbigdata's
+    #: answers hold one row per image and finding); everywhere else the prepared contract wants each id once
+    repeated_ids: tuple[str, ...] = ()
 
     @property
     def in_split75(self) -> bool:
@@ -91,6 +94,10 @@ _REQUIRED = (
     "id", "name", "category", "split", "awards_medals", "metric", "lower_is_better", "id_columns",
     "submission_columns", "answers", "sample_submission", "grader", "version", "description",
 )
+
+
+#: the prepared files a spec's ``repeated_ids`` may name
+REPEATABLE = ("answers", "sample_submission", "public_test")
 
 
 def parse_spec(data: dict[str, Any], source: str = "<spec>") -> Competition:
@@ -136,6 +143,10 @@ def parse_spec(data: dict[str, Any], source: str = "<spec>") -> Competition:
         path = str(data[key])
         if not path.startswith(("public/", "private/")) or any(ch.isspace() for ch in path) or ".." in path:
             raise SpecError(source, f"{path!r} is not a file path under public/ or private/", key=key)
+    repeated = tuple(str(r) for r in data.get("repeated_ids") or ())
+    unknown = [r for r in repeated if r not in REPEATABLE]
+    if unknown:
+        raise SpecError(source, f"{unknown} are not among {', '.join(REPEATABLE)}", key="repeated_ids")
     grader_params = dict(data.get("grader_params") or {})
     policy = grader_params.get("id_policy", "exact")
     if policy not in ID_POLICIES:
@@ -159,6 +170,7 @@ def parse_spec(data: dict[str, Any], source: str = "<spec>") -> Competition:
         version=str(data["version"]),
         description=str(data["description"]).strip(),
         known_issues=issues,
+        repeated_ids=repeated,
     )
 
 

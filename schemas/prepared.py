@@ -155,7 +155,7 @@ def _key(table: pa.Table, id_columns: tuple[str, ...]) -> pa.Array:
     return pc.binary_join_element_wise(*parts, "\x1f").combine_chunks()
 
 
-def _check_ids(table: pa.Table, id_columns: tuple[str, ...], what: str) -> pa.Array:
+def _check_ids(table: pa.Table, id_columns: tuple[str, ...], what: str, unique: bool = True) -> pa.Array:
     missing = [c for c in id_columns if c not in table.column_names]
     if missing:
         raise PreparedContractError(f"the {what} lacks id column(s) {missing}; it has {table.column_names}")
@@ -168,7 +168,7 @@ def _check_ids(table: pa.Table, id_columns: tuple[str, ...], what: str) -> pa.Ar
         raise PreparedContractError(f"the {what} has {nulls} empty id(s) in {list(id_columns)}; every row needs an id")
     counts = pc.value_counts(key)
     dup = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
-    if len(dup):
+    if len(dup) and unique:
         raise PreparedContractError(
             f"the {what} repeats {len(dup)} id(s), e.g. {dup.slice(0, 3).to_pylist()}; ids must be unique"
         )
@@ -276,7 +276,9 @@ def check_prepared(prepared_dir: str | Path, spec: PreparedSpec) -> PreparedRepo
         raise PreparedContractError(f"{public_dir} is missing or empty; the preparer wrote no public files")
     answers = _read(answers_path, "answers file", ids)
     sample = _read(sample_path, "sample submission", ids)
-    sample_key = _check_ids(sample, ids, f"sample submission {spec.sample_submission}")
+    repeated = tuple(getattr(spec, "repeated_ids", ()))
+    sample_key = _check_ids(sample, ids, f"sample submission {spec.sample_submission}",
+                            unique="sample_submission" not in repeated)
     _check_sample_columns(sample, spec)
     if answers_path.suffix.lower() == ".jsonl":
         # JSON records keyed otherwise (tf2qa: one record per example, two submission rows each): the
@@ -284,7 +286,7 @@ def check_prepared(prepared_dir: str | Path, spec: PreparedSpec) -> PreparedRepo
         report = PreparedReport(n_answers=answers.num_rows, target_columns=[], ids_compared=False)
         _refuse_copies(public_dir, answers_path)
         return report
-    ans_key = _check_ids(answers, ids, f"answers file {spec.answers}")
+    ans_key = _check_ids(answers, ids, f"answers file {spec.answers}", unique="answers" not in repeated)
     _compare_ids(sample_key, ans_key, f"sample submission {spec.sample_submission}", _id_policy(spec))
 
     targets = _target_columns(spec, answers, ans_key, sample, sample_key)
@@ -305,7 +307,7 @@ def check_prepared(prepared_dir: str | Path, spec: PreparedSpec) -> PreparedRepo
                 f"leakage: {rel} carries target column(s) {present}; the public test table must not hold answers"
             )
         table = _read(path, "public table", ids, columns=[*ids, *present])
-        key = _check_ids(table, ids, rel) if is_test else _key(table, ids)
+        key = _check_ids(table, ids, rel, unique="public_test" not in repeated) if is_test else _key(table, ids)
         if is_test:
             _compare_ids(key, ans_key, f"public test table {rel}", _id_policy(spec))
         _audit_values(table, key, answers, ans_key, present, rel)

@@ -66,3 +66,13 @@ def test_every_spec_of_the_catalogue_loads_and_passes_its_checks():
 def test_the_answers_format_field_is_gone():
     for path in sorted(SPEC_DIR.glob("*.yaml")):
         assert "answers_format" not in yaml.safe_load(path.read_text(encoding="utf-8")), path.name
+
+
+def test_repeated_ids_name_known_files():
+    from competitions.spec import parse_spec
+
+    spec = load_spec(SPEC_DIR / "vinbigdata-chest-xray-abnormalities-detection.yaml")
+    assert spec.repeated_ids == ("answers",)
+    data = yaml.safe_load((SPEC_DIR / "spaceship-titanic.yaml").read_text(encoding="utf-8"))
+    with pytest.raises(SpecError, match="repeated_ids"):
+        parse_spec({**data, "repeated_ids": ["train"]}, source="x.yaml")

@@ -22,8 +22,12 @@ PerfectSubmission = Callable[[Path, Path], pd.DataFrame]
 
 
 def check_end_to_end(cid: str, work: Path, store: mle_datasets.Store, perfect: PerfectSubmission,
-                     size: str | None = None) -> None:
-    """Run the whole data path of ``cid`` in ``work`` with ``store``; fail with a clear assertion where it breaks."""
+                     size: str | None = None, reaches_best: bool = True) -> None:
+    """Run the whole data path of ``cid`` in ``work`` with ``store``; fail with a clear assertion where it breaks.
+
+    ``reaches_best=False`` for a competition whose v1 grading keeps even the answers below the metric's bound
+    (a listed known issue): the perfect submission must then only beat the sample.
+    """
     spec = competitions.get(cid)
     kwargs = {} if size is None else {"size": size}
     raw = mle_datasets.make_raw_fixture(cid, work / "raw", **kwargs)
@@ -53,7 +57,7 @@ def check_end_to_end(cid: str, work: Path, store: mle_datasets.Store, perfect: P
     import metrics
 
     m = metrics.get(bound.metric)
-    if m.best is not None:
+    if m.best is not None and reaches_best:
         # reports round to 5 decimals as MLE-bench does: a perfect score is within 5e-6 of the bound
         close = graded_best.score == m.best or abs(graded_best.score - m.best) <= 5e-6 + 1e-12  # == for an infinite bound
         assert close, f"{cid}: perfect scores {graded_best.score}, not {m.best}"

@@ -26,12 +26,12 @@ GOOD = {
 }
 
 
-def _check(tmp_path, id_policy="exact", answers_path=None, **changes):
+def _check(tmp_path, id_policy="exact", answers_path=None, repeated_ids=(), **changes):
     files = {**GOOD, **changes}
     spec = SimpleNamespace(
         id=TOY_SPEC.id, id_columns=TOY_SPEC.id_columns, submission_columns=TOY_SPEC.submission_columns,
         answers=answers_path or TOY_SPEC.answers, sample_submission=TOY_SPEC.sample_submission,
-        id_policy=id_policy,
+        id_policy=id_policy, repeated_ids=repeated_ids,
     )
     return check_prepared(_write(tmp_path, {k: v for k, v in files.items() if v is not None}), spec)
 
@@ -122,3 +122,13 @@ def test_jsonl_answers_keyed_otherwise_skip_the_id_comparison(tmp_path):
     answers = '{"example_id": "1", "label": 0}\n{"example_id": "2", "label": 1}\n'
     report = _check(tmp_path, answers_path="private/test.jsonl", **{"private/test.jsonl": answers})
     assert report.ids_compared is False
+
+
+def test_ids_may_repeat_only_where_the_spec_says_v1_repeats_them(tmp_path):
+    """vinbigdata's answers hold one row per image and finding; elsewhere a repeat is a preparer's bug."""
+    answers = "id,label\n005,0\n005,1\n006,1\n007,0\n008,1\n"
+    assert _check(tmp_path / "a", repeated_ids=("answers",), **{"private/test.csv": answers}).n_answers == 5
+    with pytest.raises(PreparedContractError, match="answers file .* repeats 1 id"):
+        _check(tmp_path / "b", repeated_ids=("sample_submission",), **{"private/test.csv": answers})
+    test = "id,feature\n005,0.3\n005,0.4\n006,0.9\n007,0.4\n008,0.8\n"  # rsna-breast: one row per image
+    _check(tmp_path / "c", repeated_ids=("public_test",), **{"public/test.csv": test})
