@@ -567,3 +567,304 @@ def prepare_nfl(raw: Path, public: Path, private: Path) -> None:
         names = [f"{gp}_{view}.mp4" for view in NFL_VIEWS for gp in chosen.to_pylist()]
         (public / part).mkdir(parents=True, exist_ok=True)
         link_files(((raw / "train" / n, public / part / n) for n in names), "train video")
+
+
+# ------------------------------------------------------------------------ 3d-object-detection-for-autonomous-vehicles
+LYFT = "3d-object-detection-for-autonomous-vehicles"
+LYFT_TABLES = ("attribute", "calibrated_sensor", "category", "ego_pose", "instance", "log", "map", "sample",
+               "sample_annotation", "sample_data", "scene", "sensor", "visibility")
+#: Tables copied unchanged to both train_data/ and test_data/.
+LYFT_SHARED = ("attribute", "category", "sensor", "visibility")
+LYFT_MAP = "train_maps/map_raster_palo_alto.png"
+#: Characters of a JSON table read at a time when it is streamed record by record.
+JSON_BLOCK = 1 << 20
+
+
+def iter_json_array(path: Path, name: str) -> Iterator[dict]:
+    """The records of a file holding one JSON list of objects, decoded one at a time (memory stays at a block of
+    text and one record, whatever the file's size); a :class:`RawDataError` when it is not such a list."""
+    decoder = json.JSONDecoder()
+
+    def bad(why: str) -> RawDataError:
+        return RawDataError(f"{name} is not a JSON list of records ({why}); the file may be truncated: download it again")
+
+    if not path.is_file():
+        raise RawDataError(f"{name} is missing from {path.parent}; download the full competition data")
+    with open(path, encoding="utf-8") as fh:
+        buf, pos, eof = "", 0, False
+
+        def fill() -> bool:
+            nonlocal buf, pos, eof
+            if eof:
+                return False
+            chunk = fh.read(JSON_BLOCK)
+            eof = not chunk
+            buf, pos = buf[pos:] + chunk, 0
+            return bool(chunk)
+
+        def skip() -> str:
+            nonlocal pos
+            while True:
+                while pos < len(buf) and buf[pos] in " \t\r\n":
+                    pos += 1
+                if pos < len(buf) or not fill():
+                    return buf[pos] if pos < len(buf) else ""
+
+        if skip() != "[":
+            raise bad("it does not start with '['")
+        pos += 1
+        if skip() == "]":
+            return
+        while True:
+            skip()
+            while True:
+                try:
+                    record, end = decoder.raw_decode(buf, pos)
+                    decoded = True
+                except ValueError:
+                    decoded = False
+                if decoded and (end < len(buf) or eof):
+                    break
+                if not fill():  # the end of the file: a record decoded up to it is whole
+                    if decoded:
+                        break
+                    raise bad("a record is cut short")
+            if not isinstance(record, dict):
+                raise bad(f"an entry is a {type(record).__name__}, not an object")
+            pos = end
+            yield record
+            sep = skip()
+            pos += 1
+            if sep == "]":
+                return
+            if sep != ",":
+                raise bad(f"unexpected {sep!r} between records" if sep else "it ends before ']'")
+
+
+class JsonArraySink:
+    """Writes a JSON list record by record, with the bytes ``json.dump(records, f)`` gives for the whole list."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.rows = 0
+        self._fh = open(path, "w", encoding="utf-8")
+        self._fh.write("[")
+
+    def write(self, record: object, text: str | None = None) -> None:
+        """Append ``record`` (or its already encoded ``text``)."""
+        self._fh.write((", " if self.rows else "") + (json.dumps(record) if text is None else text))
+        self.rows += 1
+
+    def close(self) -> None:
+        self._fh.write("]")
+        self._fh.close()
+
+    def __enter__(self) -> JsonArraySink:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _json_field(record: dict, key: str, name: str) -> str:
+    try:
+        return record[key]
+    except KeyError:
+        raise RawDataError(f"{name} has a record without {key!r} (e.g. {_examples(record)}); the table does not "
+                           "follow the nuScenes schema: download the competition data again") from None
+
+
+def _route(records: Iterable[dict], name: str, key: str, sides: list[tuple[JsonArraySink | None, set]],
+           what: str) -> Iterator[tuple[int, dict]]:
+    """Send each record to the first side whose set holds ``record[key]`` (writing it to that side's sink, if
+    any) and yield ``(side, record)``; a record of neither side is a :class:`RawDataError` (MLE-bench's check)."""
+    for record in records:
+        value = _json_field(record, key, name)
+        for side, (sink, members) in enumerate(sides):
+            if value in members:
+                if sink is not None:
+                    sink.write(record)
+                yield side, record
+                break
+        else:
+            raise RawDataError(
+                f"{name}: a record's {key} {value!r} is not a {what} of the data (MLE-bench's split must place every "
+                "record on one side); the tables do not agree: download the competition data again"
+            )
+
+
+def add_confidence(boxes: pd.Series, name: str) -> pd.Series:
+    """Each prediction string ``x y z w l h yaw class ...`` with ``1.0`` put before every 8-token box (MLE-bench's
+    private answers); a :class:`RawDataError` when a string is missing or not a multiple of 8 tokens.
+
+    >>> add_confidence(pd.Series(["1 2 3 4 5 6 7 car 8 9 10 11 12 13 14 bus"]), "train.csv").tolist()
+    ['1.0 1 2 3 4 5 6 7 car 1.0 8 9 10 11 12 13 14 bus']
+    """
+    text = pa_lib.array(boxes.to_numpy(dtype=object, na_value=None), pa_lib.large_string())
+    if text.null_count:
+        raise RawDataError(f"{name}: {text.null_count} test sample(s) have an empty PredictionString; MLE-bench needs "
+                           "boxes for every test sample: download the competition data again")
+    tokens = pc.split_pattern(text, " ")
+    counts = pc.list_value_length(tokens).to_numpy()
+    if (counts % 8).any():
+        bad = boxes.iloc[np.flatnonzero(counts % 8)[:1]].tolist()
+        raise RawDataError(f"{name}: {int((counts % 8 != 0).sum())} PredictionString(s) are not groups of 8 tokens "
+                           f"(e.g. {bad[0][:80]!r}); download the competition data again")
+    flat = pc.list_flatten(tokens).to_numpy(zero_copy_only=False)
+    out = np.empty(len(flat) // 8 * 9, dtype=object)
+    out[::9] = "1.0"
+    out[np.arange(len(out)) % 9 != 0] = flat
+    offsets = np.concatenate([[0], np.cumsum(counts // 8 * 9)])
+    lists = pa_lib.LargeListArray.from_arrays(pa_lib.array(offsets, pa_lib.int64()), pa_lib.array(out, pa_lib.large_string()))
+    joined = pc.binary_join(lists, pa_lib.scalar(" ", pa_lib.large_string()))
+    return pd.Series(joined.to_numpy(zero_copy_only=False), index=boxes.index)
+
+
+def _lyft_contract(raw: Path) -> None:
+    check_csv(raw / "train.csv", pa.DataFrameSchema(
+        {"Id": pa.Column(str, pa.Check.str_matches(r"^[0-9a-f]+$", error="lowercase hex tokens")),
+         "PredictionString": pa.Column(str, nullable=True)}, strict=True, ordered=True), "train.csv", dtype=str)
+    for table in ("log", "map", "scene"):
+        records = list(iter_json_array(raw / "train_data" / f"{table}.json", f"train_data/{table}.json"))
+        key = {"log": "token", "map": "log_tokens", "scene": "log_token"}[table]
+        if records:
+            _json_field(records[0], key, f"train_data/{table}.json")
+        if table == "map" and len(records) != 1:
+            raise RawDataError(f"train_data/map.json holds {len(records)} maps; MLE-bench expects exactly one (the "
+                               "Palo Alto raster): download the competition data again")
+
+
+@register_preparer(
+    LYFT,
+    ("train.csv", *(f"train_data/{t}.json" for t in LYFT_TABLES), "train_images", "train_lidar", LYFT_MAP),
+    _lyft_contract,
+)
+def prepare_lyft(raw: Path, public: Path, private: Path) -> None:
+    """Logs of train_data/log.json split by train_test_split(test_size=0.2, random_state=0); samples follow their
+    scene's log, and every table, image and lidar sweep its sample; test boxes get a confidence of 1.0 in the
+    answers; the sample submission is empty; both map.json files list the test logs (v1's shallow copy).
+    """
+    data = raw / "train_data"
+    logs = list(iter_json_array(data / "log.json", "train_data/log.json"))
+    log_ids = [_json_field(r, "token", "train_data/log.json") for r in logs]
+    require_unique(pd.Series(log_ids, dtype=object), "train_data/log.json", "token")
+    train_pos, test_pos = split_positions(len(log_ids), 0.2)
+    train_logs, test_logs = [log_ids[i] for i in train_pos], [log_ids[i] for i in test_pos]
+    train_set, test_set = set(train_logs), set(test_logs)
+    out = {side: public / f"{side}_data" for side in ("train", "test")}
+    for side, chosen in (("train", train_set), ("test", test_set)):
+        with JsonArraySink(out[side] / "log.json") as sink:
+            for record in logs:
+                if record["token"] in chosen:
+                    sink.write(record)
+
+    samples: tuple[set, set] = (set(), set())
+    with JsonArraySink(out["train"] / "sample.json") as tr, JsonArraySink(out["test"] / "sample.json") as te:
+        for side, record in _route(iter_json_array(data / "sample.json", "train_data/sample.json"),
+                                   "train_data/sample.json", "scene_token", [(tr, train_set), (te, test_set)], "log"):
+            samples[side].add(_json_field(record, "token", "train_data/sample.json"))
+
+    table = read_csv(raw / "train.csv", "train.csv", dtype=str)
+    require_unique(table["Id"], "train.csv", "Id")
+    in_train, in_test = table["Id"].isin(samples[0]), table["Id"].isin(samples[1])
+    unknown = table.loc[~(in_train | in_test), "Id"]
+    if len(unknown) or in_train.sum() != len(samples[0]) or in_test.sum() != len(samples[1]):
+        raise RawDataError(
+            f"train.csv and train_data/sample.json disagree: {len(unknown)} row(s) name no sample (e.g. "
+            f"{_examples(unknown)}) and {len(samples[0]) + len(samples[1]) - int((in_train | in_test).sum())} "
+            "sample(s) have no row; MLE-bench needs one row per sample: download the competition data again"
+        )
+    new_train, new_test = table[in_train], table[in_test]
+    write_csv(new_train, public / "train.csv")
+    answers = new_test.assign(PredictionString=add_confidence(new_test["PredictionString"], "train.csv"))
+    write_csv(answers, private / "test.csv")
+    write_csv(new_test[["Id"]].assign(PredictionString=""), public / "sample_submission.csv")
+
+    calibrations: tuple[dict, dict] = ({}, {})
+    poses: tuple[list, list] = ([], [])
+    media: list[tuple[int, str, str]] = []
+    filenames = set()
+    name = "train_data/sample_data.json"
+    with JsonArraySink(out["train"] / "sample_data.json") as tr, JsonArraySink(out["test"] / "sample_data.json") as te:
+        for side, record in _route(iter_json_array(data / "sample_data.json", name), name, "sample_token",
+                                   [(tr, samples[0]), (te, samples[1])], "sample"):
+            calibrations[side].setdefault(_json_field(record, "calibrated_sensor_token", name), None)
+            poses[side].append(_json_field(record, "ego_pose_token", name))
+            filename, kind = _json_field(record, "filename", name), _json_field(record, "fileformat", name)
+            folder = {"jpeg": "images", "bin": "lidar"}.get(kind)
+            base = Path(filename).name
+            if folder is None or not base.endswith(kind):
+                raise RawDataError(f"{name}: file {filename!r} of format {kind!r}; MLE-bench copies only .jpeg images "
+                                   "and .bin lidar sweeps: download the competition data again")
+            media.append((side, folder, base))
+            filenames.add(filename)
+    distinct = set(media)
+    if len(distinct) != len(filenames):
+        raise RawDataError(f"{name} names {len(filenames)} distinct files but they give {len(distinct)} distinct public "
+                           "files (the folder part of a name is dropped): MLE-bench's count check fails on this data")
+
+    name = "train_data/calibrated_sensor.json"
+    sensors = {_json_field(r, "token", name): r for r in iter_json_array(data / "calibrated_sensor.json", name)}
+    _write_referenced(sensors, [list(c) for c in calibrations], out, "calibrated_sensor.json", name)
+    name = "train_data/ego_pose.json"
+    pose_text, n_poses = {}, 0
+    for record in iter_json_array(data / "ego_pose.json", name):
+        pose_text[_json_field(record, "token", name)] = json.dumps(record)
+        n_poses += 1
+    _write_referenced(pose_text, list(poses), out, "ego_pose.json", name, n_poses, encoded=True)
+
+    maps = list(iter_json_array(data / "map.json", "train_data/map.json"))
+    if len(maps) != 1:
+        raise RawDataError(f"train_data/map.json holds {len(maps)} maps; MLE-bench expects exactly one")
+    shared = {**maps[0], "log_tokens": test_logs}  # v1 edits one shallow copy twice: the test logs win
+    for side in ("train", "test"):
+        with JsonArraySink(out[side] / "map.json") as sink:
+            sink.write(shared)
+
+    name = "train_data/scene.json"
+    with JsonArraySink(out["train"] / "scene.json") as tr, JsonArraySink(out["test"] / "scene.json") as te:
+        for _ in _route(iter_json_array(data / "scene.json", name), name, "log_token",
+                        [(tr, train_set), (te, test_set)], "log"):
+            pass
+
+    instances: tuple[set, set] = (set(), set())
+    name = "train_data/sample_annotation.json"
+    with JsonArraySink(out["train"] / "sample_annotation.json") as tr:
+        for side, record in _route(iter_json_array(data / "sample_annotation.json", name), name, "sample_token",
+                                   [(tr, samples[0]), (None, samples[1])], "sample"):
+            instances[side].add(_json_field(record, "instance_token", name))
+    name = "train_data/instance.json"
+    with JsonArraySink(out["train"] / "instance.json") as tr:
+        for _ in _route(iter_json_array(data / "instance.json", name), name, "token",
+                        [(tr, instances[0]), (None, instances[1])], "annotated instance"):
+            pass
+
+    for table_name in LYFT_SHARED:
+        src = data / f"{table_name}.json"
+        link_files([(src, out["train"] / src.name), (src, out["test"] / src.name)])
+    link_files([(raw / LYFT_MAP, public / f"{side}_maps" / "map_raster_palo_alto.png") for side in ("train", "test")])
+    sides = ("train", "test")
+    for folder in ("images", "lidar"):
+        for side in sides:
+            (public / f"{side}_{folder}").mkdir(parents=True, exist_ok=True)
+    link_files(((raw / f"train_{folder}" / base, public / f"{sides[side]}_{folder}" / base)
+                for side, folder, base in sorted(distinct)), "train image or lidar")
+
+
+def _write_referenced(records: Mapping[str, object], order: list[list[str]], out: dict[str, Path], file: str,
+                      name: str, n_records: int | None = None, encoded: bool = False) -> None:
+    """Write, for each side, the records whose tokens ``order`` lists (in that order); every record of the table
+    must be referenced by one side (MLE-bench's coverage check)."""
+    n_records = len(records) if n_records is None else n_records
+    for side, tokens in zip(("train", "test"), order):
+        missing = [t for t in tokens if t not in records]
+        if missing:
+            raise RawDataError(f"{name} has no record {missing[0]!r} that train_data/sample_data.json refers to; "
+                               "download the competition data again")
+        with JsonArraySink(out[side] / file) as sink:
+            for token in tokens:
+                sink.write(None, records[token]) if encoded else sink.write(records[token])
+    used = set(order[0]) | set(order[1])
+    if len(used) != n_records:
+        raise RawDataError(f"{name}: {n_records - len(used)} of its {n_records} record(s) are used by no sample data "
+                           "(MLE-bench's split must cover every record): download the competition data again")

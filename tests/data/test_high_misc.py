@@ -556,3 +556,156 @@ def test_nfl_integer_column_with_gaps_is_written_as_pandas_does(tmp_path):
     plays = pd.read_csv(tmp_path / "private" / "test.csv")["game_play"].unique()
     for part, keep in (("train", ~old["game_play"].isin(plays)), ("test", old["game_play"].isin(plays))):
         assert (tmp_path / "public" / f"{part}_baseline_helmets.csv").read_bytes() == csv_bytes(old[keep])
+
+
+# ------------------------------------------------------------------------ 3d-object-detection-for-autonomous-vehicles
+LYFT = "3d-object-detection-for-autonomous-vehicles"
+
+
+def _json(path: Path):
+    import json
+
+    return json.loads(path.read_text())
+
+
+def test_lyft_end_to_end(tmp_path, store):
+    check_end_to_end(LYFT, tmp_path, store, lambda answers, sample: read(answers, dtype=str))
+
+
+def test_lyft_split_is_v1s_log_split(tmp_path_factory):
+    work = prepared(LYFT, tmp_path_factory)
+    raw, public = work / "raw" / "train_data", work / "public"
+    logs = [r["token"] for r in _json(raw / "log.json")]
+    train_logs, test_logs = train_test_split(logs, test_size=0.2, random_state=0)
+    samples = _json(raw / "sample.json")
+    test_samples = [s["token"] for s in samples if s["scene_token"] in test_logs]
+    assert [r["token"] for r in _json(public / "test_data" / "log.json")] == [t for t in logs if t in test_logs]
+    assert [s["token"] for s in _json(public / "test_data" / "sample.json")] == test_samples
+    table = pd.read_csv(work / "raw" / "train.csv")
+    expected_test = table[table["Id"].isin(test_samples)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(read(public / "train.csv"), table[~table["Id"].isin(test_samples)].reset_index(drop=True))
+    answers = read(work / "private" / "test.csv")
+    assert answers["Id"].tolist() == expected_test["Id"].tolist()
+    for mine, boxes in zip(answers["PredictionString"], expected_test["PredictionString"]):
+        tokens = boxes.split(" ")
+        assert mine == " ".join(t for i in range(0, len(tokens), 8) for t in ["1.0", *tokens[i:i + 8]])
+    sample = read(public / "sample_submission.csv")
+    assert sample["Id"].tolist() == expected_test["Id"].tolist() and (sample["PredictionString"] == "").all()
+    # v1's shallow copy of map.json: both public map tables list the test logs
+    for side in ("train", "test"):
+        assert _json(public / f"{side}_data" / "map.json")[0]["log_tokens"] == list(test_logs)
+    assert not (public / "test_data" / "sample_annotation.json").exists()
+    assert not (public / "test_data" / "instance.json").exists()
+    data = _json(raw / "sample_data.json")
+    for side, chosen in (("train", set(table["Id"]) - set(test_samples)), ("test", set(test_samples))):
+        mine = [d for d in data if d["sample_token"] in chosen]
+        assert _json(public / f"{side}_data" / "sample_data.json") == mine
+        for kind, folder in (("jpeg", "images"), ("bin", "lidar")):
+            assert files(public / f"{side}_{folder}") == {Path(d["filename"]).name for d in mine if d["fileformat"] == kind}
+        poses = {p["token"]: p for p in _json(raw / "ego_pose.json")}
+        assert _json(public / f"{side}_data" / "ego_pose.json") == [poses[d["ego_pose_token"]] for d in mine]
+    annotations = _json(raw / "sample_annotation.json")
+    assert _json(public / "train_data" / "sample_annotation.json") == [
+        a for a in annotations if a["sample_token"] not in test_samples]
+
+
+def test_lyft_offsets_from_the_car_beat_the_sample(tmp_path_factory):
+    work = prepared(LYFT, tmp_path_factory)
+    public = work / "public"
+
+    def lidar_poses(side: str) -> dict[str, np.ndarray]:
+        poses = {p["token"]: p for p in _json(public / f"{side}_data" / "ego_pose.json")}
+        return {d["sample_token"]: poses[d["ego_pose_token"]] for d in _json(public / f"{side}_data" / "sample_data.json")
+                if d["fileformat"] == "bin"}
+
+    def frame(pose) -> tuple[np.ndarray, float]:
+        w, _, _, z = pose["rotation"]
+        return np.array(pose["translation"]), 2 * np.arctan2(z, w)
+
+    offsets: dict[str, list] = {}
+    train_poses = lidar_poses("train")
+    for row in read(public / "train.csv").itertuples():
+        centre, yaw = frame(train_poses[row.Id])
+        tokens = row.PredictionString.split(" ")
+        for i in range(0, len(tokens), 8):
+            x, y, z, w, l, h, box_yaw = map(float, tokens[i:i + 7])
+            rot = np.array([[np.cos(yaw), np.sin(yaw)], [-np.sin(yaw), np.cos(yaw)]])
+            local = rot @ (np.array([x, y]) - centre[:2])
+            offsets.setdefault(tokens[i + 7], []).append([*local, z - centre[2], w, l, h, box_yaw - yaw])
+    test_poses = lidar_poses("test")
+    sample = read(public / "sample_submission.csv")
+    strings = []
+    for token in sample["Id"]:
+        centre, yaw = frame(test_poses[token])
+        boxes = []
+        for kind, values in offsets.items():
+            ahead, left, up, w, l, h, dyaw = np.mean(values, axis=0)
+            xy = centre[:2] + np.array([[np.cos(yaw), -np.sin(yaw)], [np.sin(yaw), np.cos(yaw)]]) @ [ahead, left]
+            boxes.append(f"0.9 {xy[0]} {xy[1]} {centre[2] + up} {w} {l} {h} {yaw + dyaw} {kind}")
+        strings.append(" ".join(boxes))
+    guess = sample.assign(PredictionString=strings)
+    args = ("private/test.csv", "public/sample_submission.csv")
+    assert grade(LYFT, work, guess, *args) > 0.3 > grade(LYFT, work, sample, *args)
+
+
+def test_lyft_json_tables_stream_record_by_record(tmp_path, monkeypatch):
+    import json
+
+    from mle_datasets.preparers import high_misc
+
+    records = [{"token": "a" * 64, "x": [1.5, -2e-07, None], "s": "é, ]}\"["}, {}, {"n": 12345678901234567890}]
+    path = tmp_path / "t.json"
+    path.write_text(" \n[ " + json.dumps(records[0]) + " ,\n" + json.dumps(records[1]) + "," + json.dumps(records[2]) + "]\n")
+    monkeypatch.setattr(high_misc, "JSON_BLOCK", 3)  # records cut across blocks
+    assert list(high_misc.iter_json_array(path, "t.json")) == records
+    with high_misc.JsonArraySink(tmp_path / "out.json") as sink:
+        for record in records:
+            sink.write(record)
+    assert (tmp_path / "out.json").read_text() == json.dumps(records)
+    with high_misc.JsonArraySink(tmp_path / "empty.json"):
+        pass
+    assert (tmp_path / "empty.json").read_text() == "[]"
+    for text, why in (("[]", None), ('{"a": 1}', "does not start"), ('[{"a": 1}', "ends before"),
+                      ('[{"a": 1} {"b": 2}]', "unexpected"), ('[{"a": ', "cut short"), ("[1, 2]", "not an object")):
+        path.write_text(text)
+        if why is None:
+            assert list(high_misc.iter_json_array(path, "t.json")) == []
+        else:
+            with pytest.raises(RawDataError, match=why):
+                list(high_misc.iter_json_array(path, "t.json"))
+
+
+def test_lyft_bad_raw(tmp_path):
+    import json
+
+    raw = make_raw_fixture(LYFT, tmp_path / "raw")
+    data = raw / "train_data"
+    (data / "ego_pose.json").rename(tmp_path / "ego_pose.json")
+    fails(LYFT, raw, tmp_path, "missing train_data/ego_pose.json")
+    (tmp_path / "ego_pose.json").rename(data / "ego_pose.json")
+
+    table = pd.read_csv(raw / "train.csv", dtype=str)
+    (raw / "train.csv").write_bytes(csv_bytes(table.rename(columns={"PredictionString": "Boxes"})))
+    fails(LYFT, raw, tmp_path, r"train.csv does not match .*missing column\(s\) 'PredictionString'")
+    (raw / "train.csv").write_bytes(csv_bytes(table))
+
+    maps = (data / "map.json").read_text()
+    (data / "map.json").write_text(json.dumps(json.loads(maps) * 2))
+    fails(LYFT, raw, tmp_path, r"map.json holds 2 maps; MLE-bench expects exactly one")
+    (data / "map.json").write_text(maps)
+
+    samples = (data / "sample.json").read_text()
+    records = json.loads(samples)
+    (data / "sample.json").write_text(json.dumps([{**records[0], "scene_token": "f" * 64}] + records[1:]))
+    fails(LYFT, raw, tmp_path / "a", r"sample.json: a record's scene_token 'f{64}' is not a log", contract=False)
+    (data / "sample.json").write_text(samples)
+
+    poses = (data / "ego_pose.json").read_text()
+    extra = {**json.loads(poses)[0], "token": "e" * 64}
+    (data / "ego_pose.json").write_text(json.dumps(json.loads(poses) + [extra]))
+    fails(LYFT, raw, tmp_path / "b", r"ego_pose.json: 1 of its 21 record\(s\) are used by no sample data", contract=False)
+    (data / "ego_pose.json").write_text(poses)
+
+    lidar = sorted((raw / "train_lidar").iterdir())[0]
+    lidar.unlink()
+    fails(LYFT, raw, tmp_path / "c", rf"train image or lidar file .*{lidar.name} is missing", contract=False)
