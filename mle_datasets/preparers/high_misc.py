@@ -83,7 +83,8 @@ class _ZipMembers(Mapping):
 # ------------------------------------------------------------------------ bms-molecular-translation
 BMS_WATER = "InChI=1S/H2O/h1H2"
 BMS_SCHEMA = pa.DataFrameSchema(
-    {"image_id": pa.Column(str, pa.Check.str_matches(r"^[0-9a-z]{3,}$", error="at least 3 lowercase letters or digits")),
+    {"image_id": pa.Column(str, pa.Check.str_matches(r"^[0-9a-z]{3,}$",
+                                                     error="at least 3 lowercase letters or digits")),
      "InChI": pa.Column(str, pa.Check.str_startswith("InChI="))},
     strict=True, ordered=True,
 )
@@ -102,7 +103,8 @@ def _bms_contract(raw: Path) -> None:
     if len(first) and not (raw / "train" / bms_image_paths(first["image_id"]).iloc[0]).is_file():
         raise RawDataError(
             f"train/{bms_image_paths(first['image_id']).iloc[0]} is missing: the images must lie in "
-            "train/<a>/<b>/<c>/<image_id>.png (the first three characters of the id); download the full competition data"
+            "train/<a>/<b>/<c>/<image_id>.png (the first three characters of the id); download the full competition "
+            "data"
         )
 
 
@@ -283,7 +285,8 @@ def _gnss_drives(raw: Path) -> list[str]:
     bad = [d for d in drives if drive_date(d) is None]
     if bad:
         raise RawDataError(
-            f"train/ holds {len(bad)} folder(s) not named like a drive 'YYYY-MM-DD-<area>-<n>' (e.g. {_examples(bad)}); "
+            f"train/ holds {len(bad)} folder(s) not named like a drive 'YYYY-MM-DD-<area>-<n>' "
+            f"(e.g. {_examples(bad)}); "
             "MLE-bench splits the drives by the date in their names: download the competition data again"
         )
     return drives
@@ -385,7 +388,8 @@ def _contrail_ids(records: list, name: str) -> list[str]:
     bad = [i for i in ids if not (isinstance(i, str) and i.isdigit())]
     if bad:
         raise RawDataError(
-            f"{name}: {len(bad)} record(s) whose record_id is not a JSON string of digits (e.g. {_examples(map(repr, bad))}); "
+            f"{name}: {len(bad)} record(s) whose record_id is not a JSON string of digits "
+            f"(e.g. {_examples(map(repr, bad))}); "
             "MLE-bench needs the string form: download the file again"
         )
     require_unique(pd.Series(ids, dtype=object), name, "record_id")
@@ -586,7 +590,8 @@ def iter_json_array(path: Path, name: str) -> Iterator[dict]:
     decoder = json.JSONDecoder()
 
     def bad(why: str) -> RawDataError:
-        return RawDataError(f"{name} is not a JSON list of records ({why}); the file may be truncated: download it again")
+        return RawDataError(f"{name} is not a JSON list of records ({why}); the file may be truncated: download it "
+                            "again")
 
     if not path.is_file():
         raise RawDataError(f"{name} is missing from {path.parent}; download the full competition data")
@@ -715,7 +720,8 @@ def add_confidence(boxes: pd.Series, name: str) -> pd.Series:
     out[::9] = "1.0"
     out[np.arange(len(out)) % 9 != 0] = flat
     offsets = np.concatenate([[0], np.cumsum(counts // 8 * 9)])
-    lists = pa_lib.LargeListArray.from_arrays(pa_lib.array(offsets, pa_lib.int64()), pa_lib.array(out, pa_lib.large_string()))
+    lists = pa_lib.LargeListArray.from_arrays(pa_lib.array(offsets, pa_lib.int64()),
+                                              pa_lib.array(out, pa_lib.large_string()))
     joined = pc.binary_join(lists, pa_lib.scalar(" ", pa_lib.large_string()))
     return pd.Series(joined.to_numpy(zero_copy_only=False), index=boxes.index)
 
@@ -800,8 +806,9 @@ def prepare_lyft(raw: Path, public: Path, private: Path) -> None:
             filenames.add(filename)
     distinct = set(media)
     if len(distinct) != len(filenames):
-        raise RawDataError(f"{name} names {len(filenames)} distinct files but they give {len(distinct)} distinct public "
-                           "files (the folder part of a name is dropped): MLE-bench's count check fails on this data")
+        raise RawDataError(f"{name} names {len(filenames)} distinct files but they give {len(distinct)} distinct "
+                           "public files (the folder part of a name is dropped): MLE-bench's count check fails on "
+                           "this data")
 
     name = "train_data/calibrated_sensor.json"
     sensors = {_json_field(r, "token", name): r for r in iter_json_array(data / "calibrated_sensor.json", name)}

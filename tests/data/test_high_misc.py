@@ -97,13 +97,15 @@ def test_bms_stroke_count_beats_the_sample(tmp_path_factory):
     public = work / "public"
 
     def strokes(folder: str, image_id: str) -> int:
-        page = read_png_gray((public / folder / image_id[0] / image_id[1] / image_id[2] / f"{image_id}.png").read_bytes())
+        path = public / folder / image_id[0] / image_id[1] / image_id[2] / f"{image_id}.png"
+        page = read_png_gray(path.read_bytes())
         return int(round((page[:, :60] < 128).sum() / 42))
 
     train = read(public / "train_labels.csv", dtype=str)
     by_strokes = dict(zip([strokes("train", i) for i in train["image_id"]], train["InChI"]))
     sample = read(public / "sample_submission.csv", dtype=str)
-    guess = sample.assign(InChI=[by_strokes.get(strokes("test", i), train["InChI"].iloc[0]) for i in sample["image_id"]])
+    fallback = train["InChI"].iloc[0]
+    guess = sample.assign(InChI=[by_strokes.get(strokes("test", i), fallback) for i in sample["image_id"]])
     args = ("private/test.csv", "public/sample_submission.csv")
     assert grade(BMS, work, guess, *args) < grade(BMS, work, sample, *args)
 
@@ -255,7 +257,8 @@ def test_vesuvius_bright_ink_beats_the_sample(tmp_path_factory):
     from mle_datasets.fixtures.high_misc import rle_row_major
 
     work = prepared(INK, tmp_path_factory)
-    volume = np.stack([read_tiff16(p) for p in sorted((work / "public" / "test" / "a" / "surface_volume").glob("*.tif"))])
+    slices = sorted((work / "public" / "test" / "a" / "surface_volume").glob("*.tif"))
+    volume = np.stack([read_tiff16(p) for p in slices])
     ink = volume.mean(axis=0) > 21000
     guess = pd.DataFrame({"Id": ["a"], "Predicted": [rle_row_major(ink)]})
     sample = read(work / "public" / "sample_submission.csv")
@@ -279,7 +282,8 @@ def test_vesuvius_bad_raw(tmp_path):
     rle.write_text(text)
 
     (raw / "train" / "3" / "surface_volume" / ".DS_Store").write_bytes(b"\0")
-    fails(INK, raw, tmp_path, r"train/3 holds 1 file\(s\) that are not .png, .csv or .tif \(e.g. surface_volume/.DS_Store\)")
+    fails(INK, raw, tmp_path,
+          r"train/3 holds 1 file\(s\) that are not .png, .csv or .tif \(e.g. surface_volume/.DS_Store\)")
     (raw / "train" / "3" / "surface_volume" / ".DS_Store").unlink()
 
     (raw / "train" / "3" / "ir.png").write_bytes(b"GIF89a" + b"\0" * 30)
@@ -321,7 +325,8 @@ def test_gnss_split_is_v1s_date_split(tmp_path_factory):
     pd.testing.assert_frame_equal(pd.read_csv(work / "private" / "test.csv"), expected)
     sample = pd.read_csv(public / "sample_submission.csv")
     pd.testing.assert_frame_equal(sample[["tripId", "UnixTimeMillis"]], expected[["tripId", "UnixTimeMillis"]])
-    assert (sample["LatitudeDegrees"] == 37.904611315634504).all() and (sample["LongitudeDegrees"] == -86.48107806249548).all()
+    assert (sample["LatitudeDegrees"] == 37.904611315634504).all()
+    assert (sample["LongitudeDegrees"] == -86.48107806249548).all()
     # MLE-bench issue #93, reproduced: the public test folders keep span_log.nmea, the reference receiver's log
     assert (public / "test" / test_drives[0] / "GooglePixel4" / "supplemental" / "span_log.nmea").is_file()
 
@@ -348,7 +353,8 @@ def test_gnss_wls_positions_beat_the_sample(tmp_path_factory):
         epochs = gnss.groupby("utcTimeMillis")[["WlsPositionXEcefMeters", "WlsPositionYEcefMeters",
                                                 "WlsPositionZEcefMeters"]].mean()
         lat, lon = _geodetic(epochs.to_numpy())
-        fixes = pd.DataFrame({"UnixTimeMillis": epochs.index.astype(str), "LatitudeDegrees": lat, "LongitudeDegrees": lon})
+        fixes = pd.DataFrame({"UnixTimeMillis": epochs.index.astype(str), "LatitudeDegrees": lat,
+                              "LongitudeDegrees": lon})
         guesses.append(rows[["tripId", "UnixTimeMillis"]].merge(fixes, on="UnixTimeMillis", how="left"))
     guess = pd.concat(guesses, ignore_index=True)
     args = ("private/test.csv", "public/sample_submission.csv")
@@ -484,9 +490,9 @@ def test_nfl_split_is_v1s_game_play_split(tmp_path_factory):
     train_plays, test_plays = train_test_split(np.asarray(labels["game_play"].unique(), dtype=object), test_size=0.1,
                                                random_state=0)
     assert len(test_plays) == 1
-    for name, folder in (("train_labels.csv", public / "train_labels.csv"), ("test.csv", work / "private" / "test.csv")):
-        chosen = test_plays if name == "test.csv" else train_plays
-        pd.testing.assert_frame_equal(pd.read_csv(folder), labels[labels["game_play"].isin(chosen)].reset_index(drop=True))
+    for path, chosen in ((public / "train_labels.csv", train_plays), (work / "private" / "test.csv", test_plays)):
+        expected = labels[labels["game_play"].isin(chosen)].reset_index(drop=True)
+        pd.testing.assert_frame_equal(pd.read_csv(path), expected)
     for table in ("baseline_helmets", "player_tracking", "video_metadata"):
         full = pd.read_csv(raw / f"train_{table}.csv")
         for part, chosen in (("train", train_plays), ("test", test_plays)):
@@ -583,7 +589,8 @@ def test_lyft_split_is_v1s_log_split(tmp_path_factory):
     assert [s["token"] for s in _json(public / "test_data" / "sample.json")] == test_samples
     table = pd.read_csv(work / "raw" / "train.csv")
     expected_test = table[table["Id"].isin(test_samples)].reset_index(drop=True)
-    pd.testing.assert_frame_equal(read(public / "train.csv"), table[~table["Id"].isin(test_samples)].reset_index(drop=True))
+    expected_train = table[~table["Id"].isin(test_samples)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(read(public / "train.csv"), expected_train)
     answers = read(work / "private" / "test.csv")
     assert answers["Id"].tolist() == expected_test["Id"].tolist()
     for mine, boxes in zip(answers["PredictionString"], expected_test["PredictionString"]):
@@ -601,7 +608,8 @@ def test_lyft_split_is_v1s_log_split(tmp_path_factory):
         mine = [d for d in data if d["sample_token"] in chosen]
         assert _json(public / f"{side}_data" / "sample_data.json") == mine
         for kind, folder in (("jpeg", "images"), ("bin", "lidar")):
-            assert files(public / f"{side}_{folder}") == {Path(d["filename"]).name for d in mine if d["fileformat"] == kind}
+            names = {Path(d["filename"]).name for d in mine if d["fileformat"] == kind}
+            assert files(public / f"{side}_{folder}") == names
         poses = {p["token"]: p for p in _json(raw / "ego_pose.json")}
         assert _json(public / f"{side}_data" / "ego_pose.json") == [poses[d["ego_pose_token"]] for d in mine]
     annotations = _json(raw / "sample_annotation.json")
@@ -615,8 +623,8 @@ def test_lyft_offsets_from_the_car_beat_the_sample(tmp_path_factory):
 
     def lidar_poses(side: str) -> dict[str, np.ndarray]:
         poses = {p["token"]: p for p in _json(public / f"{side}_data" / "ego_pose.json")}
-        return {d["sample_token"]: poses[d["ego_pose_token"]] for d in _json(public / f"{side}_data" / "sample_data.json")
-                if d["fileformat"] == "bin"}
+        data = _json(public / f"{side}_data" / "sample_data.json")
+        return {d["sample_token"]: poses[d["ego_pose_token"]] for d in data if d["fileformat"] == "bin"}
 
     def frame(pose) -> tuple[np.ndarray, float]:
         w, _, _, z = pose["rotation"]
@@ -655,7 +663,8 @@ def test_lyft_json_tables_stream_record_by_record(tmp_path, monkeypatch):
 
     records = [{"token": "a" * 64, "x": [1.5, -2e-07, None], "s": "é, ]}\"["}, {}, {"n": 12345678901234567890}]
     path = tmp_path / "t.json"
-    path.write_text(" \n[ " + json.dumps(records[0]) + " ,\n" + json.dumps(records[1]) + "," + json.dumps(records[2]) + "]\n")
+    first, second, third = map(json.dumps, records)
+    path.write_text(" \n[ " + first + " ,\n" + second + "," + third + "]\n")
     monkeypatch.setattr(high_misc, "JSON_BLOCK", 3)  # records cut across blocks
     assert list(high_misc.iter_json_array(path, "t.json")) == records
     with high_misc.JsonArraySink(tmp_path / "out.json") as sink:
@@ -703,9 +712,31 @@ def test_lyft_bad_raw(tmp_path):
     poses = (data / "ego_pose.json").read_text()
     extra = {**json.loads(poses)[0], "token": "e" * 64}
     (data / "ego_pose.json").write_text(json.dumps(json.loads(poses) + [extra]))
-    fails(LYFT, raw, tmp_path / "b", r"ego_pose.json: 1 of its 21 record\(s\) are used by no sample data", contract=False)
+    fails(LYFT, raw, tmp_path / "b", r"ego_pose.json: 1 of its 21 record\(s\) are used by no sample data",
+          contract=False)
     (data / "ego_pose.json").write_text(poses)
 
     lidar = sorted((raw / "train_lidar").iterdir())[0]
     lidar.unlink()
     fails(LYFT, raw, tmp_path / "c", rf"train image or lidar file .*{lidar.name} is missing", contract=False)
+
+
+# ------------------------------------------------------------------------ all seven
+ALL = [BMS, WILD, INK, GNSS, CONTRAILS, NFL, LYFT]
+
+
+@pytest.mark.parametrize("cid", ALL)
+def test_fixture_is_reproducible_from_its_seed(cid, tmp_path):
+    from mle_datasets.raw import checksum_tree
+
+    first = checksum_tree(make_raw_fixture(cid, tmp_path / "a"))
+    assert checksum_tree(make_raw_fixture(cid, tmp_path / "b")) == first
+    assert checksum_tree(make_raw_fixture(cid, tmp_path / "c", seed=1)) != first
+
+
+@pytest.mark.parametrize("cid", ALL)
+def test_preparing_leaves_the_raw_folder_as_it_was(cid, tmp_path_factory, tmp_path):
+    from mle_datasets.raw import checksum_tree
+
+    work = prepared(cid, tmp_path_factory)
+    assert checksum_tree(work / "raw") == checksum_tree(make_raw_fixture(cid, tmp_path / "raw"))
