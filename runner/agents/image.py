@@ -9,7 +9,7 @@
 
 The host's and the image's Python must be the same minor version (compiled extensions are copied as they
 are); :func:`build_baseline_image` says so when they differ. Built once per engine; rebuilt when the agent's
-code or the packages change (the tag carries a digest of both).
+code, the packages or the base image change (the tag carries a digest of them).
 """
 
 from __future__ import annotations
@@ -101,10 +101,10 @@ def context_files() -> list[tuple[Path, str]]:
     return files
 
 
-def image_digest(files: list[tuple[Path, str]]) -> str:
-    """A digest of the image's added content: the agent's code byte for byte, the packages by name, size and
-    modification time (hashing 300 MB of libraries would cost more than it saves)."""
-    h = hashlib.sha256(f"{sys.version_info[:2]}".encode())
+def image_digest(files: list[tuple[Path, str]], base: str = "") -> str:
+    """A digest of the image: its base image's id, the agent's code byte for byte, the packages by name, size
+    and modification time (hashing 300 MB of libraries would cost more than it saves)."""
+    h = hashlib.sha256(f"{sys.version_info[:2]} {base}".encode())
     for path, target in sorted(files, key=lambda f: f[1]):
         stat = path.stat()
         if "/runner/" in target:
@@ -131,15 +131,15 @@ def _one_builder():
 
 def build_baseline_image(client: Any, cache_dir: Path, tag: str = BASELINE_IMAGE,
                          log: Callable[[str], None] = lambda _: None) -> str:
-    """Build ``tag`` (once; again when the agent or its packages change) and return its id."""
+    """Build ``tag`` (once; again when the agent, its packages or the base image change); return its id."""
     import docker.errors
 
     from runner.images import PYTHON_IMAGE, ImageBuildError, build_python_image
 
     files = context_files()
-    digest = image_digest(files)
-    versioned = f"{tag.rsplit(':', 1)[0]}:{digest}"
     with _one_builder():
+        base = build_python_image(client, cache_dir)
+        versioned = f"{tag.rsplit(':', 1)[0]}:{image_digest(files, base)}"
         try:
             image = client.images.get(versioned)
             if tag not in image.tags:
@@ -148,7 +148,6 @@ def build_baseline_image(client: Any, cache_dir: Path, tag: str = BASELINE_IMAGE
         except docker.errors.ImageNotFound:
             pass
         log(f"building the image {tag} (once: Python packages copied from {sys.prefix})")
-        base = build_python_image(client, cache_dir)
         check = client.containers.run(PYTHON_IMAGE, ["python3", "-c", "import sys; print(sys.version_info[:2])"],
                                       remove=True, network_mode="none")
         theirs = check.decode().strip()
@@ -167,7 +166,8 @@ def build_baseline_image(client: Any, cache_dir: Path, tag: str = BASELINE_IMAGE
                 tar.add(str(path), arcname=target, recursive=False)
         context.seek(0)
         try:
-            image, _ = client.images.build(fileobj=context, custom_context=True, tag=versioned, rm=True)
+            image, _ = client.images.build(fileobj=context, custom_context=True, tag=versioned, rm=True,
+                                           network_mode="none")
         except docker.errors.BuildError as err:
             raise ImageBuildError(f"building {tag} failed: {err}") from None
         image.tag(*tag.rsplit(":", 1))
