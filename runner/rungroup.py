@@ -137,6 +137,7 @@ class RunGroup:
         self.on_event = on_event or (lambda *_: None)
         self._stop = threading.Event()
         self._log_lock = threading.Lock()
+        self._grading_slot = threading.Lock()  # one grading at a time: the host holds one capped child for it
 
     # -- planning and resume --------------------------------------------------------------------------
 
@@ -313,11 +314,12 @@ class RunGroup:
     def _grade(self, comp: Any, submission: Path, data: PreparedRef) -> tuple[dict[str, Any], dict[str, Any]]:
         """Grade on the host within the group's limits (:func:`runner.grading.grade_submission`): a symbolic
         link, FIFO, socket or folder is refused unread, an oversized file before reading, and the reading and
-        scoring run in a child with a memory cap and a time limit."""
-        return grade_submission(
-            comp.id, submission, data.answers, data.sample_submission, competition_version=comp.version,
-            dataset_revision=data.dataset_revision, limits=self.grading,
-        )
+        scoring run in a child with a memory cap and a time limit, one grading at a time."""
+        with self._grading_slot:
+            return grade_submission(
+                comp.id, submission, data.answers, data.sample_submission, competition_version=comp.version,
+                dataset_revision=data.dataset_revision, limits=self.grading,
+            )
 
     # -- results --------------------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from runner.bounded import BoundedCall, default_memory_limit
+from runner.bounded import BoundedCall, default_memory_limit, warm_up
 from runner.diskwatch import human_bytes
 from runner.grading import MAX_SUBMISSION_BYTES, limit_message, validate_in_child
 
@@ -121,6 +121,7 @@ class ValidationService:
         (self.client_dir / SHELL_CLIENT).write_text(_SHELL_CLIENT_TEXT)
         (self.client_dir / SHELL_CLIENT).chmod(0o755)
         self._listener = listener
+        warm_up()  # the checks' server process starts now rather than at the first request
         self._thread = threading.Thread(target=self._serve, name="validation-service", daemon=True)
         self._thread.start()
 
