@@ -36,6 +36,23 @@ def test_resources_are_parsed_to_bytes_and_seconds():
         ({"name": "a", "command": "x", "volumes": ["/:/host"]}, "unknown field"),
         ({"name": "a", "command": "x", "seeds": 0}, "seeds must be >= 1"),
         ({"name": "a", "command": "x", "resources": {"cpus": 0}}, "cpus"),
+        ({"name": "a", "command": "x", "resources": {"memory": 0}}, r"resources.memory must be between 16 MiB"),
+        ({"name": "a", "command": "x", "resources": {"memory": "0g"}}, r"resources.memory must be between"),
+        ({"name": "a", "command": "x", "resources": {"memory": -5}}, r"resources.memory .*got -5 bytes"),
+        ({"name": "a", "command": "x", "resources": {"memory": "1000t"}}, r"and 64 TiB \(got 1000 TiB\)"),
+        ({"name": "a", "command": "x", "resources": {"memory": None}}, "memory cannot be switched off"),
+        ({"name": "a", "command": "x", "resources": {"memory": True}}, "memory must be a number"),
+        ({"name": "a", "command": "x", "resources": {"disk": None}}, "disk cannot be switched off"),
+        ({"name": "a", "command": "x", "resources": {"disk": "10k"}}, "resources.disk must be between 1 MiB"),
+        ({"name": "a", "command": "x", "resources": {"cpus": -1}}, "resources.cpus"),
+        ({"name": "a", "command": "x", "resources": {"cpus": float("nan")}}, "resources.cpus"),
+        ({"name": "a", "command": "x", "resources": {"cpus": "many"}}, "resources.cpus must be a number"),
+        ({"name": "a", "command": "x", "resources": {"gpus": 1.5}}, "gpus must be a whole number"),
+        ({"name": "a", "command": "x", "resources": {"pids": 0}}, "resources.pids"),
+        ({"name": "a", "command": "x", "resources": {"wall_clock": 0}}, "resources.wall_clock"),
+        ({"name": "a", "command": "x", "resources": {"wall_clock": "400d"}}, "resources.wall_clock"),
+        ({"name": "a", "command": "x", "resources": {"memory": "1g", "shm": "2g"}}, "shm .* cannot exceed"),
+        ({"name": "a", "command": "x", "resources": "lots"}, "resources must be a mapping"),
     ],
 )
 def test_bad_specs_are_refused_with_a_reason(data, message):
@@ -55,3 +72,8 @@ def test_unknown_agent_lists_the_packaged_ones(tmp_path):
 def test_units():
     assert parse_bytes("1.5k") == 1536 and parse_bytes(None) is None
     assert parse_seconds("1d") == 86400.0 and parse_seconds("45") == 45.0
+
+
+def test_default_shm_never_exceeds_a_small_memory_limit():
+    spec = parse_agent_spec({"name": "a", "command": "x", "resources": {"memory": "64m"}})
+    assert spec.resources.shm == 64 * 1024**2 and spec.resources.disk == 50 * 1024**3

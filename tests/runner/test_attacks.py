@@ -472,12 +472,19 @@ def test_kill_9_of_the_harness_mid_group_then_resume(tmp_path, prepared_store, b
     assert _scratch_folders(short_tmp) == []  # 0 folders left
     reaped = [json.loads(line) for line in (group_dir / "harness.log").read_text().splitlines()]
     removed = [item for entry in reaped if entry["event"] == "reaped" for item in entry["removed"]]
-    assert any(victim_id in item and "is gone" in item for item in removed), removed
     assert any("scratch folder" in item for item in removed), removed
+    # the orphaned container was reaped at the resume's start, unless another harness on this engine (another
+    # test worker) reaped it first: any harness removes the containers of dead owners
+    import docker.errors
+
+    with pytest.raises(docker.errors.NotFound):
+        docker_client.api.inspect_container(orphan)
 
 
 class PrivateEngine:
-    """A Docker engine of this test's own (so that stopping it disturbs nobody), on a short socket path."""
+    """A Docker engine of this test's own (so that stopping it disturbs nobody), on a short socket path, in a
+    network namespace of its own: with ``--bridge=none`` dockerd deletes the host's ``docker0``, which the
+    machine's main engine needs."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -489,7 +496,7 @@ class PrivateEngine:
         import docker
 
         self.process = subprocess.Popen(
-            ["dockerd", "--data-root", str(self.root / "data"), "--exec-root", str(self.root / "x"),
+            ["unshare", "--net", "dockerd", "--data-root", str(self.root / "data"), "--exec-root", str(self.root / "x"),
              "-H", self.url, "--pidfile", str(self.root / "d.pid"), "--storage-driver=overlay2",
              "--bridge=none", "--iptables=false", "--ip-masq=false"],
             stdout=(self.root / "dockerd.log").open("ab"), stderr=subprocess.STDOUT,
@@ -521,10 +528,10 @@ def private_engine(docker_client):
     import shutil
     import tempfile
 
-    if os.geteuid() != 0 or shutil.which("dockerd") is None:
+    if os.geteuid() != 0 or shutil.which("dockerd") is None or shutil.which("unshare") is None:
         if os.environ.get("CI"):
-            pytest.fail("CI must be able to start a Docker engine of its own (root and dockerd)")
-        pytest.skip("starting a private Docker engine needs root and dockerd")
+            pytest.fail("CI must be able to start a Docker engine of its own (root, dockerd and unshare)")
+        pytest.skip("starting a private Docker engine needs root, dockerd and unshare")
     engine = PrivateEngine(Path(tempfile.mkdtemp(prefix="mld", dir="/tmp")))
     engine.start()
     yield engine

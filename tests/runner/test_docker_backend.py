@@ -47,6 +47,28 @@ def test_container_settings_apply_the_security_model(tmp_path):
     mounted = " ".join(s["volumes"])
     assert "private" not in mounted
     assert s["labels"][f"{LABEL}.run_group"] == "pytest"
+    assert "storage_opt" not in s  # applies only to the (read-only) root filesystem, and fails on some drivers
+    assert s["tmpfs"]["/tmp"].endswith(f"size={128 * 1024**2}")  # /tmp can never outgrow the memory limit
+    assert s["init"] is True and s["command"] == ["sh", "-c", "true"]  # no guard given: Docker's init
+    assert s["stop_signal"] == "SIGKILL"
+
+
+def test_container_settings_with_the_guard_label_and_bound_everything(tmp_path):
+    from runner.guard import GUARD_BUSYBOX
+    from runner.owner import me
+
+    request = _request(tmp_path, "img", "true", wall_clock=100, disk="2g")
+    s = container_settings(request, guard=tmp_path / "busybox", token="tok", log_limit=5 * 1024**2,
+                           created=1000.0)
+    assert s["init"] is False and s["command"][:3] == [GUARD_BUSYBOX, "sh", "-c"]
+    assert s["command"][4:] == ["mleb-guard", "102", "sh", "-c", "true"]  # deadline: the wall clock + grace
+    assert s["volumes"][str(tmp_path / "busybox")] == {"bind": GUARD_BUSYBOX, "mode": "ro"}
+    labels = s["labels"]
+    assert labels[f"{LABEL}.owner"] == me().label and labels[f"{LABEL}.token"] == "tok"
+    assert labels[f"{LABEL}.deadline"] == str(1000 + 100 + 60)
+    assert [(u["Name"], u["Soft"], u["Hard"]) for u in s["ulimits"]] == [("fsize", 2 * 1024**3, 2 * 1024**3)]
+    assert s["log_config"]["Type"] == "json-file" and s["log_config"]["Config"] == {
+        "max-size": str(5 * 1024**2), "max-file": "2"}
 
 
 def test_agent_runs_unprivileged_without_network_and_writes_its_submission(tmp_path, docker_client, busybox_image):
@@ -152,3 +174,36 @@ def test_dummy_agent_in_containers_on_two_competitions(tmp_path, data, busybox_i
     for meta in metas:
         assert meta["exit_code"] == 0 and meta["network"] == "none" and meta["backend"] == "docker"
         assert meta["report"]["valid_submission"] is True and meta["report"]["score"] is not None
+
+
+def test_reap_removes_orphans_and_keeps_what_a_live_owner_runs(docker_client, busybox_image):
+    """A container of this process whose token is released is an orphan; one whose token is held, or whose
+    owner is on another machine and within its deadline, is kept."""
+    import time
+
+    from runner.owner import claim, me, release
+
+    held, released = claim(), claim()
+    release(released)
+    group = f"reap-{time.time_ns()}"
+    future = str(int(time.time()) + 3600)
+    marks = {"held": (me().label, held), "released": (me().label, released), "remote": ("elsewhere/b/1/1", "t")}
+    ids = {}
+    for name, (owner, token) in marks.items():
+        container = docker_client.containers.create(busybox_image, ["sleep", "60"], labels={
+            LABEL: "1", f"{LABEL}.run_group": group, f"{LABEL}.run_id": name, f"{LABEL}.owner": owner,
+            f"{LABEL}.token": token, f"{LABEL}.deadline": future})
+        ids[name] = container.id
+    try:
+        result = DockerBackend().reap()
+        left = {c["Labels"][f"{LABEL}.run_id"] for c in docker_client.api.containers(
+            all=True, filters={"label": f"{LABEL}.run_group={group}"})}
+        assert left == {"held", "remote"}
+        assert any("(released): its owner (this process) no longer runs it" in r for r in result["removed"])
+    finally:
+        release(held)
+        for container_id in ids.values():
+            try:
+                docker_client.api.remove_container(container_id, force=True)
+            except Exception:  # noqa: BLE001 - already reaped
+                pass
