@@ -54,19 +54,23 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--group", help="run group name; an existing group is resumed")
     p.add_argument("--retries", type=int, default=2, help="retries for infrastructure failures only")
     p.add_argument("--no-validation", action="store_true", help="do not serve the validation socket")
+    p.add_argument("--max-submission-size", default="1g",
+                   help="largest submission graded (and validated), checked before reading, e.g. 500m or 2g")
     p.add_argument("--json", action="store_true", help="print the aggregate as JSON")
     p.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     from mle_datasets.errors import DataError
-    from runner.agent_spec import AgentSpecError, load_agent
+    from runner.agent_spec import AgentSpecError, load_agent, parse_bytes
+    from runner.grading import GradingLimits
     from runner.backends import InfrastructureError, get_backend
     from runner.gpus import discover_gpus
     from runner.rungroup import RunGroup
 
     try:
         agent = load_agent(args.agent)
+        max_submission = parse_bytes(args.max_submission_size)
     except AgentSpecError as err:
         raise UsageError(str(err)) from None
     comps = competition_list(args.competitions) if args.competitions else (
@@ -100,6 +104,7 @@ def _run(args: argparse.Namespace) -> int:
         agent, comps, Path(args.runs_dir) / group_name, backend, lambda cid: resolve_data(cid, args),
         seeds=args.seeds, parallel=args.parallel, gpus=discover_gpus(args.gpus), retries=args.retries,
         validation=not args.no_validation, on_event=progress,
+        grading=GradingLimits(max_submission_bytes=max_submission),
     )
     try:
         metas = group.run()
