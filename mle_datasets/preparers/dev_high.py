@@ -245,7 +245,7 @@ INVASIVE_SCHEMA = pa.DataFrameSchema(
 
 def _invasive_images(raw: Path) -> set[str]:
     """Names of the ``train/<name>.jpg`` files of train.7z (listed from its header, nothing unpacked)."""
-    from .scans_audio import SevenZip
+    from ._sevenzip import SevenZip
 
     archive = SevenZip(raw / INVASIVE_IMAGES)
     names = pd.Series(archive.names, dtype=str)[~pd.Series(archive.is_dir, dtype=bool)]
@@ -268,7 +268,7 @@ def prepare_invasive(raw: Path, public: Path, private: Path) -> None:
     """Labels split by train_test_split(test_size=0.2, random_state=0); answers and the sample submission
     (invasive = 0.5) are private, public/ holds them zipped; public/train.7z and test.7z hold an empty folder
     only, as v1's py7zr write() leaves them (no images)."""
-    from .signals import pack_7z
+    from ._sevenzip import pack_7z
 
     old = read_csv_in_zip(raw / INVASIVE_LABELS[0], INVASIVE_LABELS[1])
     require_unique(old["name"], INVASIVE_LABELS[1], "name")

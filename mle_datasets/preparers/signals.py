@@ -22,6 +22,7 @@ import pyarrow.csv as pacsv
 from mle_datasets.errors import RawDataError
 
 from . import register_preparer
+from ._sevenzip import SevenZip, pack_7z
 from ._common import (
     binary,
     check_csv,
@@ -634,12 +635,6 @@ STATOIL_MEMBERS = {"train.json.7z": "data/processed/train.json", "test.json.7z":
 STATOIL_PRESET = 0
 
 
-def _sevenzip(path: Path):
-    from .scans_audio import SevenZip
-
-    return SevenZip(path)
-
-
 def _statoil_member(archive, name: str) -> int:
     member = STATOIL_MEMBERS[name]
     for index, (entry, is_dir) in enumerate(zip(archive.names, archive.is_dir)):
@@ -651,14 +646,14 @@ def _statoil_member(archive, name: str) -> int:
 
 def _statoil_contract(raw: Path) -> None:
     for name in STATOIL_MEMBERS:
-        _statoil_member(_sevenzip(raw / name), name)
+        _statoil_member(SevenZip(raw / name), name)
 
 
 def _statoil_records(raw: Path, name: str, scratch: Path) -> list[dict]:
     """The JSON list of records in ``raw/name``; every record must have the first one's fields."""
     import json
 
-    archive = _sevenzip(raw / name)
+    archive = SevenZip(raw / name)
     target = scratch / Path(STATOIL_MEMBERS[name]).name
     archive.extract({_statoil_member(archive, name): target})
     try:
@@ -706,70 +701,3 @@ def prepare_statoil(raw: Path, public: Path, private: Path) -> None:
     sample = answers.assign(is_iceberg=0.5)
     write_csv(sample, private / "sample_submission.csv")
     (public / "sample_submission.csv.7z").write_bytes(pack_7z({"sample_submission.csv": csv_bytes(sample)}))
-
-
-# ------------------------------------------------------------------------ 7z archives (written)
-def _7z_number(value: int) -> bytes:
-    """7z's variable-length UINT64: as many leading one bits in the first byte as extra little-endian bytes."""
-    for extra in range(8):
-        if value < 1 << (7 * (extra + 1)):
-            first = ((0xFF << (8 - extra)) & 0xFF) | (value >> (8 * extra))
-            return bytes([first]) + value.to_bytes(8, "little")[:extra]
-    return b"\xff" + value.to_bytes(8, "little")
-
-
-def _7z_bits(flags: list[bool]) -> bytes:
-    out = bytearray((len(flags) + 7) // 8)
-    for i, flag in enumerate(flags):
-        if flag:
-            out[i // 8] |= 0x80 >> (i % 8)
-    return bytes(out)
-
-
-def _7z_property(kind: int, body: bytes) -> bytes:
-    return bytes([kind]) + _7z_number(len(body)) + body
-
-
-def pack_7z(entries: Mapping[str, bytes], folders: Iterable[str] = (), preset: int = 6) -> bytes:
-    """A 7z archive as 7-Zip and py7zr read it: the files of ``entries`` (name -> bytes, ``/``-separated names)
-    in one solid LZMA2 folder with their CRCs, empty files and ``folders`` as entries without data, Windows
-    attributes, no timestamps (so the same entries always give the same bytes).
-
-    >>> data = pack_7z({"a.txt": b"hello"}, folders=["d"])
-    >>> data[:6] == b"7z\\xbc\\xaf\\x27\\x1c"
-    True
-    """
-    import lzma
-    import zlib
-
-    dirs = sorted(str(f).rstrip("/") for f in folders)
-    names = dirs + sorted(entries)
-    files = [entries[n] for n in sorted(entries)]
-    streams = [d for d in files if d]
-    dict_size = 1 << 20 if preset <= 1 else 1 << 22
-    header = b"\x01"
-    packed = b""
-    if streams:
-        data = b"".join(streams)
-        packed = lzma.compress(data, format=lzma.FORMAT_RAW,
-                               filters=[{"id": lzma.FILTER_LZMA2, "preset": preset, "dict_size": dict_size}])
-        prop = bytes([(dict_size.bit_length() - 2) * 2 - 22])  # 2 << (p // 2 + 11) == dict_size for even p
-        header += b"\x04\x06" + _7z_number(0) + _7z_number(1) + b"\x09" + _7z_number(len(packed)) + b"\x00"
-        header += b"\x07\x0b" + _7z_number(1) + b"\x00" + _7z_number(1) + b"\x21\x21" + _7z_number(1) + prop
-        header += b"\x0c" + _7z_number(len(data)) + b"\x00"
-        header += b"\x08\x0d" + _7z_number(len(streams))
-        if len(streams) > 1:
-            header += b"\x09" + b"".join(_7z_number(len(d)) for d in streams[:-1])
-        header += b"\x0a\x01" + b"".join(zlib.crc32(d).to_bytes(4, "little") for d in streams) + b"\x00\x00"
-    is_dir = [True] * len(dirs) + [False] * len(files)
-    no_stream = is_dir[:len(dirs)] + [not d for d in files]
-    header += b"\x05" + _7z_number(len(names))
-    if any(no_stream):
-        header += _7z_property(0x0E, _7z_bits(no_stream))
-        header += _7z_property(0x0F, _7z_bits([not d for d, e in zip(is_dir, no_stream) if e]))
-    header += _7z_property(0x11, b"\x00" + "".join(n + "\x00" for n in names).encode("utf-16-le"))
-    header += _7z_property(0x15, b"\x01\x00" + b"".join((0x10 if d else 0x20).to_bytes(4, "little") for d in is_dir))
-    header += b"\x00\x00"
-    start = len(packed).to_bytes(8, "little") + len(header).to_bytes(8, "little")
-    start += zlib.crc32(header).to_bytes(4, "little")
-    return b"7z\xbc\xaf\x27\x1c\x00\x04" + zlib.crc32(start).to_bytes(4, "little") + start + packed + header

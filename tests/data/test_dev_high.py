@@ -302,7 +302,7 @@ def test_invasive_end_to_end(tmp_path, store):
 
 
 def test_invasive_split_is_v1s_and_public_holds_archives_only(tmp_path):
-    from mle_datasets.preparers.scans_audio import SevenZip
+    from mle_datasets.preparers._sevenzip import SevenZip
 
     raw = mle_datasets.make_raw_fixture(INVASIVE, tmp_path / "raw")
     train, test = train_test_split(zipped_csv(raw / "train_labels.csv.zip", "train_labels.csv"), test_size=0.2,
@@ -324,7 +324,7 @@ def test_invasive_split_is_v1s_and_public_holds_archives_only(tmp_path):
 
 
 def test_invasive_fixture_is_learnable(tmp_path):
-    from mle_datasets.preparers.scans_audio import SevenZip
+    from mle_datasets.preparers._sevenzip import SevenZip
 
     raw = mle_datasets.make_raw_fixture(INVASIVE, tmp_path / "raw")
     labels = zipped_csv(raw / "train_labels.csv.zip", "train_labels.csv")
@@ -337,15 +337,15 @@ def test_invasive_fixture_is_learnable(tmp_path):
 
 
 def test_invasive_bad_raw(tmp_path):
-    from mle_datasets.fixtures.scans_audio import sevenzip_bytes
+    from mle_datasets.preparers._sevenzip import pack_7z
 
     raw = mle_datasets.make_raw_fixture(INVASIVE, tmp_path / "raw")
     preparer = get_preparer(INVASIVE)
     good_7z, good_zip = (raw / "train.7z").read_bytes(), (raw / "train_labels.csv.zip").read_bytes()
-    (raw / "train.7z").write_bytes(sevenzip_bytes({f"{n}.jpg": b"\xff\xd8\xff\xd9" for n in range(1, 21)}))
+    (raw / "train.7z").write_bytes(pack_7z({f"{n}.jpg": b"\xff\xd8\xff\xd9" for n in range(1, 21)}, preset=1, encode_header=True))
     with pytest.raises(RawDataError, match=r"train.7z holds no train/<name>\.jpg.*'1.jpg'"):
         preparer.check_raw(raw)
-    (raw / "train.7z").write_bytes(sevenzip_bytes({f"train/{n}.jpg": b"\xff\xd8\xff\xd9" for n in range(2, 21)}))
+    (raw / "train.7z").write_bytes(pack_7z({f"train/{n}.jpg": b"\xff\xd8\xff\xd9" for n in range(2, 21)}, preset=1, encode_header=True))
     with pytest.raises(RawDataError, match=r"1 labelled image\(s\) missing from train.7z \(e.g. train/1.jpg\)"):
         mle_datasets.prepare(INVASIVE, raw, tmp_path / "prepared")
     (raw / "train.7z").write_bytes(good_zip)

@@ -544,7 +544,7 @@ def test_speech_end_to_end(tmp_path, store):
 
 
 def test_speech_split_is_v1s(tmp_path_factory):
-    from mle_datasets.preparers.scans_audio import SevenZip
+    from mle_datasets.preparers._sevenzip import SevenZip
 
     work = prepared(SPEECH, tmp_path_factory)
     archive = SevenZip(work / "raw" / "train.7z")
@@ -585,14 +585,14 @@ def test_speech_pitch_tells_the_word(tmp_path_factory):
 
 
 def test_sevenzip_round_trip_and_header_kinds(tmp_path):
-    from mle_datasets.fixtures.scans_audio import sevenzip_bytes
-    from mle_datasets.preparers.scans_audio import SevenZip
+    from mle_datasets.preparers._sevenzip import pack_7z
+    from mle_datasets.preparers._sevenzip import SevenZip
 
     rng = np.random.default_rng(3)
     entries = {f"a/{i}.bin": rng.integers(0, 256, int(rng.integers(0, 3000)), dtype=np.uint8).tobytes() for i in range(12)}
     for encoded in (True, False):
         path = tmp_path / f"x{encoded}.7z"
-        path.write_bytes(sevenzip_bytes(entries, folders=("a", "a/empty"), encode_header=encoded))
+        path.write_bytes(pack_7z(entries, folders=("a", "a/empty"), encode_header=encoded, preset=1))
         archive = SevenZip(path)
         assert sorted(archive.names) == sorted([*entries, "a", "a/empty"])
         assert [n for n, d in zip(archive.names, archive.is_dir) if d] == ["a", "a/empty"]
@@ -603,7 +603,7 @@ def test_sevenzip_round_trip_and_header_kinds(tmp_path):
 
 
 def test_speech_damaged_archive_is_a_raw_error(tmp_path):
-    from mle_datasets.fixtures.scans_audio import sevenzip_bytes
+    from mle_datasets.preparers._sevenzip import pack_7z
 
     raw = make_raw_fixture(SPEECH, tmp_path / "raw")
     data = bytearray((raw / "train.7z").read_bytes())
@@ -614,7 +614,7 @@ def test_speech_damaged_archive_is_a_raw_error(tmp_path):
     (raw / "train.7z").write_bytes(bytes(data))
     with pytest.raises(RawDataError, match="train.7z: (corrupt compressed data|.* fails its CRC check)"):
         run(SPEECH, raw, tmp_path / "a")
-    (raw / "train.7z").write_bytes(sevenzip_bytes({"audio/yes/a_nohash_0.wav": b"RIFF"}))
+    (raw / "train.7z").write_bytes(pack_7z({"audio/yes/a_nohash_0.wav": b"RIFF"}, preset=1, encode_header=True))
     with pytest.raises(RawDataError, match=r"holds no train/audio/<label>/<clip>\.wav"):
         check_raw(SPEECH, raw)
     (raw / "train.7z").unlink()

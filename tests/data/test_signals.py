@@ -351,7 +351,7 @@ STATOIL = "statoil-iceberg-classifier-challenge"
 
 def members_7z(path: Path, tmp: Path) -> dict[str, bytes]:
     """Every file entry of a 7z archive (read with the preparers' reader)."""
-    from mle_datasets.preparers.scans_audio import SevenZip
+    from mle_datasets.preparers._sevenzip import SevenZip
 
     archive = SevenZip(path)
     wanted = {i: tmp / f"m{i}" for i, d in enumerate(archive.is_dir) if not d}
@@ -402,7 +402,7 @@ def test_statoil_brightest_pixel_beats_the_sample(tmp_path_factory, tmp_path):
 def test_statoil_bad_raw(tmp_path):
     import json
 
-    from mle_datasets.preparers.signals import pack_7z
+    from mle_datasets.preparers._sevenzip import pack_7z
 
     raw = make_raw_fixture(STATOIL, tmp_path / "raw")
     original = (raw / "train.json.7z").read_bytes()
@@ -550,7 +550,7 @@ def test_fixture_is_reproducible_raw_untouched_and_output_deterministic(cid, tmp
 
 
 def test_pack_7z_round_trips_through_the_reader(tmp_path):
-    from mle_datasets.preparers.signals import pack_7z
+    from mle_datasets.preparers._sevenzip import pack_7z
 
     entries = {"data/processed/train.json": b'[{"id": "00000001"}]' * 500, "data/empty.txt": b"", "b.csv": b"a,b\n"}
     data = pack_7z(entries, folders=["data", "data/processed"], preset=0)
