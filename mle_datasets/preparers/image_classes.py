@@ -9,7 +9,6 @@ cassava's TFRecords are read, for their ``image_name`` features.
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
 from collections.abc import Iterable
@@ -27,6 +26,7 @@ from ._common import (
     binary,
     check_csv,
     hex_id,
+    link_files,
     read_csv,
     require_named_files,
     require_unique,
@@ -35,22 +35,6 @@ from ._common import (
     write_csv,
 )
 from ._media import tfrecord_ids
-
-
-def link_files(pairs: Iterable[tuple[Path, Path]]) -> None:
-    """Hard-link each ``(source, destination)`` file, copying it where a link is impossible (another file system).
-
-    The raw folder is only read: a link shares the bytes, and nothing here ever writes into a public file.
-    """
-    made: set[Path] = set()
-    for src, dst in pairs:
-        if dst.parent not in made:
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            made.add(dst.parent)
-        try:
-            os.link(src, dst)
-        except OSError:
-            shutil.copyfile(src, dst)
 
 
 def _link_by_name(src_dir: Path, dst_dir: Path, names: Iterable[str], what: str) -> None:

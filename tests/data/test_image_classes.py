@@ -8,7 +8,7 @@ whale-categorization-playground, hotel-id-2021-fgvc8, alaska2-image-steganalysis
 from __future__ import annotations
 
 import hashlib
-import json
+import os
 import random
 import shutil
 from pathlib import Path
@@ -123,7 +123,7 @@ def test_images_are_linked_or_copied_never_rewritten(tmp_path, monkeypatch):
     def no_links(src, dst):
         raise OSError(18, "Invalid cross-device link")
 
-    monkeypatch.setattr(ic.os, "link", no_links)
+    monkeypatch.setattr(os, "link", no_links)
     _, copied, _ = prepare(PLANT21, tmp_path / "copied", raw=raw)
     assert (copied / "test_images" / image).stat().st_ino != (raw / "train_images" / image).stat().st_ino
     assert digest(copied) == digest(public)

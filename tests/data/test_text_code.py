@@ -18,7 +18,7 @@ import pytest
 from sklearn.model_selection import train_test_split
 
 import mle_datasets
-from mle_datasets.errors import PreparedDataError, RawDataError
+from mle_datasets.errors import RawDataError
 from mle_datasets.fixtures import make_raw_fixture
 from mle_datasets.preparers import get_preparer, text_code
 from mle_datasets.preparers._common import csv_bytes
