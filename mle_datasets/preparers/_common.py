@@ -30,8 +30,8 @@ CONTRACT_ROWS = 20_000
 
 
 # ----------------------------------------------------------------------------------------------- splitting
-def split_positions(n: int, test_size: float | int) -> tuple[np.ndarray, np.ndarray]:
-    """Row positions of MLE-bench v1's ``train_test_split(..., test_size, random_state=0)`` on ``n`` rows.
+def split_positions(n: int, test_size: float | int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions of MLE-bench v1's ``train_test_split(..., test_size, random_state=seed)`` on ``n`` rows.
 
     The permutation depends only on ``n``, ``test_size`` and the seed, never on the data.
 
@@ -41,13 +41,17 @@ def split_positions(n: int, test_size: float | int) -> tuple[np.ndarray, np.ndar
         Number of rows split.
     test_size : float or int
         A fraction (test rows = ``ceil(test_size * n)``) or an absolute number of test rows.
+    seed : int
+        The ``random_state`` (0 in most of v1's preparers; 8 for iwildcam-2019, 42 for a few).
 
     >>> train, test = split_positions(10, 0.2)
     >>> len(train), len(test), sorted(np.concatenate([train, test]).tolist()) == list(range(10))
     (8, 2, True)
+    >>> [part.tolist() for part in split_positions(10, 0.1, seed=8)]
+    [[6, 9, 0, 2, 5, 7, 1, 4, 3], [8]]
     """
     try:
-        train, test = train_test_split(np.arange(n), test_size=test_size, random_state=0)
+        train, test = train_test_split(np.arange(n), test_size=test_size, random_state=seed)
     except ValueError as err:
         raise RawDataError(
             f"cannot split {n} rows with test_size={test_size!r} ({err}); the raw data is too small or "

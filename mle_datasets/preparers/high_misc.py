@@ -46,23 +46,6 @@ def _examples(values, n: int = 3) -> str:
     return ", ".join(map(str, list(values)[:n]))
 
 
-def split_seeded(n: int, test_size: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of ``train_test_split(<n items>, test_size=..., random_state=seed)`` (the permutation depends only
-    on ``n``); a :class:`RawDataError` when ``n`` is too small to split.
-
-    >>> [part.tolist() for part in split_seeded(10, 0.1, 8)]
-    [[6, 9, 0, 2, 5, 7, 1, 4, 3], [8]]
-    """
-    from sklearn.model_selection import train_test_split
-
-    try:
-        train, test = train_test_split(np.arange(n), test_size=test_size, random_state=seed)
-    except ValueError as err:
-        raise RawDataError(f"cannot split {n} items with test_size={test_size!r} ({err}); the raw data is too small "
-                           "or incomplete: download the full competition data again") from None
-    return np.asarray(train), np.asarray(test)
-
-
 class _ZipMembers(Mapping):
     """``{name: member}`` of an open zip whose bytes are read only when asked, one entry at a time (for
     :func:`write_zip`, which reads each value once)."""
@@ -170,7 +153,7 @@ def prepare_iwildcam(raw: Path, public: Path, private: Path) -> None:
     """
     old = read_csv(raw / "train.csv", "train.csv")
     locations = old["location"].unique()
-    _, test_pos = split_seeded(len(locations), 0.1, 8)
+    _, test_pos = split_positions(len(locations), 0.1, seed=8)
     in_test = old["location"].isin(locations[test_pos]).to_numpy()
     new_train, answers = old[~in_test], old[in_test]
     new_test = answers.drop(columns=["category_id"])

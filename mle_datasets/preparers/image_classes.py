@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
-from sklearn.model_selection import train_test_split
 
 from mle_datasets.errors import RawDataError
 
@@ -43,18 +42,6 @@ def _link_by_name(src_dir: Path, dst_dir: Path, names: Iterable[str], what: str)
     require_named_files(src_dir, names, what)
     dst_dir.mkdir(parents=True, exist_ok=True)
     link_files((src_dir / name, dst_dir / name) for name in names)
-
-
-def _seeded_split(n: int, test_size: float | int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of ``train_test_split(range(n), test_size=..., random_state=seed)`` (a RawDataError if it cannot)."""
-    try:
-        train, test = train_test_split(np.arange(n), test_size=test_size, random_state=seed)
-    except ValueError as err:
-        raise RawDataError(
-            f"cannot split {n} items with test_size={test_size!r} ({err}); the raw data is too small or incomplete: "
-            "download the full competition data again"
-        ) from None
-    return np.asarray(train), np.asarray(test)
 
 
 # ------------------------------------------------------------------------ cassava-leaf-disease-classification
@@ -367,7 +354,7 @@ def prepare_alaska2(raw: Path, public: Path, private: Path) -> None:
     covers = sorted(p.name for p in (raw / "Cover").glob("*.jpg") if p.is_file())
     for algorithm in ALASKA2_ALGORITHMS:
         require_named_files(raw / algorithm, covers, f"{algorithm} image")
-    train_pos, test_pos = _seeded_split(len(covers), alaska2_test_size(len(covers)), 42)
+    train_pos, test_pos = split_positions(len(covers), alaska2_test_size(len(covers)), seed=42)
     names = np.asarray(covers, dtype=object)
     train_names = names[train_pos].tolist()
     new_train = [f"{i:05d}.jpg" for i in range(1, len(train_names) + 1)]

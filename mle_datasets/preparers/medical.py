@@ -31,7 +31,6 @@ from ._common import (
     split_positions,
     write_csv,
 )
-from .image_classes import _seeded_split
 
 
 # ----------------------------------------------------------------------------------------------- helpers
@@ -151,7 +150,7 @@ def prepare_breast(raw: Path, public: Path, private: Path) -> None:
     old = read_csv(raw / "train.csv", "train.csv")
     require_unique(old["image_id"], "train.csv", "image_id")
     patients = old["patient_id"].unique()
-    _, test_pos = _seeded_split(len(patients), 0.1, 42)
+    _, test_pos = split_positions(len(patients), 0.1, seed=42)
     in_test = old["patient_id"].isin(patients[test_pos]).to_numpy()
     train = old[~in_test]
     test = old.loc[in_test, BREAST_TEST_COLUMNS].copy()

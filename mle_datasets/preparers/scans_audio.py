@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
-from sklearn.model_selection import train_test_split
 
 from mle_datasets.errors import RawDataError
 
@@ -397,12 +396,7 @@ def _uw_sides(case: pd.Series, day: pd.Series) -> tuple[np.ndarray, np.ndarray, 
     the days after the 4th (by day number) of each train case. Returns the test cases, a per-row test flag and
     the (case, day) pairs moved out of train cases."""
     cases = case.unique()
-    try:
-        _, test_pos = train_test_split(np.arange(len(cases)), test_size=0.1, random_state=42)
-    except ValueError as err:
-        raise RawDataError(
-            f"train.csv: cannot split {len(cases)} case(s) 90/10 ({err}); the data is incomplete"
-        ) from None
+    _, test_pos = split_positions(len(cases), 0.1, seed=42)
     test_cases = cases[np.sort(test_pos)]
     in_test = case.isin(test_cases).to_numpy()
     pairs = pd.DataFrame({"case": case[~in_test], "day": day[~in_test]}).drop_duplicates()
