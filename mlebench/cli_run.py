@@ -40,7 +40,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register ``run`` on the ``mle-bench`` parser."""
     p = sub.add_parser("run", help="run an agent on competitions x seeds, then grade", description=__doc__)
     p.add_argument("--agent", required=True, help="a packaged agent (dummy, baseline) or an agent spec YAML")
-    p.add_argument("--competitions", help="split name, comma list or file of ids (default: the agent spec's)")
+    p.add_argument("-c", "--competitions", "--competition-id", dest="competitions",
+                   help="a competition id, a split name, a comma list or a file of ids (default: the agent spec's)")
     p.add_argument("--seeds", type=int, help="runs per competition (default: the agent spec's)")
     p.add_argument("--backend", default="docker", choices=("docker", "local", "ray"))
     p.add_argument("--inner-backend", default="local", choices=("docker", "local"),

@@ -309,7 +309,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register ``demo`` on the ``mle-bench`` parser."""
     p = sub.add_parser("demo", help="the whole pipeline on synthetic lite data: prepare, run agents, grade",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--competitions", default="lite", help="split name or comma list of ids (default: lite)")
+    p.add_argument("-c", "--competitions", default="lite", help="split name or comma list of ids (default: lite)")
     p.add_argument("--workdir", default=None, help="where to write data, runs and reports (default: a new temp dir)")
     p.add_argument("--backend", default="local", choices=("local", "docker"),
                    help="run the agents as local processes (default) or in containers (needs a Docker engine)")

@@ -43,7 +43,7 @@ def _sample(store) -> Path:
 def test_prepare_then_run_then_grade_with_no_directory_options(prepared, home, capsys, monkeypatch):
     revision = prepared.revision(CID)
     monkeypatch.chdir(home)
-    assert main(["run", "--agent", "dummy", "--backend", "local", "--competitions", CID, "--group", "g"]) == 0
+    assert main(["run", "--agent", "dummy", "--backend", "local", "-c", CID, "--group", "g"]) == 0
     meta = json.loads(next((home / "runs" / "g").rglob("metadata.json")).read_text())
     assert meta["status"] == "finished" and meta["dataset_revision"] == revision
     assert meta["dataset_version"] == "1.0.0" and meta["report"]["dataset_revision"] == revision
