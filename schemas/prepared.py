@@ -29,7 +29,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from schemas.checksums import sha256_file
-from schemas.columns import SubmissionColumn
+from schemas.columns import SubmissionSpec
 
 __all__ = ["PreparedContractError", "PreparedSpec", "PreparedReport", "check_prepared", "read_table",
            "TABLE_SUFFIXES", "is_table"]
@@ -48,17 +48,10 @@ class PreparedContractError(ValueError):
     """
 
 
-class PreparedSpec(Protocol):
-    """What the prepared contract needs of a competition spec (``competitions.Competition`` is one)."""
-
-    @property
-    def id(self) -> str: ...
-
-    @property
-    def id_columns(self) -> tuple[str, ...]: ...
-
-    @property
-    def submission_columns(self) -> tuple[SubmissionColumn, ...]: ...
+class PreparedSpec(SubmissionSpec, Protocol):
+    """What the prepared contract needs of a competition spec (``competitions.Competition`` is one): the
+    submission's, the two files' paths, and (read with a default of none) the files where ids repeat by design,
+    ``repeated_ids``."""
 
     @property
     def answers(self) -> str: ...
