@@ -235,7 +235,7 @@ class DockerBackend(Backend):
             stage = "starting the container"
             started_at = time.time()
             container.start()
-            pump = threading.Thread(target=_pump_logs, args=(container, log), daemon=True)
+            pump = LogPump(container, log)
             pump.start()
             stage = "waiting for the container"
             wall_clock = request.agent.resources.wall_clock
@@ -258,6 +258,9 @@ class DockerBackend(Backend):
                 if killer:
                     raise InfrastructureError(killer)
             pump.join(timeout=10)
+            if pump.error is not None:
+                stage = "streaming the container's output"
+                raise InfrastructureError(pump.error)
         except docker.errors.ImageNotFound as err:
             outcome.infra_error = f"image not found: {err.explanation or err}"
         except InfrastructureError as err:
@@ -365,14 +368,24 @@ def _short(err: BaseException) -> str:
     return text if len(text) < 300 else text[:300] + "..."
 
 
-def _pump_logs(container: Any, log: LogWriter) -> None:
-    try:
-        for chunk in container.logs(stream=True, follow=True):
-            log.write(chunk)
-            if log.truncated:
-                return  # the engine's own copy is capped too: nothing more is kept, so nothing more is read
-    except Exception:  # noqa: BLE001 - the container or the engine went away; the outcome says how
-        return
+class LogPump(threading.Thread):
+    """Copies a container's output stream into the run's :class:`LogWriter`; ``error`` holds an engine error
+    met while streaming (the run then counts as an infrastructure failure: its captured output is partial)."""
+
+    def __init__(self, container: Any, log: LogWriter) -> None:
+        super().__init__(name="log-pump", daemon=True)
+        self.container = container
+        self.log = log
+        self.error: str | None = None
+
+    def run(self) -> None:
+        try:
+            for chunk in self.container.logs(stream=True, follow=True):
+                self.log.write(chunk)
+                if self.log.truncated:
+                    return  # the engine's own copy is capped too: nothing more is kept, so nothing more is read
+        except engine_errors() as err:
+            self.error = _short(err)
 
 
 def _kill_quietly(container: Any) -> None:

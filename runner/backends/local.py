@@ -17,12 +17,16 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 from runner import owner as owners
 from runner.backends.base import MAX_LOG_BYTES, Backend, LogWriter, RunOutcome, RunRequest, now
 from runner.diskwatch import DiskWatch
 from runner.guard import GUARD_GRACE
 from runner.validation_service import SHELL_CLIENT
+
+#: The guard, run as a script (it imports only the standard library: an agent's environment cannot break it)
+PROCGUARD = Path(__file__).resolve().parents[1] / "procguard.py"
 
 
 class LocalBackend(Backend):
@@ -52,8 +56,7 @@ class LocalBackend(Backend):
         workdir.mkdir(parents=True, exist_ok=True)
         command = [sys.executable if token == "python" else token for token in request.agent.command]
         wall_clock = request.agent.resources.wall_clock
-        guarded = [sys.executable, "-m", "runner.procguard", str(wall_clock + GUARD_GRACE), owners.me().label,
-                   "--", *command]
+        guarded = [sys.executable, str(PROCGUARD), str(wall_clock + GUARD_GRACE), owners.me().label, "--", *command]
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": str(workdir),

@@ -106,7 +106,7 @@ def test_the_local_guard_ends_the_agent_group_when_its_owner_dies(tmp_path):
     script = (
         "import os, subprocess, sys, time\n"
         "from runner.owner import me\n"
-        "proc = subprocess.Popen([sys.executable, '-m', 'runner.procguard', '300', me().label, '--', 'sh', '-c',"
+        "proc = subprocess.Popen([sys.executable, 'runner/procguard.py', '300', me().label, '--', 'sh', '-c',"
         " \"(trap '' TERM; sleep 300) & trap '' TERM; sleep 300\"], start_new_session=True)\n"
         "print(proc.pid, flush=True)\n"
         "time.sleep(300)\n"
