@@ -121,7 +121,14 @@ class BoundedResult:
 
 
 class BoundedCall:
-    """One call of ``fn(*args)`` in a bounded child; :meth:`run` blocks, :meth:`cancel` (any thread) kills."""
+    """One call of ``fn(*args)`` in a bounded child; :meth:`run` blocks, :meth:`cancel` (any thread) kills.
+
+    >>> import time
+    >>> call = BoundedCall(time.sleep, (60,), seconds=120)
+    >>> threading.Timer(0.2, call.cancel).start()
+    >>> call.run().status
+    'cancelled'
+    """
 
     def __init__(self, fn: Callable[..., Any], args: tuple = (), *, memory: int | None = None,
                  seconds: float = 600.0) -> None:

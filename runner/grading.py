@@ -101,7 +101,11 @@ def validate_in_child(competition_id: str, submission: str, sample_submission: s
 
 
 def limit_message(result: BoundedResult, limits_memory: int, seconds: float, what: str) -> str:
-    """The reason a bounded call gave no result, in words an agent's author can act on."""
+    """The reason a bounded call gave no result, in words an agent's author can act on.
+
+    >>> limit_message(BoundedResult("memory"), 2 * 1024**3, 60, "grading")
+    "grading needed more than 2.0 GiB of memory (the host's limit); the submission is too large to be checked"
+    """
     if result.status == "memory":
         return (f"{what} needed more than {human_bytes(limits_memory)} of memory (the host's limit); "
                 "the submission is too large to be checked")
@@ -116,7 +120,17 @@ def grade_submission(competition_id: str, submission: Path, answers: Path, sampl
                      *, competition_version: str, dataset_revision: str | None,
                      limits: GradingLimits | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Grade ``submission`` within ``limits``; return the report (a :class:`GradeReport` dict) and what the
-    grading cost (``status``, ``peak_rss``, ``cpu_seconds``, ``wall_seconds``; empty when refused unread)."""
+    grading cost (``status``, ``peak_rss``, ``cpu_seconds``, ``wall_seconds``; ``refused`` when not read).
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> (folder / "submission.csv").symlink_to("/etc/shadow")
+    >>> report, cost = grade_submission("spooky-author-identification", folder / "submission.csv",
+    ...                                 folder / "answers.csv", None, competition_version="1.0.0",
+    ...                                 dataset_revision=None)
+    >>> report["valid_submission"], report["error"], cost
+    (False, 'submission.csv is a symbolic link; an agent must write a regular file', {'status': 'refused'})
+    """
     from competitions.reports import GradeReport
 
     limits = limits or GradingLimits()

@@ -47,6 +47,13 @@ def reap_scratch(root: Path | str | None = None) -> list[str]:
     """Remove every scratch folder under ``root`` whose owner is gone; return the removed paths.
 
     Folders without ``owner.json`` are left alone (their owner cannot be known).
+
+    >>> from runner.owner import claim, release
+    >>> root = Path(tempfile.mkdtemp())
+    >>> kept, token = make_scratch(claim(), "g", root), claim()
+    >>> left = make_scratch(token, "g", root); release(token)  # an attempt that ended without cleaning up
+    >>> reap_scratch(root) == [str(left)], kept.is_dir()
+    (True, True)
     """
     removed = []
     base = scratch_root(root)

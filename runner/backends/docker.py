@@ -76,6 +76,15 @@ def container_settings(request: RunRequest, gpu_mode: str = "devices", *, guard:
 
     ``guard`` is a static busybox on the host: with it the container's process 1 is the deadline guard
     (:mod:`runner.guard`); without it, Docker's init and only the harness's own kill.
+
+    >>> from runner.agent_spec import parse_agent_spec
+    >>> agent = parse_agent_spec({"name": "a", "image": "img", "command": ["run"], "resources": {"memory": "1g"}})
+    >>> request = RunRequest("r", agent, "c", 0, Path("/p"), Path("/r"), Path("/i"))
+    >>> s = container_settings(request, guard=Path("/bin/busybox"))
+    >>> s["network_mode"], s["user"], s["cap_drop"], s["read_only"], s["memswap_limit"] == s["mem_limit"]
+    ('none', '65534:65534', ['ALL'], True, True)
+    >>> s["command"][:2], s["command"][-1], s["init"]
+    (['/.mleb/busybox', 'sh'], 'run', False)
     """
     from docker.types import LogConfig, Ulimit
 
