@@ -169,8 +169,9 @@ class BoundedCall:
                 if receiver.poll(POLL_SECONDS):
                     try:
                         status, value, child_peak, cpu = receiver.recv()
-                    except (EOFError, OSError):
-                        result = BoundedResult("crashed", message=_exit_text(process))
+                    except (EOFError, OSError):  # the child is gone: killed by cancel(), or it crashed
+                        result = (BoundedResult("cancelled", message="cancelled") if self._cancelled.is_set()
+                                  else BoundedResult("crashed", message=_exit_text(process)))
                         break
                     peak = max(peak, child_peak)
                     result = (BoundedResult("ok", value=value, cpu_seconds=cpu) if status == "ok"
