@@ -136,7 +136,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def _print_report(d: dict[str, Any]) -> None:
     keys = ["competition_id", "score", "valid_submission", "gold_threshold", "silver_threshold",
             "bronze_threshold", "median_threshold", "any_medal", "gold_medal", "silver_medal", "bronze_medal",
-            "above_median", "is_lower_better", "error"]
+            "above_median", "is_lower_better", "competition_version", "dataset_revision", "error"]
     width = max(len(k) for k in keys)
     for k in keys:
         v = d.get(k)
