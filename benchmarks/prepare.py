@@ -11,7 +11,25 @@ Stages, each in a fresh interpreter so its peak memory (max RSS) is its own:
 - ``images`` / ``copytree``: ``Store.add`` of a public folder with many small image files (tar shards) beside
   ``shutil.copytree`` of the same folder.
 
-Usage: ``python -m benchmarks.prepare [--rows 5000000] [--images 10000] [--dir DIR]``.
+Section ``sizes`` (``--section sizes``): the largest competition of each group at several raw sizes, each raw
+a synthetic download in the layout of its fixture (``mle_datasets/fixtures``):
+
+- ``hm`` (tables/text): h-and-m-personalized-fashion-recommendations; ~86% of the bytes are
+  ``transactions_train.csv`` (734 days, ~111 bytes a row), the rest articles, customers, the sample
+  submission and ``images/<3>/<id>.jpg`` (~48 KiB each, 10%);
+- ``cdiscount`` (images): cdiscount-image-classification-challenge; ``train.bson`` (80%) and ``test.bson``
+  (20%) of products with 1-4 pictures of ~4.7 KiB (Kaggle's averages), ``train_example.bson``, 5,270 categories;
+- ``rsna`` (high): rsna-breast-cancer-detection; ``train_images/<patient>/<image>.dcm`` of 2 MiB (1024x1024
+  16-bit; Kaggle's average is 5.7 MiB, smaller files mean more of them per GB, the harder case for linking).
+
+For each size: the ``prepare`` stage (``mle_datasets.prepare``) and the ``cp`` stage (``cp -r`` of the same raw
+folder), each in a fresh interpreter. Peak memory is given twice: peak RSS (``VmHWM``, which counts the
+pages of memory-mapped files read, i.e. page cache) and the peak of anonymous memory (``RssAnon`` of
+``/proc/self/status`` sampled every 10 ms: what the stage allocates). The ``prepare`` stage also reports its
+phases (checksums, raw contract, preparer, prepared contract) with the seconds and peak anonymous memory of each.
+
+Usage: ``python -m benchmarks.prepare [--rows 5000000] [--images 10000] [--dir DIR]``;
+``python -m benchmarks.prepare --section sizes [--sizes 0.25,1,4] [--competitions hm,cdiscount,rsna]``.
 """
 
 from __future__ import annotations
@@ -24,10 +42,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 TAXI = "new-york-city-taxi-fare-prediction"
+#: The largest competition of each group, by the key the ``sizes`` section uses.
+LARGEST = {"hm": "h-and-m-personalized-fashion-recommendations",
+           "cdiscount": "cdiscount-image-classification-challenge",
+           "rsna": "rsna-breast-cancer-detection"}
+GB = 1 << 30
 
 
 def make_taxi_raw(dest: Path, rows: int, seed: int = 0, chunk: int = 1_000_000) -> Path:
@@ -99,8 +123,289 @@ def _image_spec():
     })
 
 
-def run_stage(stage: str, work: Path) -> dict:
+# ------------------------------------------------------------------ section "sizes": the largest competitions
+def _padded_jpeg(blob: bytes, size: int, rng) -> bytes:
+    """``blob`` (a JPEG) grown to about ``size`` bytes with comment segments after SOI (still a valid JPEG)."""
+    out, need = [blob[:2]], max(0, size - len(blob))
+    while need > 4:
+        body = rng.bytes(min(need - 4, 65533))
+        out.append(b"\xff\xfe" + (len(body) + 2).to_bytes(2, "big") + body)
+        need -= len(body) + 4
+    return b"".join(out) + blob[2:]
+
+
+def _hex_strings(rng, n: int, digits: int):
+    """``n`` random lowercase hex strings of ``digits`` digits, as a pyarrow array (vectorised, no row loop)."""
+    import numpy as np
+    import pyarrow as pa
+
+    table = np.array([f"{i:02x}".encode() for i in range(256)], dtype="S2")
+    codes = np.frombuffer(rng.bytes(n * digits // 2), np.uint8)
+    return pa.array(table[codes].view(f"S{digits}").astype(f"U{digits}"))
+
+
+def make_hm_raw(dest: Path, size: int, seed: int = 0, chunk: int = 2_000_000) -> Path:
+    """A synthetic H&M download of about ``size`` bytes in the layout of the fixture (fixtures/signals.py)."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    from mle_datasets.fixtures._util import picture, put, put_csv
+    from mle_datasets.fixtures.media import jpeg_bytes
+    from mle_datasets.fixtures.signals import _hm_articles
+
+    rng = np.random.default_rng(seed)
+    dest.mkdir(parents=True, exist_ok=True)
+    rows = max(1000, int(0.86 * size / 111))
+    n_customers, n_articles = max(20, rows // 23), max(40, rows // 600 * 2)  # Kaggle: 31.8M rows, 1.37M, 105k
+    articles = _hm_articles(rng, n_articles)
+    put_csv(dest, "articles.csv", articles)
+    article_ids = pa.array(articles["article_id"].to_numpy())
+    price = rng.uniform(0.005, 0.1, n_articles)
+    customers = _hex_strings(rng, n_customers, 64)
+    days = pa.array(pd.date_range("2018-09-20", "2020-09-22").strftime("%Y-%m-%d").to_numpy())
+    opts = pacsv.WriteOptions(quoting_style="none")
+    schema = pa.schema([("t_dat", pa.string()), ("customer_id", pa.string()), ("article_id", pa.string()),
+                        ("price", pa.float64()), ("sales_channel_id", pa.int64())])
+    with pacsv.CSVWriter(dest / "transactions_train.csv", schema, write_options=opts) as writer:
+        for lo in range(0, rows, chunk):  # days ascending as in Kaggle's file; the last 8 days are v1's test
+            n = min(chunk, rows - lo)
+            day = (np.arange(lo, lo + n, dtype=np.int64) * len(days)) // rows
+            art = rng.integers(0, n_articles, n)
+            writer.write_table(pa.table({
+                "t_dat": days.take(pa.array(day)), "customer_id": customers.take(pa.array(rng.integers(0, n_customers, n))),
+                "article_id": article_ids.take(pa.array(art)), "price": price[art],
+                "sales_channel_id": rng.integers(1, 3, n)}, schema=schema))
+    active = pa.array(np.where(rng.random(n_customers) < 0.4, 1.0, np.nan), from_pandas=True)
+    ages = pa.array(np.where(rng.random(n_customers) < 0.01, np.nan, rng.integers(18, 80, n_customers)),
+                    from_pandas=True)
+    status = pa.array(np.array(["ACTIVE", "ACTIVE", "PRE-CREATE", "LEFT CLUB"])[rng.integers(0, 4, n_customers)])
+    news = pa.array(np.array(["NONE", "Regularly", "Monthly"])[rng.integers(0, 3, n_customers)])
+    pacsv.write_csv(pa.table({"customer_id": customers, "FN": active, "Active": active, "club_member_status": status,
+                              "fashion_news_frequency": news, "age": ages,
+                              "postal_code": _hex_strings(rng, n_customers, 64)}), dest / "customers.csv", opts)
+    twelve = " ".join(articles["article_id"].to_numpy()[:12])
+    pacsv.write_csv(pa.table({"customer_id": customers, "prediction": pa.array([twelve] * 1).take(
+        pa.array(np.zeros(n_customers, np.int64)))}), dest / "sample_submission.csv", opts)
+    pool = [_padded_jpeg(jpeg_bytes(picture(rng, 175, 116)), 48 << 10, rng) for _ in range(8)]
+    n_images = min(n_articles, max(10, int(0.10 * size) // (48 << 10)))
+    for k, article in enumerate(articles["article_id"].to_numpy()[:n_images]):
+        put(dest, f"images/{article[:3]}/{article}.jpg", pool[k % len(pool)])
+    return dest
+
+
+def make_cdiscount_raw(dest: Path, size: int, seed: int = 0, batch: int = 10_000) -> Path:
+    """A synthetic Cdiscount download of about ``size`` bytes in the layout of the fixture (fixtures/image_sets.py):
+    products streamed into the BSON files document by document."""
+    import numpy as np
+    import pandas as pd
+
+    from mle_datasets.fixtures._util import put_csv
+    from mle_datasets.fixtures.image_sets import _CDISCOUNT_CATEGORIES, bson_bytes, labelled_jpeg
+
+    rng = np.random.default_rng(seed)
+    dest.mkdir(parents=True, exist_ok=True)
+    extra = 5270 - len(_CDISCOUNT_CATEGORIES)  # Kaggle's category_names.csv has 5,270 rows
+    names = pd.DataFrame(list(_CDISCOUNT_CATEGORIES) + [
+        (1000020000 + k, f"RAYON {k % 49}", f"FAMILLE {k % 483}", f"CATEGORIE {k}") for k in range(extra)],
+        columns=["category_id", "category_level1", "category_level2", "category_level3"])
+    put_csv(dest, "category_names.csv", names)
+    categories = names["category_id"].to_numpy()
+    pool = [_padded_jpeg(labelled_jpeg(rng, k, 180, 180), int(rng.integers(3000, 6400)), rng) for k in range(64)]
+    next_id = 0
+
+    def write(path: Path, budget: int, labelled: bool, example: Path | None = None) -> list[int]:
+        nonlocal next_id
+        written, ids, first = 0, [], []
+        with open(path, "wb", buffering=1 << 22) as fh:
+            while written < budget:
+                pics, pick = rng.integers(1, 5, batch), rng.integers(0, len(pool), (batch, 4))
+                cats, gaps = rng.choice(categories, batch), rng.integers(1, 4, batch)
+                for k in range(batch):
+                    next_id += int(gaps[k])
+                    doc = {"_id": next_id, "imgs": [{"picture": pool[j]} for j in pick[k, :pics[k]]]}
+                    if labelled:
+                        doc["category_id"] = int(cats[k])
+                    data = bson_bytes(doc)
+                    fh.write(data)
+                    written += len(data)
+                    ids.append(next_id)
+                    if len(first) < 100:
+                        first.append(data)
+                    if written >= budget:
+                        break
+        if example is not None:
+            example.write_bytes(b"".join(first))
+        return ids
+
+    write(dest / "train.bson", int(0.8 * size), True, dest / "train_example.bson")
+    test_ids = write(dest / "test.bson", int(0.2 * size), False)
+    put_csv(dest, "sample_submission.csv", pd.DataFrame({"_id": test_ids, "category_id": 1000010653}))
+    return dest
+
+
+def make_rsna_raw(dest: Path, size: int, seed: int = 0, side: int = 1024) -> Path:
+    """A synthetic RSNA mammography download of about ``size`` bytes in the layout of the fixture
+    (fixtures/medical.py): train.csv, train_images/<patient_id>/<image_id>.dcm, test.csv, test_images/ and
+    sample_submission.csv, each DICOM ``side`` x ``side`` 16-bit (2 MiB at 1024)."""
+    import numpy as np
+    import pandas as pd
+
+    from mle_datasets.fixtures._util import put, put_csv
+    from mle_datasets.fixtures.medical import _breast_rows, _distinct, _uid, gray_dicom_bytes
+    from mle_datasets.preparers.medical import BREAST_TEST_COLUMNS
+
+    rng = np.random.default_rng(seed)
+    dest.mkdir(parents=True, exist_ok=True)
+    n_patients = max(11, round(size / (2 * side * side) / 4.15))  # 4.15 images a patient (fixture's rows)
+    ids = _distinct(rng, n_patients + 1, 10000, 65535)
+    patients, test_patient = ids[:-1], ids[-1]
+    cancer = {(int(p), str(rng.choice(["L", "R"]))) for p in rng.choice(patients, max(2, n_patients // 20), False)}
+    rows = _breast_rows(rng, ids, cancer)
+    y, x = np.mgrid[0:side, 0:side] / side
+    tissue = np.clip(1400 - 1260 * x, 0, None) * (np.abs(y - 0.5) < 0.45 - 0.4 * x)
+    pool = [np.clip(tissue + rng.normal(0, 40, tissue.shape) + 60, 0, 65535).astype(np.uint16) for _ in range(4)]
+    root = "1.2.840.113654.2.70.1"
+
+    def images(folder: str, part: pd.DataFrame) -> None:
+        for k, row in enumerate(part[["patient_id", "image_id"]].itertuples(index=False)):
+            put(dest, f"{folder}/{row.patient_id}/{row.image_id}.dcm",
+                gray_dicom_bytes(pool[k % len(pool)], "MG", _uid(root, row.patient_id), _uid(root, row.image_id * 3),
+                                 _uid(f"{root}.1", row.image_id), str(row.patient_id)))
+
+    train = rows[rows["patient_id"] != test_patient]
+    put_csv(dest, "train.csv", train)
+    images("train_images", train)
+    test = rows[(rows["patient_id"] == test_patient) & rows["view"].isin(["CC", "MLO"])]
+    breasts = test["patient_id"].astype(str) + "_" + test["laterality"]
+    test = test[BREAST_TEST_COLUMNS].assign(prediction_id=breasts)
+    put_csv(dest, "test.csv", test)
+    images("test_images", test)
+    put_csv(dest, "sample_submission.csv", pd.DataFrame({"prediction_id": test["prediction_id"].unique(),
+                                                         "cancer": 0.021}))
+    return dest
+
+
+MAKERS = {"hm": make_hm_raw, "cdiscount": make_cdiscount_raw, "rsna": make_rsna_raw}
+
+
+class _AnonPeak:
+    """Samples this process's anonymous resident memory (``RssAnon``) every ``every`` seconds on a thread, with
+    the seconds and peak of each named phase (:meth:`phase` starts the next one)."""
+
+    def __init__(self, every: float = 0.01) -> None:
+        self.every, self.phases, self._name, self._t = every, [], None, time.perf_counter()
+        self.start_mb = self._read()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    @staticmethod
+    def _read() -> float:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1]) / 1024
+        return 0.0
+
+    def phase(self, name: str) -> None:
+        now = time.perf_counter()
+        if self._name is not None:
+            self.phases[-1]["seconds"] = now - self._t
+        self._name, self._t = name, now
+        self.phases.append({"phase": name, "seconds": 0.0, "peak_anon_mb": self._read()})
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every):
+            value = self._read()
+            if self.phases and value > self.phases[-1]["peak_anon_mb"]:
+                self.phases[-1]["peak_anon_mb"] = value
+
+    def __enter__(self) -> _AnonPeak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.phase("end")
+        self._stop.set()
+        self._thread.join()
+        self.phases.pop()
+
+    @property
+    def peak_mb(self) -> float:
+        return max([p["peak_anon_mb"] for p in self.phases] + [self.start_mb])
+
+
+def _prepare_profiled(competition_id: str, raw: Path, out: Path, sampler: _AnonPeak) -> None:
+    """``mle_datasets.prepare`` with phase marks: its module's ``checksum_tree``, ``_run_preparer`` and
+    ``schemas.prepared.check_prepared`` are wrapped for this run only (the benchmark measures, it changes nothing)."""
+    import importlib
+
+    import schemas.prepared as contract
+
+    prep = importlib.import_module("mle_datasets.prepare")  # the module (the package exports a function of that name)
+
+    def marked(func, name, after):
+        def run(*args, **kwargs):
+            sampler.phase(name)
+            try:
+                return func(*args, **kwargs)
+            finally:
+                sampler.phase(after)
+        return run
+
+    saved = prep.checksum_tree, prep._run_preparer, contract.check_prepared
+    prep.checksum_tree = marked(saved[0], "checksums", "raw contract")
+    prep._run_preparer = marked(saved[1], "preparer", "description")
+    contract.check_prepared = marked(saved[2], "prepared contract", "provenance, rename")
+    try:
+        sampler.phase("setup")
+        prep.prepare(competition_id, raw, out, overwrite=True)
+    finally:
+        prep.checksum_tree, prep._run_preparer, contract.check_prepared = saved
+
+
+def _tree_bytes(root: Path) -> tuple[int, int]:
+    """Bytes and files under ``root``."""
+    total = count = 0
+    for dirpath, _, files in os.walk(root):
+        for name in files:
+            total += os.stat(os.path.join(dirpath, name)).st_size
+            count += 1
+    return total, count
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak RSS in MiB: ``VmHWM`` (Linux), else ``ru_maxrss``. ``ru_maxrss`` alone would report at
+    least the parent's RSS at the fork that started this interpreter (Linux keeps it across exec)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _copy_stage(work: Path) -> dict:
+    """``cp -r`` of ``work/raw``: its seconds and the max RSS of ``cp`` (measured by GNU time where present)."""
+    command = ["cp", "-r", str(work / "raw"), str(work / "copy")]
+    timer = shutil.which("time") or ("/usr/bin/time" if os.path.exists("/usr/bin/time") else None)
+    t0 = time.perf_counter()
+    if timer:
+        out = subprocess.run([timer, "-f", "%M", *command], check=True, capture_output=True, text=True)
+        peak_mb = int(out.stderr.strip().splitlines()[-1]) / 1024
+    else:
+        subprocess.run(command, check=True)
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"stage": "cp", "seconds": time.perf_counter() - t0, "peak_mb": peak_mb}
+
+
+def run_stage(stage: str, work: Path, competition: str | None = None) -> dict:
     """Run one stage in this interpreter; return its seconds (imports excluded) and peak RSS."""
+    if stage == "cp":  # before the imports: a child forked from a big interpreter starts with its max RSS
+        return _copy_stage(work)
     import pandas  # noqa: F401  (imports are not timed)
 
     import mle_datasets  # noqa: F401
@@ -138,49 +443,123 @@ def run_stage(stage: str, work: Path) -> dict:
         Store(work / "image-store").add(prepared, spec=spec)
     elif stage == "copytree":
         shutil.copytree(work / "images" / "public", work / "images-copy")
+    elif stage == "sized-prepare":
+        with _AnonPeak() as sampler:
+            t0 = time.perf_counter()
+            _prepare_profiled(LARGEST[competition], work / "raw", work / "prepared", sampler)
+            seconds = time.perf_counter() - t0
+        return {"stage": stage, "seconds": seconds, "peak_mb": _peak_rss_mb(),
+                "start_anon_mb": sampler.start_mb, "peak_anon_mb": sampler.peak_mb, "phases": sampler.phases}
     else:
         raise SystemExit(f"unknown stage {stage}")
     seconds = time.perf_counter() - t0
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = _peak_rss_mb()
     return {"stage": stage, "seconds": seconds, "peak_mb": peak_mb}
 
 
-def _child(stage: str, work: Path) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--stage", stage, "--dir", str(work)], capture_output=True,
-                         text=True, check=False)
+def _child(stage: str, work: Path, competition: str | None = None) -> dict:
+    extra = ["--competition", competition] if competition else []
+    # as a module from the repository root: run as a script, benchmarks/ would come first on sys.path and its
+    # metrics.py would shadow the project's metrics package
+    out = subprocess.run([sys.executable, "-m", "benchmarks.prepare", "--stage", stage, "--dir", str(work), *extra],
+                         capture_output=True, text=True, check=False, cwd=Path(__file__).resolve().parents[1])
     if out.returncode != 0:
         raise SystemExit(f"stage {stage} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def run_sizes(work: Path, sizes: list[float], keys: list[str]) -> list[dict]:
+    """The ``sizes`` section: for each competition and raw size (GB), write the raw, run ``prepare`` and ``cp -r``
+    of it (fresh interpreters, the page cache flushed before each), delete what was written; return the results."""
+    results = []
+    for key in keys:
+        for gb in sizes:
+            folder = work / f"{key}-{gb:g}"
+            shutil.rmtree(folder, ignore_errors=True)
+            t0 = time.perf_counter()
+            MAKERS[key](folder / "raw", int(gb * GB))
+            made = time.perf_counter() - t0
+            raw_bytes, raw_files = _tree_bytes(folder / "raw")
+            os.sync()
+            prep = _child("sized-prepare", folder, key)
+            os.sync()
+            copy = _child("cp", folder)
+            shutil.rmtree(folder, ignore_errors=True)
+            row = {"competition": LARGEST[key], "key": key, "gb": gb, "raw_bytes": raw_bytes, "raw_files": raw_files,
+                   "make_seconds": made, "prepare": prep, "cp": copy}
+            results.append(row)
+            print(json.dumps(row), flush=True)
+    return results
+
+
+def print_sizes(results: list[dict]) -> None:
+    """The section's tables: one row per competition and size, then the phases of each ``prepare``."""
+    print(f"\n{'competition':<44} {'raw GiB':>7} {'files':>7} {'prepare s':>9} {'cp s':>6} {'ratio':>5} "
+          f"{'peak RSS':>10} {'anon MiB':>8} {'cp RSS':>6}")
+    for r in results:
+        p, c = r["prepare"], r["cp"]
+        print(f"{r['competition']:<44} {r['raw_bytes'] / GB:7.2f} {r['raw_files']:7,} {p['seconds']:9.1f} "
+              f"{c['seconds']:6.1f} {p['seconds'] / c['seconds']:5.2f} {p['peak_mb']:10,.0f} "
+              f"{p['peak_anon_mb']:8,.0f} {c['peak_mb']:6,.0f}")
+    print("\nphases of prepare: seconds / peak anonymous MiB (after imports: start)")
+    for r in results:
+        phases = "  ".join(f"{ph['phase']} {ph['seconds']:.1f}s/{ph['peak_anon_mb']:,.0f}" for ph in r["prepare"]["phases"])
+        print(f"{r['key']:<10} {r['gb']:>5g} GB  start {r['prepare']['start_anon_mb']:,.0f}  {phases}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--section", choices=("taxi", "sizes", "all"), default="taxi",
+                        help="taxi: the taxi and image-folder stages (default); sizes: the largest competitions "
+                             "at several raw sizes; all: both")
     parser.add_argument("--rows", type=int, default=5_000_000, help="rows of the synthetic taxi train.csv")
     parser.add_argument("--images", type=int, default=10_000, help="files in the synthetic image folder")
+    parser.add_argument("--sizes", default="0.25,1,4", help="raw sizes in GB (2**30 bytes) for --section sizes")
+    parser.add_argument("--competitions", default=",".join(LARGEST),
+                        help=f"competitions for --section sizes, of: {', '.join(LARGEST)}")
+    parser.add_argument("--json", type=Path, default=None, help="also write the sizes results to this file")
     parser.add_argument("--dir", type=Path, default=None, help="work folder (default: a temporary one)")
     parser.add_argument("--stage", help=argparse.SUPPRESS)
+    parser.add_argument("--competition", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.stage:
-        print(json.dumps(run_stage(args.stage, args.dir)))
+        print(json.dumps(run_stage(args.stage, args.dir, args.competition)))
         return
     work = args.dir or Path(tempfile.mkdtemp(prefix="bench-prepare-"))
     os.environ.setdefault("MLE_BENCH_HOME", str(work / "home"))
+    try:
+        if args.section in ("taxi", "all"):
+            run_taxi(work, args.rows, args.images)
+        if args.section in ("sizes", "all"):
+            keys = [k.strip() for k in args.competitions.split(",") if k.strip()]
+            unknown = [k for k in keys if k not in LARGEST]
+            if unknown:
+                parser.error(f"unknown competition key(s) {unknown}; choose from {', '.join(LARGEST)}")
+            results = run_sizes(work, [float(x) for x in args.sizes.split(",")], keys)
+            print_sizes(results)
+            if args.json:
+                args.json.write_text(json.dumps(results, indent=1) + "\n")
+    finally:
+        if args.dir is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def run_taxi(work: Path, rows: int, images: int) -> None:
+    """The taxi and image-folder stages (the first section)."""
     t0 = time.perf_counter()
-    make_taxi_raw(work / "raw", args.rows)
-    make_image_folder(work / "images", args.images)
+    make_taxi_raw(work / "raw", rows)
+    make_image_folder(work / "images", images)
     print(f"data written in {time.perf_counter() - t0:.1f} s under {work}")
     csv_mb = (work / "raw" / "train.csv").stat().st_size / 2**20
     results = [_child(s, work) for s in ("pandas", "prepare", "store", "to_parquet", "images", "copytree")]
-    print(f"\ntaxi train.csv: {args.rows:,} rows, {csv_mb:,.0f} MiB; image folder: {args.images:,} files\n")
+    print(f"\ntaxi train.csv: {rows:,} rows, {csv_mb:,.0f} MiB; image folder: {images:,} files\n")
     print(f"{'stage':<12} {'seconds':>8} {'rows/s':>12} {'MiB/s':>8} {'peak MiB':>9}")
     for r in results:
-        n = args.images if r["stage"] in ("images", "copytree") else args.rows
-        mb = (args.images * 2048 / 2**20) if r["stage"] in ("images", "copytree") else csv_mb
+        n = images if r["stage"] in ("images", "copytree") else rows
+        mb = (images * 2048 / 2**20) if r["stage"] in ("images", "copytree") else csv_mb
         unit = "files/s" if r["stage"] in ("images", "copytree") else ""
         print(f"{r['stage']:<12} {r['seconds']:8.2f} {n / r['seconds']:12,.0f} {mb / r['seconds']:8.1f} "
               f"{r['peak_mb']:9,.0f} {unit}")
-    if args.dir is None:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
