@@ -476,7 +476,7 @@ def test_kill_9_of_the_harness_mid_group_then_resume(tmp_path, prepared_store, p
         f"{c}_seed{s}" for s in range(2) for c in TWO_COMPETITIONS if (c, s) != (TWO_COMPETITIONS[0], 0))
     assert [r for e, r in events if e == "skipped"] == [f"{TWO_COMPETITIONS[0]}_seed0"]  # 0 finished runs redone
     assert all(m["report"]["valid_submission"] for m in metas)
-    assert client.api.containers(all=True, filters={"label": LABEL}) == []  # 0 containers left
+    assert _labelled_containers_gone(client), "0 containers left"
     assert _scratch_folders(short_tmp) == []  # 0 folders left
     reaped = [json.loads(line) for line in (group_dir / "harness.log").read_text().splitlines()]
     removed = [item for entry in reaped if entry["event"] == "reaped" and entry["when"] == "start"
@@ -582,5 +582,17 @@ def test_engine_stopped_mid_run_is_an_infrastructure_failure_and_resumes(tmp_pat
     assert [m["status"] for m in metas] == ["finished", "finished"]
     assert all(m["report"]["valid_submission"] and m["infra_errors"] == [] for m in metas)
     client = docker.DockerClient(base_url=private_engine.url, timeout=30)
-    assert client.api.containers(all=True, filters={"label": LABEL}) == []  # the old one was reaped
+    assert _labelled_containers_gone(client), "the old one was reaped"
     assert _scratch_folders(short_tmp) == []
+
+
+def _labelled_containers_gone(client, seconds: float = 30.0) -> bool:
+    """No container of ours is left; one the engine is still removing ("Removal In Progress") is waited for."""
+    end = time.monotonic() + seconds
+    while True:
+        left = client.api.containers(all=True, filters={"label": LABEL})
+        if not left:
+            return True
+        if time.monotonic() > end or any(c.get("State") != "removing" for c in left):
+            return False
+        time.sleep(0.2)
