@@ -241,10 +241,14 @@ class DockerBackend(Backend):
             with self._lock:
                 self._active[container.id] = container
             outcome.image_id = container.attrs.get("Image")
+            # attached before it starts, so the captured output begins at its first byte however late the
+            # pump runs (the engine's own capped copy rotates its beginning away under a flood)
+            stage = "attaching to the container's output"
+            output = container.attach(stdout=True, stderr=True, stream=True, logs=True)
             stage = "starting the container"
             started_at = time.time()
             container.start()
-            pump = LogPump(container, log)
+            pump = LogPump(output, log)
             pump.start()
             stage = "waiting for the container"
             wall_clock = request.agent.resources.wall_clock
@@ -378,21 +382,22 @@ def _short(err: BaseException) -> str:
 
 
 class LogPump(threading.Thread):
-    """Copies a container's output stream into the run's :class:`LogWriter`; ``error`` holds an engine error
-    met while streaming (the run then counts as an infrastructure failure: its captured output is partial)."""
+    """Copies a container's attached output stream into the run's :class:`LogWriter`; ``error`` holds an
+    engine error met while streaming (the run then counts as an infrastructure failure: its captured output is
+    partial). Past the log's cap the stream is still drained, since an attached container that nobody reads
+    blocks on its next write."""
 
-    def __init__(self, container: Any, log: LogWriter) -> None:
+    def __init__(self, output: Any, log: LogWriter) -> None:
         super().__init__(name="log-pump", daemon=True)
-        self.container = container
+        self.output = output
         self.log = log
         self.error: str | None = None
 
     def run(self) -> None:
         try:
-            for chunk in self.container.logs(stream=True, follow=True):
-                self.log.write(chunk)
-                if self.log.truncated:
-                    return  # the engine's own copy is capped too: nothing more is kept, so nothing more is read
+            for chunk in self.output:
+                if not self.log.truncated:
+                    self.log.write(chunk)
         except engine_errors() as err:
             self.error = _short(err)
 
