@@ -24,6 +24,9 @@ def build_parser(prog: str = "mle-bench") -> argparse.ArgumentParser:
         prog=prog,
         description="An open MLE-bench: competitions, datasets, agents in containers, grading and reports.",
     )
+    from mle_datasets.prepare import tool_version
+
+    parser.add_argument("--version", action="version", version=f"{prog} {tool_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     cli_grading.add_commands(sub)

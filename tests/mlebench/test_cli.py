@@ -153,3 +153,10 @@ def test_the_readme_competition_table_is_current():
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     table = readme.split(BEGIN, 1)[1].split(END, 1)[0].strip()
     assert table == markdown_table(), "run `python -m mlebench.catalogue_table README.md`"
+
+
+def test_version(capsys):
+    from importlib.metadata import version
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"mle-bench {version('open-mle-bench')}"
