@@ -71,10 +71,10 @@ def distributions(roots: tuple[str, ...] = PACKAGES) -> list[str]:
     >>> "numpy" in distributions(("scipy",))
     True
     """
-    seen: list[str] = []
-    todo = list(roots)
-    while todo:
-        name = todo.pop()
+    seen: set[str] = set()
+    pending = list(roots)
+    while pending:
+        name = pending.pop()
         try:
             dist = importlib.metadata.distribution(name)
         except importlib.metadata.PackageNotFoundError:
@@ -82,11 +82,11 @@ def distributions(roots: tuple[str, ...] = PACKAGES) -> list[str]:
         key = dist.metadata["Name"].lower().replace("_", "-")
         if key in seen:
             continue
-        seen.append(key)
+        seen.add(key)
         for requirement in dist.requires or []:
             if "extra ==" in requirement:
                 continue
-            todo.append(re.split(r"[\s;<>=!~\[(]", requirement, maxsplit=1)[0])
+            pending.append(re.split(r"[\s;<>=!~\[(]", requirement, maxsplit=1)[0])
     return sorted(seen)
 
 

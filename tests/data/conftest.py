@@ -136,3 +136,9 @@ def hf_cache(tmp_path_factory) -> str:
 def repo_path(store: Store, competition_id: str) -> Path:
     """The public repository of a competition in ``store``."""
     return store.repo_dir(competition_id)
+
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    """An empty store of the test's own."""
+    return Store(tmp_path / "store")

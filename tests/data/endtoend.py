@@ -99,3 +99,12 @@ def read(path: Path, **kwargs) -> pd.DataFrame:
 def files(root: Path) -> set[str]:
     """Every file under ``root``, as relative POSIX paths."""
     return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+
+def grade(cid: str, work: Path, submission: pd.DataFrame, answers: str, sample: str) -> float:
+    """Grade ``submission`` against ``work/answers`` with ``work/sample``; assert it is valid; return the score."""
+    path = work.parent / f"{cid[:20]}-submission.csv"
+    submission.to_csv(path, index=False)
+    report = competitions.grade(cid, path, work / answers, work / sample)
+    assert report.valid_submission, report.error
+    return report.score

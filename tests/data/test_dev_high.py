@@ -44,11 +44,6 @@ def jpeg_colour(path) -> np.ndarray:
     return _decode_dc_jpeg(path.read_bytes()).reshape(3, -1).mean(axis=1)
 
 
-@pytest.fixture
-def store(tmp_path):
-    return mle_datasets.Store(tmp_path / "store")
-
-
 # ------------------------------------------------------------------------ predict-volcanic-eruptions-ingv-oe
 def test_volcano_end_to_end(tmp_path, store):
     check_end_to_end(VOLCANO, tmp_path, store, lambda answers, sample: read(answers))

@@ -11,35 +11,11 @@ import pandas as pd
 import pytest
 from sklearn.model_selection import train_test_split
 
-import competitions
-import mle_datasets
 from mle_datasets.errors import RawDataError
 from mle_datasets.fixtures import make_raw_fixture
 from mle_datasets.preparers import get_preparer
 from mle_datasets.preparers._common import csv_bytes
-from tests.data.endtoend import check_end_to_end
-
-_CACHE: dict[str, Path] = {}
-
-
-def prepared(cid: str, tmp_path_factory) -> Path:
-    """Fixture -> check_raw -> run, once per competition per session; returns the work folder."""
-    if cid not in _CACHE:
-        work = tmp_path_factory.mktemp(cid[:20])
-        raw = make_raw_fixture(cid, work / "raw")
-        preparer = get_preparer(cid)
-        preparer.check_raw(raw)
-        preparer.run(raw, work / "public", work / "private")
-        _CACHE[cid] = work
-    return _CACHE[cid]
-
-
-def read(path: Path, **kwargs) -> pd.DataFrame:
-    return pd.read_csv(path, keep_default_na=False, **kwargs)
-
-
-def files(root: Path) -> set[str]:
-    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+from tests.data.endtoend import check_end_to_end, prepared, read, files, grade
 
 
 def fails(cid: str, raw: Path, tmp_path: Path, match: str, contract: bool = True) -> None:
@@ -49,19 +25,6 @@ def fails(cid: str, raw: Path, tmp_path: Path, match: str, contract: bool = True
         preparer.check_raw(raw)
         if not contract:
             preparer.run(raw, tmp_path / "pub", tmp_path / "priv")
-
-
-def grade(cid: str, work: Path, submission: pd.DataFrame, answers: str, sample: str) -> float:
-    path = work.parent / f"{cid[:20]}-submission.csv"
-    submission.to_csv(path, index=False)
-    report = competitions.grade(cid, path, work / answers, work / sample)
-    assert report.valid_submission, report.error
-    return report.score
-
-
-@pytest.fixture
-def store(tmp_path):
-    return mle_datasets.Store(tmp_path / "store")
 
 
 # ------------------------------------------------------------------------ bms-molecular-translation

@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 from sklearn.model_selection import train_test_split
 
-import mle_datasets
 from mle_datasets.errors import RawDataError
 from mle_datasets.fixtures import make_raw_fixture
 from mle_datasets.preparers import get_preparer
@@ -24,11 +23,6 @@ def run(cid: str, raw: Path, tmp_path: Path) -> None:
     preparer = get_preparer(cid)
     preparer.check_raw(raw)
     preparer.run(raw, tmp_path / "pub", tmp_path / "priv")
-
-
-@pytest.fixture
-def store(tmp_path):
-    return mle_datasets.Store(tmp_path / "store")
 
 
 def answers_as_submission(id_column: str):

@@ -25,36 +25,15 @@ from mle_datasets.errors import RawDataError
 from mle_datasets.fixtures import make_raw_fixture
 from mle_datasets.preparers import get_preparer
 from mle_datasets.preparers._common import csv_bytes
-from tests.data.endtoend import check_end_to_end
+from tests.data.endtoend import check_end_to_end, prepared, read, files
 
-_CACHE: dict[str, Path] = {}
 #: each competition's raw top level (filled section by section)
 RAW_LAYOUT: dict[str, set[str]] = {}
-
-
-def prepared(cid: str, tmp_path_factory) -> Path:
-    """Fixture -> check_raw -> run, once per competition per session; returns the work folder."""
-    if cid not in _CACHE:
-        work = tmp_path_factory.mktemp(cid[:20])
-        raw = make_raw_fixture(cid, work / "raw")
-        preparer = get_preparer(cid)
-        preparer.check_raw(raw)
-        preparer.run(raw, work / "public", work / "private")
-        _CACHE[cid] = work
-    return _CACHE[cid]
 
 
 def fresh_raw(cid: str, tmp_path: Path) -> Path:
     """A writable raw fixture of ``cid`` for a test that breaks it."""
     return make_raw_fixture(cid, tmp_path / "raw")
-
-
-def read(path: Path, **kwargs) -> pd.DataFrame:
-    return pd.read_csv(path, keep_default_na=False, **kwargs)
-
-
-def files(root: Path) -> set[str]:
-    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
 
 
 def digest(root: Path) -> dict[str, str]:

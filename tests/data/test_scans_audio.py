@@ -13,7 +13,6 @@ import pytest
 from sklearn.model_selection import train_test_split
 
 import competitions
-import mle_datasets
 from mle_datasets.errors import RawDataError
 from mle_datasets.fixtures import make_raw_fixture
 from mle_datasets.fixtures.scans_audio import FREESOUND_PITCH
@@ -51,11 +50,6 @@ def peaks(data: bytes, k: int) -> list[float]:
         if len(found) == k:
             return found
     return found
-
-
-@pytest.fixture
-def store(tmp_path):
-    return mle_datasets.Store(tmp_path / "store")
 
 
 # ------------------------------------------------------------------------ freesound-audio-tagging-2019

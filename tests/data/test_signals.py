@@ -12,12 +12,11 @@ import pytest
 from sklearn.model_selection import train_test_split
 
 import competitions
-import mle_datasets
 from mle_datasets.errors import RawDataError
 from mle_datasets.fixtures import make_raw_fixture
 from mle_datasets.preparers import get_preparer
 from mle_datasets.preparers._common import csv_bytes
-from tests.data.endtoend import check_end_to_end, prepared, read, files
+from tests.data.endtoend import check_end_to_end, prepared, read, files, grade
 
 def fails(cid: str, raw: Path, tmp_path: Path, match: str, contract: bool = True) -> None:
     """The raw contract (or, with ``contract=False``, the preparer) raises a RawDataError matching ``match``."""
@@ -28,19 +27,6 @@ def fails(cid: str, raw: Path, tmp_path: Path, match: str, contract: bool = True
         else:
             preparer.check_raw(raw)
             preparer.run(raw, tmp_path / "pub", tmp_path / "priv")
-
-
-def grade(cid: str, work: Path, submission: pd.DataFrame, answers: str, sample: str) -> float:
-    path = work.parent / f"{cid[:20]}-submission.csv"
-    submission.to_csv(path, index=False)
-    report = competitions.grade(cid, path, work / answers, work / sample)
-    assert report.valid_submission, report.error
-    return report.score
-
-
-@pytest.fixture
-def store(tmp_path):
-    return mle_datasets.Store(tmp_path / "store")
 
 
 # ------------------------------------------------------------------------ champs-scalar-coupling

@@ -25,11 +25,6 @@ from mle_datasets.preparers._common import csv_bytes
 from tests.data.endtoend import check_end_to_end
 
 
-@pytest.fixture
-def store(tmp_path) -> mle_datasets.Store:
-    return mle_datasets.Store(tmp_path / "store")
-
-
 def run(cid: str, raw: Path, out: Path) -> tuple[Path, Path]:
     """Raw contract + preparer into ``out/public`` and ``out/private``."""
     preparer = get_preparer(cid)

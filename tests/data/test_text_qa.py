@@ -35,11 +35,6 @@ def copy_answers(answers_path: Path, sample_path: Path, id_column: str, columns:
     return answers[[id_column, *columns]]
 
 
-@pytest.fixture
-def store(tmp_path):
-    return mle_datasets.Store(tmp_path / "store")
-
-
 # ------------------------------------------------------------------------ chaii-hindi-and-tamil-question-answering
 CHAII = "chaii-hindi-and-tamil-question-answering"
 
