@@ -30,7 +30,7 @@ from metrics import MetricInputError
 from schemas.csvio import CSVReadError, read_csv
 from schemas.submission import ID_POLICIES, read_submission, validate_frame
 
-__all__ = ["GradingError", "grade", "round_score", "read_answers", "fault_of", "SUBMISSION", "HOST", "ID_POLICIES"]
+__all__ = ["GradingError", "grade", "round_score", "read_answers", "read_expected_ids", "fault_of", "SUBMISSION", "HOST", "ID_POLICIES"]
 
 log = logging.getLogger(__name__)
 
@@ -87,15 +87,18 @@ def read_answers(comp: Competition, answers: Any) -> Any:
         raise GradingError(f"{comp.id}: answers file unreadable: {err.message}") from None
 
 
+def read_expected_ids(comp: Competition, sample: str | os.PathLike[str]) -> pd.DataFrame:
+    """The sample submission as grading reads it (id columns as strings); :class:`GradingError` if unreadable."""
+    try:
+        return read_csv(sample, string_columns=list(comp.id_columns))
+    except CSVReadError as err:
+        raise GradingError(f"{comp.id}: sample submission unreadable: {err.message}") from None
+
+
 def _expected_ids(comp: Competition, sample: Any, answers: Any) -> tuple[pd.DataFrame | None, bool]:
     """The frame whose id columns give the expected id set, and whether missing ids may be shown."""
     if sample is not None:
-        if isinstance(sample, pd.DataFrame):
-            return sample, True
-        try:
-            return read_csv(sample, string_columns=list(comp.id_columns)), True
-        except CSVReadError as err:
-            raise GradingError(f"{comp.id}: sample submission unreadable: {err.message}") from None
+        return (sample if isinstance(sample, pd.DataFrame) else read_expected_ids(comp, sample)), True
     frame = pd.DataFrame(answers) if isinstance(answers, list) else answers
     if all(c in frame.columns for c in comp.id_columns):
         return frame[list(comp.id_columns)].astype("str"), False
