@@ -445,7 +445,7 @@ def write_version(dest: Path, source: Path, spec: Competition, version: str, pro
         "provenance": {k: v for k, v in provenance.items() if k in STORED_PROVENANCE},
         "originals": {name: sha256_file(source / name) for name in files},
     }
-    (dest / "README.md").write_text(dataset_card(spec, manifest, private, split_rule), encoding="utf-8")
+    (dest / "README.md").write_text(dataset_card(spec, manifest, private, split_rule, folder=dest), encoding="utf-8")
     names = [r for r in list_files(dest) if not r.startswith(".git/") and r != MANIFEST]
     digests = checksum_files(dest, names)
     manifest["files"] = {n: {"sha256": digests[n], "size": (dest / n).stat().st_size} for n in names}
