@@ -314,8 +314,8 @@ def _card_body(spec: Competition, manifest: dict[str, Any], private: bool, split
     kind = "answers (private)" if private else "public data"
     lines = [f"# {spec.name}: {kind}, version {version}", ""]
     if private:
-        lines += ["**This repository holds the answers of the test split, used only for grading. It must stay "
-                  "private: publishing it lets anyone score perfectly.**", ""]
+        lines += ["**This repository holds the answers of the test split, used only for grading. Keep it "
+                  "private: it must never be published, as it lets anyone score perfectly.**", ""]
     lines += [spec.description.strip().split("\n\n")[0], "", "## How it was made", ""]
     lines.append(
         f"The raw files of the Kaggle competition `{spec.id}` were split as MLE-bench v1 splits them "
@@ -324,7 +324,7 @@ def _card_body(spec: Competition, manifest: dict[str, Any], private: bool, split
     )
     split_rule = split_rule or prov.get("split_rule")
     if split_rule:
-        lines += ["", f"Split rule (seed included): {split_rule}"]
+        lines += ["", f"Split rule: {split_rule}"]
     lines += ["", f"Raw files: {len(prov['raw_files'])}, combined sha256 `{prov['raw_sha256']}`:", ""]
     lines += [f"- `{name}`: `{sha}`" for name, sha in sorted(prov["raw_files"].items())[:50]]
     if len(prov["raw_files"]) > 50:
