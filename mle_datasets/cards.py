@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from huggingface_hub import DatasetCard
 
 __all__ = ["description_markdown", "dataset_card", "card_metadata", "task_metadata", "size_category",
-           "render_card", "add_config", "remove_config"]
+           "render_card", "add_config", "remove_config", "check_card"]
 
 LICENSE_NOTE = (
     "The data comes from a Kaggle competition and is subject to its rules ({url}). Kaggle competition "
@@ -353,3 +353,54 @@ def _card_body(spec: Competition, manifest: dict[str, Any], private: bool, split
 def _first(manifest: dict[str, Any]) -> str:
     names = sorted(manifest["tables"])
     return "train" if "train" in names else (names[0] if names else "train")
+
+
+def check_card(card_text: str) -> Any:
+    """Validate a dataset card offline; return its ``DatasetCard`` or raise :class:`DataError` listing problems.
+
+    The Hub's own check (``DatasetCard.validate``) needs the network; this one parses the card with
+    ``huggingface_hub`` (``DatasetCard``, ``DatasetCardData`` round trip), reads its configs and
+    ``dataset_info`` the way ``datasets`` does (``MetadataConfigs``, ``DatasetInfosDict``), and checks what a
+    Hub dataset card of ours must have: one default config, a ``dataset_info`` entry per declared info matching a
+    config, the Hub's spelling of size categories, task categories, and a license (``other`` with its
+    ``license_name`` and ``license_link``).
+
+    >>> card = render_card({"license": "other", "configs": [{"config_name": "a", "data_files": "a/*.parquet"}]},
+    ...                    "# A\\n")
+    >>> check_card(card.content)
+    Traceback (most recent call last):
+    ...
+    mle_datasets.errors.DataError: invalid dataset card: no default config; no task_categories; ...
+    """
+    from datasets.info import DatasetInfosDict
+    from datasets.utils.metadata import MetadataConfigs
+    from huggingface_hub import DatasetCard, DatasetCardData
+
+    from mle_datasets.errors import DataError
+
+    try:
+        card = DatasetCard(card_text)
+        data = card.data.to_dict()
+        if DatasetCardData(**data).to_dict() != data:
+            raise ValueError("the metadata does not survive a DatasetCardData round trip")
+        configs = MetadataConfigs.from_dataset_card_data(card.data)
+        infos = DatasetInfosDict.from_dataset_card_data(card.data)
+    except (ValueError, TypeError, KeyError) as err:
+        raise DataError(f"invalid dataset card: {err}") from None
+    problems = []
+    if configs and sum(bool(c.get("default")) for c in configs.values()) != 1:
+        problems.append("no default config" if not any(c.get("default") for c in configs.values())
+                        else "more than one default config")
+    problems += [f"dataset_info names the unknown config {name!r}" for name in infos if name not in configs]
+    if not data.get("task_categories"):
+        problems.append("no task_categories")
+    sizes = {name for _, name in SIZE_CATEGORIES} | {"n>1T"}
+    if not data.get("size_categories") or set(data["size_categories"]) - sizes:
+        problems.append(f"size_categories {data.get('size_categories')} are not the Hub's ({', '.join(sorted(sizes))})")
+    if not data.get("license"):
+        problems.append("no license")
+    elif data["license"] == "other" and not (data.get("license_name") and data.get("license_link")):
+        problems.append("license 'other' without license_name and license_link")
+    if problems:
+        raise DataError("invalid dataset card: " + "; ".join(problems))
+    return card
