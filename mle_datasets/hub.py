@@ -49,12 +49,17 @@ def hub_tags(repo_id: str, api: Any = None) -> dict[str, str]:
     """
     from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 
+    missing = DataError(f"no dataset repository {repo_id!r} on the Hub at this endpoint (or it is private: log in)")
     try:
         refs = _api(api).list_repo_refs(repo_id, repo_type="dataset")
     except RepositoryNotFoundError:
-        raise DataError(f"no dataset repository {repo_id!r} on the Hub at this endpoint (or it is private: log in)") from None
-    except (HfHubHTTPError, OSError) as err:
+        raise missing from None
+    except HfHubHTTPError as err:
+        if getattr(err.response, "status_code", None) == 404:  # a mirror answers 404 for refs it does not have
+            raise missing from None
         raise DataError(f"cannot list the versions of {repo_id} on the Hub: {err}") from None
+    except OSError as err:
+        raise DataError(f"cannot reach the Hub to list the versions of {repo_id}: {err}") from None
     return {t.name: t.target_commit for t in refs.tags}
 
 
