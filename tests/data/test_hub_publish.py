@@ -123,3 +123,39 @@ def test_add_repo_refuses_a_changed_file_and_a_wrong_version(tmp_path):
     with pytest.raises(ChecksumError, match="sha256 differs"):
         target.add_repo(TOY_ID, "1.0.0", public, private)
     assert target.versions(TOY_ID) == []
+
+
+def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mlebench.cli", *args], env=env, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_lite_competition_published_then_prepared_and_graded_from_the_hub_alone(hub_store, hub_server, tmp_path):
+    cid = "spooky-author-identification"
+    publisher = Store(tmp_path / "publisher")
+    raw = mle_datasets.make_raw_fixture(cid, tmp_path / "raw")
+    publisher.add(mle_datasets.prepare(cid, raw, tmp_path / "prepared"))
+    with HubWriter(hub_store.hub_dir) as url:  # the leaderboard comes from MLE_BENCH_LEADERBOARDS (shared/)
+        result = mle_datasets.publish(cid, f"lite-org/{cid}", store=publisher, api=HfApi(endpoint=url, token=False))
+    assert result["leaderboard"]
+
+    home = tmp_path / "home"  # no Kaggle credentials, no leaderboard folder: only the Hub
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KAGGLE_", "MLE_BENCH_"))}
+    env.update(HF_ENDPOINT=hub_server, HF_HOME=str(tmp_path / "hf"), HF_HUB_DISABLE_XET="1", HOME=str(home),
+               MLE_BENCH_HOME=str(tmp_path / "store"), NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")
+    proc = _cli(["prepare", "-c", cid, "--from-hub", "lite-org", "--json"], env)
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads(proc.stdout)[0]
+    assert (record["status"], record["version"]) == ("ok", publisher.versions(cid)[-1])
+    assert record["revision"] == publisher.revision(cid) and record["hub_revision"] == result["revision"]
+
+    sample = tmp_path / "agent" / "sample_submission.csv"
+    assert _cli(["materialize", "-c", cid, str(sample.parent)], env).returncode == 0
+    proc = _cli(["grade-sample", str(sample), cid, "--json"], env)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["valid_submission"] and report["dataset_revision"] == publisher.revision(cid)
+    assert report["gold_threshold"] is not None  # medals from the leaderboard the Hub brought
+
+    proc = _cli(["prepare", "-c", cid, "--from-hub", "nobody"], env)
+    assert proc.returncode == 1 and f"no dataset repository 'nobody/{cid}'" in proc.stderr
