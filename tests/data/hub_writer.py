@@ -55,6 +55,7 @@ def make_app(root: Path, base_url: str) -> Starlette:
                 return JSONResponse({"error": "You already created this dataset repo", "url": url}, status_code=409)
             repo.mkdir(parents=True)
             _git(repo, "init", "--quiet")
+            _git(repo, "config", "hub.visibility", body.get("visibility") or "public")
             (repo / ".gitattributes").write_text("")
             _git(repo, "add", "--all")
             _git(repo, "commit", "--quiet", "-m", "initial commit")
@@ -134,6 +135,21 @@ def make_app(root: Path, base_url: str) -> Starlette:
         Route(repo_route + "/commit/{rev}", commit, methods=["POST"]),
         Route(repo_route + "/tag/{rev}", tag, methods=["POST"]),
     ])
+
+
+def visibility(repo: Path) -> str:
+    """``public`` or ``private``: what ``create_repo`` asked for the repository at ``repo``."""
+    return _git(repo, "config", "hub.visibility")
+
+
+def tags(repo: Path) -> dict[str, str]:
+    """The tags of a repository and their commits."""
+    return {t: _git(repo, "rev-parse", f"{t}^{{commit}}") for t in _git(repo, "tag", "--list").split()}
+
+
+def files(repo: Path, rev: str = "HEAD") -> set[str]:
+    """The files of a commit."""
+    return set(_git(repo, "ls-tree", "-r", "--name-only", rev).splitlines())
 
 
 class HubWriter:
