@@ -117,7 +117,7 @@ def card_metadata(spec: Competition, configs: list[str], private: bool) -> dict[
 
 #: the Hub's task categories (and task ids) of each spec category; tabular ones depend on the metric
 CATEGORY_TASKS: dict[str, tuple[list[str], list[str]]] = {
-    "audio_classification": (["audio-classification"], ["audio-multi-class-classification"]),
+    "audio_classification": (["audio-classification"], []),
     "image_classification": (["image-classification"], ["multi-class-image-classification"]),
     "image_regression": (["image-feature-extraction"], []),
     "image_segmentation": (["image-segmentation"], ["semantic-segmentation"]),
