@@ -140,7 +140,9 @@ def prepare_from_hub(competition_id: str, org: str, version: str | None = None, 
     repo = f"{org}/{competition_id}"
     version, hub_commit = tag_commit(repo, version, api)
     _, private_commit = tag_commit(private_repo_name(repo), version, api)
-    with tempfile.TemporaryDirectory(prefix="mle-bench-from-hub-") as scratch:
+    store.root.mkdir(parents=True, exist_ok=True)
+    # downloaded beside the store, so a large competition is never held twice on a small /tmp
+    with tempfile.TemporaryDirectory(prefix=".from-hub-", dir=store.root) as scratch:
         folders = {}
         for name, commit in ((repo, hub_commit), (private_repo_name(repo), private_commit)):
             dest = Path(scratch) / name.replace("/", "--")
