@@ -343,8 +343,10 @@ def _card_body(spec: Competition, manifest: dict[str, Any], private: bool, split
         lines.append(f"- `{path}`: {arch['files']} files of the folder `{arch['folder']}/` (tar)")
     lines += ["- `files/`: every prepared file byte for byte (the folder an agent sees)",
               "- `manifest.json`: the sha256 of every file and the provenance", "",
-              "## Loading", "", "```python", "import mle_datasets",
-              f'mle_datasets.load_dataset("{spec.id}", split="{_first(manifest)}"'
+              "## Loading", "", "```python", "import datasets, mle_datasets",
+              f'datasets.load_dataset("<this repository>", "{_first(manifest)}", revision="v{version}")  '
+              "# on the Hub; a local copy ignores revision",
+              f'mle_datasets.load_dataset("{spec.id}", split="{_first(manifest)}", version="{version}"'
               + (", private=True)" if private else ")"),
               "```", ""]
     return "\n".join(lines)
