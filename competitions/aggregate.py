@@ -164,14 +164,15 @@ def read_experiments(path: str | os.PathLike[str]) -> dict[str, str]:
 
 
 def load_groups(paths: Iterable[str | os.PathLike[str]], by: GroupBy = "agent",
-                experiments: Mapping[str, str] | None = None) -> list[ReportGroup]:
+                experiments: Mapping[str, str] | None = None, name: str | None = None) -> list[ReportGroup]:
     """Read grading reports (sorted by path, as :func:`load_reports`) into one :class:`ReportGroup` per
-    :func:`group_name`, in order of first appearance."""
+    :func:`group_name`, in order of first appearance; with ``name``, all of them into one group of that name
+    (the caller says they are seeds of one agent)."""
     paths = sorted(Path(p) for p in paths)
     groups: dict[str, ReportGroup] = {}
     for path, report in zip(paths, load_reports(paths)):
-        name = group_name(path, report, by, experiments)
-        group = groups.setdefault(name, ReportGroup(name))
+        key = name or group_name(path, report, by, experiments)
+        group = groups.setdefault(key, ReportGroup(key))
         group.paths.append(str(path))
         group.reports.append(report)
     return list(groups.values())
