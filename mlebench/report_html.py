@@ -62,11 +62,13 @@ class Attempt:
 
 @dataclass
 class ReportPage:
-    """A built report: the page and the parts it was made from (rows of the table, PNG figures by name)."""
+    """A built report: the page and the parts it was made from (rows of the table, PNG figures by name:
+    ``percentile`` and ``competition:<id>``, and every run by competition)."""
 
     html: str
     rows: list[dict[str, Any]]
     figures: dict[str, bytes] = field(default_factory=dict)
+    attempts: dict[str, list[Attempt]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -346,7 +348,7 @@ def build_page(groups: Sequence[ReportGroup], summaries: Sequence[GroupSummary],
     page = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>"
             + "\n".join(parts) + "</body></html>\n")
-    return ReportPage(page, rows, figures)
+    return ReportPage(page, rows, figures, attempts)
 
 
 def write_html(path: str | os.PathLike[str], groups: Sequence[ReportGroup], summaries: Sequence[GroupSummary],
