@@ -369,7 +369,7 @@ def compose_screenshot(page: ReportPage, out: str | os.PathLike[str], competitio
         chart = mpimg.imread(io.BytesIO(page.figures["percentile"]))
         images.append(chart[: min(chart.shape[0], 90 + 30 * 12)])
     width_px = max([im.shape[1] for im in images] + [504])
-    table_px = 40 + 22 * (len(page.rows) + 1)
+    table_px = 24 + 15 * (len(page.rows) + 1)
     heights = [table_px] + [im.shape[0] for im in images]
     fig = Figure(figsize=(width_px / 72, sum(heights) / 72), dpi=72)
     grid = fig.add_gridspec(len(heights), 1, height_ratios=heights, hspace=0.02, left=0, right=1, top=1,
@@ -378,7 +378,8 @@ def compose_screenshot(page: ReportPage, out: str | os.PathLike[str], competitio
     ax.axis("off")
     cols = [c for c in TABLE_COLUMNS if c not in ("competitions", "pass@k")]
     cells = [[str(r.get(c, "-") if r.get(c) is not None else "-") for c in cols] for r in page.rows]
-    table = ax.table(cellText=cells or [["-"] * len(cols)], colLabels=cols, loc="upper center", cellLoc="left")
+    table = ax.table(cellText=cells or [["-"] * len(cols)], colLabels=cols, bbox=(0.01, 0.02, 0.98, 0.96),
+                     cellLoc="left")
     table.auto_set_font_size(False)
     table.set_fontsize(7)
     table.auto_set_column_width(range(len(cols)))

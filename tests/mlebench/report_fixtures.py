@@ -79,8 +79,8 @@ def main() -> None:
     ids = competitions.ids("all")
     with tempfile.TemporaryDirectory() as tmp:
         runs = Path(tmp) / "runs"
-        paths = [write_run_group(runs, "aide", ids, skill=0.55, fail=0.15, seed=1),
-                 write_run_group(runs, "baseline", ids, skill=0.35, fail=0.05, seed=2,
+        paths = [write_run_group(runs, "aide", ids, skill=0.85, fail=0.15, seed=1),
+                 write_run_group(runs, "baseline", ids, skill=0.6, fail=0.05, seed=2,
                                  stamp="2024-09-07T22-33-09-UTC")]
         groups = load_groups(paths)
         page = build_page(groups, aggregate_groups(groups), title="MLE-bench report (synthetic agents)")
