@@ -105,7 +105,8 @@ def markdown_table(summaries: Iterable[GroupSummary]) -> str:
                 key = "padded" if agg.get("padded") else "partial"
                 notes[key] = ("Computed by padding missing runs with failing scores."
                               if key == "padded" else "Incomplete: missing runs left out of the mean.")
-                cell += f"[^{key}]"
+                total = agg["n_seeds"] * agg["n_competitions"]
+                cell += f" ({total - agg['missing_runs']} of {total} runs)[^{key}]"
             cells.append(cell)
         lines.append(f"| {summary.name} | " + " | ".join(cells) + " |")
     if notes:

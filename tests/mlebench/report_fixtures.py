@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 import competitions
-from competitions.medals import rank_score, thresholds_from_leaderboard
+from competitions.grading import _rank
 from competitions.reports import REPORT_KEYS, GradeReport, batch_report
 
 TOTAL_KEYS = ("total_runs", "total_runs_with_submissions", "total_valid_submissions", "total_medals",
@@ -30,7 +30,6 @@ def synthetic_report(cid: str, skill: float, fail: float, rng: np.random.Generat
     """One run's report: failed with probability ``fail``, else a score from the leaderboard placed near
     the ``skill`` share of teams beaten."""
     board = competitions.leaderboard(cid)
-    t = thresholds_from_leaderboard(board)
     draw = rng.random()
     if draw < fail:
         kind = "missing" if draw < fail / 2 else "invalid"
@@ -40,12 +39,7 @@ def synthetic_report(cid: str, skill: float, fail: float, rng: np.random.Generat
         scores = board["score"].to_numpy()
         position = int(round((1 - beaten) * (len(scores) - 1)))
         report = GradeReport(cid, score=float(scores[position]), submission_exists=True, valid_submission=True)
-    report.gold_threshold, report.silver_threshold = t["gold"], t["silver"]
-    report.bronze_threshold, report.median_threshold = t["bronze"], t["median"]
-    report.is_lower_better = t["lower_is_better"]
-    medals = rank_score(report.score, t)
-    report.gold_medal, report.silver_medal = medals.gold_medal, medals.silver_medal
-    report.bronze_medal, report.above_median = medals.bronze_medal, medals.above_median
+    _rank(competitions.get(cid), report, None)  # thresholds, medals and placement, as grading sets them
     return report
 
 

@@ -90,7 +90,7 @@ def test_markdown_is_mle_bench_leaderboard_table(tmp_path, capsys):
     assert lines[0] == "| Agent | Low == Lite (%) | Medium (%) | High (%) | All (%) |"
     dummy = next(line for line in lines if line.startswith("| dummy |"))
     cells = [c.strip() for c in dummy.strip("|").split("|")]
-    assert cells[1] == f"{1000 / 21:.2f} ± 0.00[^partial]"  # gold at even indices but 0 and cells[2] == "-" and cells[3] == "-"
+    assert cells[1] == f"{1000 / 21:.2f} ± 0.00 (21 of 22 runs)[^partial]"  # gold at even indices but 0 and cells[2] == "-" and cells[3] == "-"
     assert cells[4].endswith("[^partial]")
     assert "| baseline | 50.00 ± 0.00 | - | - |" in "\n".join(lines)
     assert any(line.startswith("[^partial]:") for line in lines)
