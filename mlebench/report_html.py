@@ -78,11 +78,15 @@ class _Board:
 
 
 def _board(competition_id: str, folder: Any) -> _Board | None:
+    """The leaderboard's finite scores and thresholds; None when it cannot be read (the page says so)."""
     try:
         frame = leaderboard(competition_id, folder)
     except LeaderboardError:
         return None
-    return _Board(frame["score"].to_numpy(dtype=np.float64), thresholds_from_leaderboard(frame))
+    scores = frame["score"].to_numpy(dtype=np.float64)
+    if not np.isfinite(scores).any():
+        return None
+    return _Board(scores[np.isfinite(scores)], thresholds_from_leaderboard(frame))
 
 
 def _number(x: Any) -> float | None:

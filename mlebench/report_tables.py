@@ -54,7 +54,9 @@ def split_rows(summaries: Iterable[GroupSummary], splits: Sequence[str] | None =
         names = [s for s in (splits or summary.splits) if s in summary.splits]
         ok = [s for s in names if "error" not in summary.splits[s]]
         if not ok:
-            reasons = sorted({summary.splits[s]["error"] for s in names}) or ["no splits"]
+            reasons = sorted({summary.splits[s]["error"] for s in names})
+            if all(r.startswith("no runs") for r in reasons):
+                reasons = [f"no runs of any competition of {', '.join(names) or 'any split'}"]
             rows.append({"agent": summary.name, "split": ",".join(names), "error": "; ".join(reasons),
                          "status": "error"})
             continue

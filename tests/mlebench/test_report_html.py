@@ -122,3 +122,20 @@ def test_cli_writes_the_html(tmp_path, capsys):
     html = out.read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and len(images(html)) == 4
     assert "None: every run made a valid submission." in html
+
+
+def test_competition_without_leaderboard_is_listed_without_plot(tmp_path):
+    boards = tmp_path / "boards"
+    boards.mkdir()
+    (boards / "toy.csv").write_text("rank,score\n1,0.5\n2,0.5\n3,0.4\n")  # the score ties the two leaders
+    runs = [{"competition_id": cid, "score": 0.5, "valid_submission": True, "submission_exists": True}
+            for cid in ("toy", "no-board")]
+    (tmp_path / "r.json").write_text(json.dumps({"agent": "x", "competition_reports": runs}))
+    groups = load_groups([tmp_path / "r.json"])
+    page = build_page(groups, aggregate_groups(groups), leaderboards=boards)
+    assert sorted(page.figures) == ["competition:toy", "percentile"]
+    [toy], [other] = page.attempts["toy"], page.attempts["no-board"]
+    assert (toy.rank, toy.percentile) == (1, 100.0) and (other.rank, other.percentile) == (None, None)
+    assert "No leaderboard found" in page.html
+    assert page.rows == [{"agent": "x", "split": "lite,medium,high,all", "status": "error",
+                          "error": "no runs of any competition of lite, medium, high, all"}]
