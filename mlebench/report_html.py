@@ -272,9 +272,8 @@ def _table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], row_class:
     body = []
     for r in rows:
         cls = row_class(r) if row_class else ""
-        cells = "".join(
-            f'<td class="num">{_esc(r.get(c))}</td>' if isinstance(r.get(c), (int, float)) else f"<td>{_esc(r.get(c))}</td>"
-            for c in columns)
+        cells = "".join(f'<td class="num">{_esc(r.get(c))}</td>' if isinstance(r.get(c), (int, float))
+                        else f"<td>{_esc(r.get(c))}</td>" for c in columns)
         body.append(f'<tr class="{cls}">{cells}</tr>' if cls else f"<tr>{cells}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
@@ -381,7 +380,7 @@ def compose_screenshot(page: ReportPage, out: str | os.PathLike[str], competitio
     ax = fig.add_subplot(grid[0])
     ax.axis("off")
     cols = [c for c in TABLE_COLUMNS if c not in ("competitions", "pass@k")]
-    cells = [[str(r.get(c, "-") if r.get(c) is not None else "-") for c in cols] for r in page.rows]
+    cells = [["-" if r.get(c) is None else str(r[c]) for c in cols] for r in page.rows]
     table = ax.table(cellText=cells or [["-"] * len(cols)], colLabels=cols, bbox=(0.01, 0.02, 0.98, 0.96),
                      cellLoc="left")
     table.auto_set_font_size(False)

@@ -35,7 +35,8 @@ def rows_of(text, agent):
 
 def test_complete_split_by_agent_with_pass_at_k(tmp_path, capsys):
     # two seeds of one agent: 11 + 11 gold of 22, on different competitions
-    paths = [run_group(tmp_path, "g1", "aide", reports(LITE)), run_group(tmp_path, "g2", "aide", reports(LITE, offset=1))]
+    paths = [run_group(tmp_path, "g1", "aide", reports(LITE)),
+             run_group(tmp_path, "g2", "aide", reports(LITE, offset=1))]
     assert main(["report", *paths]) == 0
     out = capsys.readouterr().out
     lite = rows_of(out, "aide")["lite"]
@@ -90,7 +91,8 @@ def test_markdown_is_mle_bench_leaderboard_table(tmp_path, capsys):
     assert lines[0] == "| Agent | Low == Lite (%) | Medium (%) | High (%) | All (%) |"
     dummy = next(line for line in lines if line.startswith("| dummy |"))
     cells = [c.strip() for c in dummy.strip("|").split("|")]
-    assert cells[1] == f"{1000 / 21:.2f} ± 0.00 (21 of 22 runs)[^partial]"  # gold at even indices but 0 and cells[2] == "-" and cells[3] == "-"
+    # dummy lacks LITE[0]: gold at the even indices but 0, 10 of 21
+    assert cells[1] == f"{1000 / 21:.2f} ± 0.00 (21 of 22 runs)[^partial]" and cells[2] == "-" and cells[3] == "-"
     assert cells[4].endswith("[^partial]")
     assert "| baseline | 50.00 ± 0.00 | - | - |" in "\n".join(lines)
     assert any(line.startswith("[^partial]:") for line in lines)
