@@ -5,14 +5,10 @@
 'auc'
 """
 
-from competitions.aggregate import AggregationError, aggregate, aggregate_by_split, pass_at_k
-from competitions.batch import grade_batch, grade_jsonl, read_jsonl
 from competitions.catalogue import UnknownCompetition, get, ids
-from competitions.grading import GradingError, grade, round_score
-from competitions.leaderboards import LeaderboardError, LeaderboardNotFound, leaderboard
-from competitions.medals import Medals, medal_positions, medal_thresholds, rank_score
 from competitions.reports import GradeReport, batch_report
 from competitions.spec import Competition, KnownIssue, SpecError, SubmissionColumn
+from schemas.lazy import lazy_exports
 
 __all__ = [
     "AggregationError",
@@ -42,3 +38,12 @@ __all__ = [
     "read_jsonl",
     "round_score",
 ]
+
+# Grading, medals and leaderboards need numpy, pandas and the metrics: their names load on first use.
+lazy_exports(__name__, {
+    "competitions.aggregate": ["AggregationError", "aggregate", "aggregate_by_split", "pass_at_k"],
+    "competitions.batch": ["grade_batch", "grade_jsonl", "read_jsonl"],
+    "competitions.grading": ["GradingError", "grade", "round_score"],
+    "competitions.leaderboards": ["LeaderboardError", "LeaderboardNotFound", "leaderboard"],
+    "competitions.medals": ["Medals", "medal_positions", "medal_thresholds", "rank_score"],
+})

@@ -9,11 +9,15 @@ The data of each competition comes from ``data(competition_id)``, a callable ret
 ``mle_datasets.resolve``; this package does not know where prepared data lives). It is asked once per
 competition, however many lines name it, and a ``ValueError`` or ``OSError`` it raises becomes each such
 line's error.
+
+``progress``, when given, is called as ``progress("grade", done, total)`` as submissions are graded (in this
+process, as each chunk comes back): the command line hands it a progress bar.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
 import multiprocessing
 import os
@@ -42,6 +46,10 @@ class CompetitionFiles(Protocol):
 
 
 DataLocator = Callable[[str], CompetitionFiles]
+#: ``progress(what, done, total)``: told as the steps of a long task end
+Progress = Callable[[str, int, int], None]
+
+log = logging.getLogger(__name__)
 
 
 def read_jsonl(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
@@ -195,7 +203,7 @@ def plan_chunks(entries: list[dict[str, Any]], data: DataLocator, workers: int
 
 
 def grade_batch(entries: list[dict[str, Any]], data: DataLocator, *, max_workers: int | None = None,
-                leaderboards: Any = None) -> list[GradeReport]:
+                leaderboards: Any = None, progress: Progress | None = None) -> list[GradeReport]:
     """Grade entries in a bounded pool of processes; reports come back in input order.
 
     ``max_workers`` processes (default: the CPU count, at most 8) each grade whole chunks
@@ -204,17 +212,30 @@ def grade_batch(entries: list[dict[str, Any]], data: DataLocator, *, max_workers
     """
     workers = max(1, max_workers or min(8, os.cpu_count() or 2))
     done, chunks = plan_chunks(entries, data, workers)
+    log.info("grading %d submission(s) in %d chunk(s), %d worker(s)", len(entries), len(chunks), workers)
+
+    def tell(graded: list[tuple[int, GradeReport]]) -> list[tuple[int, GradeReport]]:
+        done.update(graded)
+        if progress is not None:
+            progress("grade", len(done), len(entries))
+        return graded
+
+    if not chunks:
+        tell([])  # every line was settled while planning (bad entries, data not available)
     if workers == 1 or len(chunks) <= 1:
-        results = [grade_chunk(chunk, leaderboards) for chunk in chunks]
+        for chunk in chunks:
+            tell(grade_chunk(chunk, leaderboards))
     else:
         # fork: graders and competitions registered at run time (plugins, a user's script) reach the workers
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         context = multiprocessing.get_context(method)
         with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context) as pool:
-            results = list(pool.map(grade_chunk, chunks, [leaderboards] * len(chunks)))
-    for graded in results:
-        done.update(graded)
-    return [done[i] for i in range(len(entries))]
+            for graded in pool.map(grade_chunk, chunks, [leaderboards] * len(chunks)):
+                tell(graded)
+    reports = [done[i] for i in range(len(entries))]
+    log.info("graded %d submission(s): %d valid, %d host error(s)", len(reports),
+             sum(r.valid_submission for r in reports), sum(r.host_error for r in reports))
+    return reports
 
 
 def grade_jsonl(
@@ -224,12 +245,15 @@ def grade_jsonl(
     *,
     max_workers: int | None = None,
     leaderboards: Any = None,
+    progress: Progress | None = None,
 ) -> tuple[dict[str, Any], Path]:
     """Grade every line of ``jsonl``; write ``<output_dir>/<timestamp>_grading_report.json`` atomically.
 
     Returns the grading report (MLE-bench's totals plus ``competition_reports``) and the file written.
     """
-    reports = grade_batch(read_jsonl(jsonl), data, max_workers=max_workers, leaderboards=leaderboards)
+    reports = grade_batch(read_jsonl(jsonl), data, max_workers=max_workers, leaderboards=leaderboards,
+                          progress=progress)
     report = batch_report(reports)
     path = write_json_atomic(report, Path(output_dir) / report_filename(datetime.now(timezone.utc)))
+    log.info("grading report written to %s", path)
     return report, path

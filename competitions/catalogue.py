@@ -30,14 +30,15 @@ class UnknownCompetition(KeyError):
         return str(self.args[0])
 
 
-def ids(split: str | None = None) -> list[str]:
+def ids(split: str | None = None, *, checked: bool = True) -> list[str]:
     """Competition ids, sorted. ``split``: None (all 82), "all" (the 75), "lite"/"low", "medium", "high", "dev".
+    ``checked=False`` reads the spec files without checking their references (fast; see ``all_specs``).
 
     >>> import competitions
     >>> len(competitions.ids("lite")), len(competitions.ids("all")), len(competitions.ids())
     (22, 75, 82)
     """
-    specs = all_specs()
+    specs = all_specs(checked)
     if split is None:
         return sorted(specs)
     if split in ("all", "split75"):

@@ -9,23 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mle_datasets.errors import (
-    ChecksumError,
-    DataError,
-    KaggleAccessError,
-    NotPreparedError,
-    PreparedDataError,
-    RawDataError,
-    StoreError,
-    UnknownCompetitionError,
-    UnknownVersionError,
-)
-from mle_datasets.handoff import PreparedRef, resolve
-from mle_datasets.hub import FromHub, prepare_from_hub
-from mle_datasets.load import load_dataset, materialize, tables
-from mle_datasets.prepare import Prepared, load_prepared, prepare
-from mle_datasets.publish import publish
-from mle_datasets.store import Store, StoredVersion, store_root
+from schemas.lazy import lazy_exports
 
 __all__ = [
     "ChecksumError",
@@ -53,6 +37,19 @@ __all__ = [
     "store_root",
     "tables",
 ]
+
+# Every module here reads tables (pyarrow, pandas): their names load on first use.
+lazy_exports(__name__, {
+    "mle_datasets.errors": ["ChecksumError", "DataError", "KaggleAccessError", "NotPreparedError",
+                            "PreparedDataError", "RawDataError", "StoreError", "UnknownCompetitionError",
+                            "UnknownVersionError"],
+    "mle_datasets.handoff": ["PreparedRef", "resolve"],
+    "mle_datasets.hub": ["FromHub", "prepare_from_hub"],
+    "mle_datasets.load": ["load_dataset", "materialize", "tables"],
+    "mle_datasets.prepare": ["Prepared", "load_prepared", "prepare"],
+    "mle_datasets.publish": ["publish"],
+    "mle_datasets.store": ["Store", "StoredVersion", "store_root"],
+})
 
 
 def make_raw_fixture(competition_id: str, dest_dir: Any, seed: int = 0, size: str = "small") -> Any:

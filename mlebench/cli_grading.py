@@ -9,7 +9,10 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-__all__ = ["add_commands", "UsageError", "user_errors", "format_table", "data_options", "resolve_data"]
+from mlebench.cli_output import Progress, bars_enabled
+
+__all__ = ["add_commands", "UsageError", "user_errors", "format_table", "data_options", "resolve_data",
+           "grade_exit_code"]
 
 
 class UsageError(Exception):
@@ -17,14 +20,27 @@ class UsageError(Exception):
 
 
 def user_errors() -> tuple[type[BaseException], ...]:
-    """The errors that are the user's or the host's to fix: printed as one line, exit code 2."""
+    """The errors that are the user's or the host's to fix: printed as one line, exit code 2.
+
+    >>> ValueError in user_errors(), OSError in user_errors()
+    (False, True)
+    """
     from competitions.aggregate import AggregationError
     from competitions.catalogue import UnknownCompetition
     from competitions.grading import GradingError
+    from competitions.leaderboards import LeaderboardError
+    from competitions.spec import SpecError
+    from metrics import MetricInputError
     from mle_datasets.errors import DataError
+    from runner.agent_spec import AgentSpecError
+    from runner.backends.base import InfrastructureError
+    from runner.gpus import GpuUnavailable
+    from runner.images import ImageBuildError
     from schemas.csvio import CSVReadError
 
-    return (UsageError, UnknownCompetition, GradingError, AggregationError, CSVReadError, DataError)
+    return (UsageError, UnknownCompetition, GradingError, AggregationError, CSVReadError, DataError, SpecError,
+            LeaderboardError, MetricInputError, AgentSpecError, InfrastructureError, GpuUnavailable,
+            ImageBuildError, OSError)
 
 
 def data_options(parser: argparse.ArgumentParser) -> None:
@@ -90,17 +106,17 @@ def _add(sub: Any, name: str, func: Callable[[argparse.Namespace], int], help_: 
 # ---- list --------------------------------------------------------------------------------------------
 
 def cmd_list(args: argparse.Namespace) -> int:
+    """List the catalogue from the spec files alone (no grader, metric or pandas is loaded)."""
     import competitions
+    from competitions.spec import all_specs
 
     try:
-        ids = competitions.ids(args.split)
+        ids = competitions.ids(args.split, checked=False)
     except ValueError as err:
         raise UsageError(str(err)) from None
-    rows = []
-    for cid in ids:
-        c = competitions.get(cid)
-        rows.append({"id": c.id, "split": c.split, "metric": c.metric, "lower_is_better": c.lower_is_better,
-                     "category": c.category, "version": c.version})
+    specs = all_specs(checked=False)
+    rows = [{"id": c.id, "split": c.split, "metric": c.metric, "lower_is_better": c.lower_is_better,
+             "category": c.category, "version": c.version} for c in (specs[cid] for cid in ids)]
     if args.json:
         _print_json(rows)
     else:
@@ -151,8 +167,9 @@ def cmd_grade_sample(args: argparse.Namespace) -> int:
     comp = competitions.get(args.competition_id)
     revision = None
     if args.answers:
-        answers = _existing_file(args.answers, "answers file")
-        sample = _existing_file(args.sample_submission, "sample submission") if args.sample_submission else None
+        answers = _existing_file(args.answers, "--answers file")
+        sample = _existing_file(args.sample_submission, "--sample-submission file") if args.sample_submission \
+            else None
     else:
         data = resolve_data(comp.id, args)
         answers, revision = data.answers, data.dataset_revision
@@ -163,10 +180,30 @@ def cmd_grade_sample(args: argparse.Namespace) -> int:
         _print_json(report.to_dict())
     else:
         _print_report(report.to_dict())
-    return 0
+    if report.host_error:
+        hint = (f"check that --answers {args.answers} is the private answers file of {comp.id} (not its sample "
+                "submission)" if args.answers else f"re-run `mle-bench prepare -c {comp.id} --force`")
+        print(f"mle-bench grade-sample: error: the host could not grade this submission: {report.error}",
+              file=sys.stderr)
+        print(f"hint: {hint}", file=sys.stderr)
+        return 2
+    return 0 if report.valid_submission else 1
 
 
 # ---- grade -------------------------------------------------------------------------------------------
+
+def grade_exit_code(reports: Sequence[dict[str, Any]]) -> int:
+    """0 when every report is valid, 2 when the host failed to grade any (answers or spec at fault), else 1.
+
+    >>> grade_exit_code([{"valid_submission": True}, {"valid_submission": False, "host_error": False}])
+    1
+    >>> grade_exit_code([{"valid_submission": False, "host_error": True}]), grade_exit_code([])
+    (2, 0)
+    """
+    if any(r.get("host_error") for r in reports):
+        return 2
+    return 0 if all(r.get("valid_submission") for r in reports) else 1
+
 
 def cmd_grade(args: argparse.Namespace) -> int:
     from competitions.batch import grade_jsonl
@@ -174,17 +211,22 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if bool(args.submissions) == bool(args.submission):
         raise UsageError("name the submissions JSONL once: as the argument or with --submission")
     jsonl = _existing_file(args.submissions or args.submission, "submissions file")
-    report, path = grade_jsonl(jsonl, args.output_dir, lambda cid: resolve_data(cid, args),
-                               max_workers=args.workers, leaderboards=args.leaderboards)
-    if args.json:
-        _print_json({"report_path": str(path), **{k: v for k, v in report.items() if k.startswith("total_")}})
-        return 0
-    print(format_table(report["competition_reports"],
-                       ["competition_id", "score", "valid_submission", "any_medal", "above_median", "error"]))
+    with Progress("grade", unit="submission", enabled=bars_enabled(args)) as bar:
+        report, path = grade_jsonl(jsonl, args.output_dir, lambda cid: resolve_data(cid, args),
+                                   max_workers=args.workers, leaderboards=args.leaderboards, progress=bar)
+    code = grade_exit_code(report["competition_reports"])
     totals = {k: v for k, v in report.items() if k.startswith("total_")}
-    print(" ".join(f"{k}={v}" for k, v in totals.items()))
-    print(f"grading report written to {path}")
-    return 0
+    if args.json:
+        _print_json({"report_path": str(path), **totals})
+    else:
+        print(format_table(report["competition_reports"],
+                           ["competition_id", "score", "valid_submission", "any_medal", "above_median", "error"]))
+        print(" ".join(f"{k}={v}" for k, v in totals.items()))
+        print(f"grading report written to {path}")
+    if code == 2:
+        print(f"mle-bench grade: error: the host could not grade {totals.get('total_host_errors')} line(s); "
+              "their reports say why (answers unreadable or rejected)", file=sys.stderr)
+    return code
 
 
 # ---- leaderboards download ---------------------------------------------------------------------------
@@ -195,22 +237,29 @@ def cmd_leaderboards_download(args: argparse.Namespace) -> int:
 
     ids = competitions.ids() if args.all else [competitions.get(args.competition_id).id]
     failures = 0
-    for cid in ids:
-        if not args.force:
-            try:
-                competitions.leaderboard(cid, folder=args.dest)
-                print(f"{cid}: leaderboard already present (--force downloads it again)")
-                continue
-            except LeaderboardError:
-                pass
-        try:
-            path = download(cid, dest=args.dest)
-        except LeaderboardError as err:
-            failures += 1
-            print(f"{cid}: FAILED: {err}", file=sys.stderr)
-            continue
-        print(f"{cid}: saved {path}")
+    with Progress("leaderboards", unit="competition", total=len(ids), enabled=bars_enabled(args)) as bar:
+        for cid in ids:
+            line, stream = _download_one(cid, args, competitions.leaderboard, download, LeaderboardError)
+            failures += stream is sys.stderr
+            bar.write(line, file=stream)
+            bar.advance()
     return 1 if failures else 0
+
+
+def _download_one(cid: str, args: argparse.Namespace, present: Callable, download: Callable,
+                  error: type[Exception]) -> tuple[str, Any]:
+    """The line to print for one competition's leaderboard, and its stream (stderr for a failure)."""
+    if not args.force:
+        try:
+            present(cid, folder=args.dest)
+            return f"{cid}: leaderboard already present (--force downloads it again)", sys.stdout
+        except error:
+            pass
+    try:
+        path = download(cid, dest=args.dest)
+    except error as err:
+        return f"{cid}: FAILED: {err}", sys.stderr
+    return f"{cid}: saved {path}", sys.stdout
 
 
 # ---- registration ------------------------------------------------------------------------------------

@@ -21,11 +21,8 @@ from schemas.columns import (
     columns_from,
     parse_column,
 )
-from schemas.csvio import CSVReadError, read_csv, read_table
-from schemas.prepared import PreparedContractError
 from schemas.report import ValidationError, ValidationReport
 from schemas.specs import NoSpecSource, register_spec_source, spec_for, unregister_spec_source
-from schemas.submission import SubmissionContract, contract_for, validate, validate_frame, validate_prepared
 
 __all__ = [
     "CSVReadError",
@@ -54,3 +51,12 @@ __all__ = [
     "validate_frame",
     "validate_prepared",
 ]
+
+# The contracts read tables with pandas, pyarrow and pandera: their names load on first use.
+from schemas.lazy import lazy_exports  # noqa: E402
+
+lazy_exports(__name__, {
+    "schemas.csvio": ["CSVReadError", "read_csv", "read_table"],
+    "schemas.prepared": ["PreparedContractError"],
+    "schemas.submission": ["SubmissionContract", "contract_for", "validate", "validate_frame", "validate_prepared"],
+})

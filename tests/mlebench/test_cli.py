@@ -80,11 +80,11 @@ def test_grade_sample(toy, capsys):
     assert main(["grade-sample", str(toy / "perfect.csv"), "toy-auc", "--answers", answers, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["score"] == 1.0 and report["gold_medal"] is True
-    assert main(["grade-sample", str(toy / "bad.csv"), "toy-auc", "--answers", answers]) == 0
+    assert main(["grade-sample", str(toy / "bad.csv"), "toy-auc", "--answers", answers]) == 1  # invalid
     out = capsys.readouterr().out
     assert "valid_submission" in out and "False" in out
     assert main(["grade-sample", str(toy / "perfect.csv"), "toy-auc", "--answers", "nope.csv"]) == 2
-    assert "answers file nope.csv not found" in capsys.readouterr().err
+    assert "--answers file nope.csv not found" in capsys.readouterr().err
 
 
 def test_grade_and_report(toy, capsys):
@@ -93,7 +93,8 @@ def test_grade_and_report(toy, capsys):
     jsonl = toy / "subs.jsonl"
     jsonl.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
     out_dir = toy / "runs" / "group"
-    assert main(["grade", str(jsonl), "--output-dir", str(out_dir), "--data-dir", str(toy / "data")]) == 0
+    # one of the two submissions is invalid: exit code 1
+    assert main(["grade", str(jsonl), "--output-dir", str(out_dir), "--data-dir", str(toy / "data")]) == 1
     text = capsys.readouterr().out
     assert "total_valid_submissions=1" in text and "total_gold_medals=1" in text
     [report_path] = list(out_dir.glob("*_grading_report.json"))
