@@ -9,17 +9,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import uuid
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from mle_datasets.errors import DataError, PreparedDataError, StoreError, UnknownCompetitionError
 from mle_datasets.raw import acquire, checksum_tree, list_files, sha256_file
 from schemas.prepared import PreparedContractError
+
+log = logging.getLogger(__name__)
+
+#: the steps :func:`prepare` reports to its ``progress`` callback
+PREPARE_STEPS = ("acquire the raw data", "checksum the raw files", "check the raw contract", "split (preparer)",
+                 "check the prepared contract")
 
 if TYPE_CHECKING:
     from competitions.spec import Competition
@@ -185,6 +192,7 @@ def prepare(
     preparer: Any = None,
     spec: Competition | None = None,
     kaggle_api: Any = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> Prepared:
     """Prepare a competition the MLE-bench v1 way into ``out_dir/public`` and ``out_dir/private``.
 
@@ -207,6 +215,8 @@ def prepare(
         Override the registered preparer and the catalogue's spec (tests, new competitions).
     kaggle_api : optional
         A Kaggle API object for downloads (tests pass a stand-in).
+    progress : callable, optional
+        ``progress(step, done, total)``, called as each of :data:`PREPARE_STEPS` ends (a progress bar).
 
     >>> import tempfile
     >>> prepare("no-such-competition", tempfile.mkdtemp(), tempfile.mkdtemp())
@@ -220,17 +230,29 @@ def prepare(
     _make_dir(out_dir.parent)
     remove_stale(out_dir)
     tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    def step(done: int) -> None:
+        log.debug("%s: %s done", competition_id, PREPARE_STEPS[done - 1])
+        if progress is not None:
+            progress(f"{competition_id}: {PREPARE_STEPS[done - 1]}", done, len(PREPARE_STEPS))
+
+    log.info("preparing %s from %s into %s", competition_id, raw or "the Kaggle API", out_dir)
     try:
         tmp.mkdir()
         raw_dir = acquire(competition_id, raw, tmp / "work", api=kaggle_api)
+        step(1)
         raw_files = checksum_tree(raw_dir)
+        step(2)
         provenance = _provenance(spec, preparer, raw, raw_files)
         existing = load_prepared(out_dir, spec)
         if existing is not None and not overwrite and existing.provenance.get("raw_sha256") == provenance["raw_sha256"] \
                 and existing.provenance.get("preparer_version") == provenance["preparer_version"]:
+            log.info("%s: %s already holds a preparation of the same raw data (--force prepares again)",
+                     competition_id, out_dir)
             return existing
         preparer.check_raw(raw_dir)
+        step(3)
         _run_preparer(preparer, competition_id, raw_dir, tmp)
+        step(4)
         shutil.rmtree(tmp / "work", ignore_errors=True)
         _write_description(spec, tmp / "public")
         from schemas.prepared import check_prepared
@@ -241,8 +263,10 @@ def prepare(
             if isinstance(err, PreparedDataError):
                 raise
             raise PreparedDataError(str(err)) from None
+        step(5)
         (tmp / PROVENANCE_FILE).write_text(json.dumps(provenance, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         _swap_in(tmp, out_dir)
+        log.info("%s prepared into %s (%d raw file(s))", competition_id, out_dir, len(raw_files))
     except OSError as err:
         raise StoreError(f"preparing {competition_id} into {out_dir} failed: {err}") from None
     finally:

@@ -24,6 +24,7 @@ import fcntl
 import functools
 import io
 import json
+import logging
 import os
 import re
 import shutil
@@ -42,6 +43,10 @@ from mle_datasets.errors import ChecksumError, DataError, StoreError, UnknownVer
 from mle_datasets.prepare import remove_stale
 from mle_datasets.raw import checksum_files, list_files
 from schemas import sha256_file
+
+log = logging.getLogger(__name__)
+#: ``progress(what, done, total)``, told as each file of a version is written
+Progress = Callable[[str, int, int], None]
 
 if TYPE_CHECKING:
     from competitions.spec import Competition
@@ -270,11 +275,12 @@ class Store:
 
     # -- writing -----------------------------------------------------------------------------------------------
     def add(self, prepared: Prepared, spec: Competition | None = None, version: str | None = None,
-            split_rule: str | None = None) -> StoredVersion:
+            split_rule: str | None = None, progress: Progress | None = None) -> StoredVersion:
         """Store a prepared competition as version ``version`` (the spec's version when None).
 
         Adding the same data again is a no-op; adding different data under an existing version raises
-        :class:`StoreError` (a version never changes).
+        :class:`StoreError` (a version never changes). ``progress(what, done, total)`` is told as each file
+        is written (tables converted to parquet, files copied, folders archived).
         """
         from mle_datasets.prepare import get_spec
 
@@ -285,7 +291,8 @@ class Store:
         provenance = {"spec_version": spec.version, "preparer_version": "unknown", "raw_files": {},
                       "raw_sha256": "", **prepared.provenance}
         fills = [(private, functools.partial(write_version, source=source, spec=spec, version=version,
-                                             provenance=provenance, private=private, split_rule=split_rule))
+                                             provenance=provenance, private=private, split_rule=split_rule,
+                                             progress=progress))
                  for private, source in ((False, prepared.public_dir), (True, prepared.private_dir))]
         return self._commit_versions(prepared.competition_id, version, provenance.get("raw_sha256", ""), fills)
 
@@ -333,6 +340,8 @@ class Store:
                 revisions.append(rev)
             for tmp, repo in built:
                 _swap(tmp, repo)
+            log.info("stored %s v%s in %s (revision %s%s)", competition_id, version, self.root, revisions[0][:12],
+                     "" if built else ", already stored")
         except OSError as err:
             raise StoreError(
                 f"cannot write {competition_id} v{version} to the store at {self.root}: {err}; free disk "
@@ -475,7 +484,7 @@ def _swap(tmp: Path, repo: Path) -> None:
 
 # -- building one version's files --------------------------------------------------------------------------------
 def write_version(dest: Path, source: Path, spec: Competition, version: str, provenance: dict[str, Any],
-                  private: bool, split_rule: str | None = None) -> dict[str, Any]:
+                  private: bool, split_rule: str | None = None, progress: Progress | None = None) -> dict[str, Any]:
     """Fill ``dest`` (a work tree) with one version of ``source`` in the Hub layout; return its manifest.
 
     Parameters
@@ -494,6 +503,8 @@ def write_version(dest: Path, source: Path, spec: Competition, version: str, pro
         True for the answers repository.
     split_rule : str, optional
         Text for the card.
+    progress : callable, optional
+        ``progress(what, done, total)`` after each table converted, file copied or folder archived.
     """
     from mle_datasets.cards import dataset_card
 
@@ -501,21 +512,35 @@ def write_version(dest: Path, source: Path, spec: Competition, version: str, pro
         if child.name != ".git":
             shutil.rmtree(child) if child.is_dir() else child.unlink()
     files = list_files(source)
-    tables: dict[str, Any] = {}
-    for name in files:
-        if is_table_file(name, source):
-            config = _config_name(name)
-            if config in tables:
-                config = _config_name(name.replace(".", "_"))
-            tables[config] = write_table(source / name, dest / "data" / config, config, tuple(spec.id_columns))
+    table_files = [name for name in files if is_table_file(name, source)]
     archives, plain = _plan_archives(files)
+    kind = "answers" if private else "public"
+    done = 0
+
+    def tick(what: str) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(f"{spec.id}: {kind} {what}", done, len(table_files) + len(plain) + len(archives))
+
+    tables: dict[str, Any] = {}
+    for name in table_files:
+        config = _config_name(name)
+        if config in tables:
+            config = _config_name(name.replace(".", "_"))
+        tables[config] = write_table(source / name, dest / "data" / config, config, tuple(spec.id_columns))
+        tick("tables to parquet")
     for name in plain:
         target = dest / "files" / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source / name, target)
+        tick("files copied")
     archive_meta = {}
     for folder, members in archives.items():
         archive_meta.update(write_archives(source, members, dest / "archives", folder))
+        tick("folders archived")
+    log.debug("%s v%s %s: %d table(s), %d file(s), %d archive(s) written", spec.id, version, kind, len(tables),
+              len(plain), len(archives))
     manifest: dict[str, Any] = {
         "format": 1,
         "competition_id": spec.id,

@@ -3,7 +3,8 @@
 ``prepare`` takes each competition from its raw Kaggle download (``--raw``: the zip, the folder it unzips to,
 or a folder holding ``<id>.zip`` / ``<id>/`` for several competitions; without ``--raw``, the Kaggle API),
 prepares it the MLE-bench v1 way and adds it to the versioned store. One failing competition is reported
-and the others go on; the exit code is 1 when any failed.
+and the others go on; the exit code is 1 when any failed. ``materialize`` and ``publish`` report a failure
+as a usage or host error (exit code 2).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from mle_datasets.errors import DataError
+from mlebench.cli_output import Progress, bars_enabled
 
 __all__ = ["add_commands", "cmd_prepare", "cmd_materialize", "cmd_publish", "competition_ids", "raw_source",
            "IGNORED_PREPARE_FLAGS"]
@@ -103,6 +104,8 @@ def competition_ids(args: argparse.Namespace) -> list[str]:
     if args.competition_id:
         return [args.competition_id]
     if args.id_list:
+        from mle_datasets.errors import DataError
+
         try:
             text = Path(args.id_list).read_text(encoding="utf-8")
         except OSError as err:
@@ -144,6 +147,8 @@ def raw_source(raw: str | None, competition_id: str, several: bool, data_dir: st
         if (folder / f"{competition_id}.zip").is_file():
             return folder / f"{competition_id}.zip"
         return None
+    from mle_datasets.errors import DataError
+
     base = Path(raw)
     if not several:
         return base
@@ -153,20 +158,12 @@ def raw_source(raw: str | None, competition_id: str, several: bool, data_dir: st
     raise DataError(f"no raw data for {competition_id} in {base}: expected {competition_id}.zip or {competition_id}/")
 
 
-def _progress(items: list[str], enabled: bool):
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover - tqdm comes with datasets
-        return items
-    return tqdm(items, desc="prepare", unit="competition", disable=not enabled, file=sys.stderr)
-
-
 def cmd_prepare(args: argparse.Namespace) -> int:
     """Prepare and store each competition asked for; print one line (or JSON record) per competition."""
+    import importlib
     import json
 
-    import importlib
-
+    from mle_datasets.errors import DataError
     from mle_datasets.store import Store
 
     prep = importlib.import_module("mle_datasets.prepare")  # the module (the package exports the function)
@@ -174,39 +171,33 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     for flag, note in IGNORED_PREPARE_FLAGS.items():
         if getattr(args, flag.lstrip("-").replace("-", "_"), False):
             print(f"note: {flag} is accepted for MLE-bench's sake: {note}", file=sys.stderr)
-    try:
-        ids = competition_ids(args)
-    except DataError as err:
-        print(f"mle-bench prepare: error: {err}", file=sys.stderr)
-        return 2
+    ids = competition_ids(args)  # an unreadable id list is a usage error (exit code 2)
     results, failed = [], 0
-    bar = _progress(ids, enabled=len(ids) > 1 and not args.json)
-    write = getattr(bar, "write", None)  # tqdm prints lines above its bar
-    for cid in bar:
-        record: dict[str, Any] = {"competition_id": cid}
-        try:
-            prep.get_spec(cid)
-            if args.from_hub:
-                record.update(_from_hub(cid, args, store))
-            else:
-                source = raw_source(args.raw, cid, several=len(ids) > 1, data_dir=args.data_dir)
-                with tempfile.TemporaryDirectory(prefix="mle-bench-prepare-") as scratch:
-                    out = Path(args.data_dir) / cid / "prepared" if args.data_dir else Path(scratch) / cid
-                    prepared = prep.prepare(cid, source, out, overwrite=args.force)
-                    stored = store.add(prepared)
-                record.update(status="ok", version=stored["version"], revision=stored["revision"])
-        except DataError as err:
-            failed += 1
-            record.update(status="failed", error=str(err))
-        results.append(record)
-        if not args.json:
-            line = (f"{cid}: v{record['version']} stored (revision {record['revision'][:12]})"
-                    if record["status"] == "ok" else f"{cid}: FAILED: {record['error']}")
-            stream = sys.stdout if record["status"] == "ok" else sys.stderr
-            if write is not None and len(ids) > 1:
-                write(line, file=stream)
-            else:
-                print(line, file=stream)
+    enabled = bars_enabled(args)
+    with Progress("prepare", unit="competition", total=len(ids), enabled=enabled and len(ids) > 1) as overall:
+        for cid in ids:
+            record: dict[str, Any] = {"competition_id": cid}
+            try:
+                prep.get_spec(cid)
+                if args.from_hub:
+                    record.update(_from_hub(cid, args, store))
+                else:
+                    source = raw_source(args.raw, cid, several=len(ids) > 1, data_dir=args.data_dir)
+                    with tempfile.TemporaryDirectory(prefix="mle-bench-prepare-") as scratch, \
+                            Progress(cid, unit="step", enabled=enabled) as bar:
+                        out = Path(args.data_dir) / cid / "prepared" if args.data_dir else Path(scratch) / cid
+                        prepared = prep.prepare(cid, source, out, overwrite=args.force, progress=bar)
+                        stored = store.add(prepared, progress=bar)
+                    record.update(status="ok", version=stored["version"], revision=stored["revision"])
+            except DataError as err:
+                failed += 1
+                record.update(status="failed", error=str(err))
+            results.append(record)
+            overall.advance()
+            if not args.json:
+                ok = record["status"] == "ok"
+                overall.write(f"{cid}: v{record['version']} stored (revision {record['revision'][:12]})" if ok
+                              else f"{cid}: FAILED: {record['error']}", file=sys.stdout if ok else sys.stderr)
     if args.json:
         print(json.dumps(results, indent=1))
     return 1 if failed else 0
@@ -225,11 +216,7 @@ def cmd_materialize(args: argparse.Namespace) -> int:
     from mle_datasets.load import materialize
     from mle_datasets.store import Store
 
-    try:
-        dest = materialize(args.competition_id, args.dest, args.version, store=Store(args.store), overwrite=args.force)
-    except DataError as err:
-        print(f"mle-bench materialize: error: {err}", file=sys.stderr)
-        return 1
+    dest = materialize(args.competition_id, args.dest, args.version, store=Store(args.store), overwrite=args.force)
     print(f"{args.competition_id}: public folder written to {dest}")
     return 0
 
@@ -239,12 +226,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from mle_datasets.publish import publish
     from mle_datasets.store import Store
 
-    try:
-        result = publish(args.competition_id, args.repo, args.version, private_repo_id=args.private_repo,
-                         answers=not args.no_answers, store=Store(args.store), token=args.token)
-    except DataError as err:
-        print(f"mle-bench publish: error: {err}", file=sys.stderr)
-        return 1
+    result = publish(args.competition_id, args.repo, args.version, private_repo_id=args.private_repo,
+                     answers=not args.no_answers, store=Store(args.store), token=args.token)
     print(f"{args.competition_id}: published {result['tag']} to {result['repo_id']}"
           + (f", answers to {result['private_repo_id']}" if "private_repo_id" in result else ""))
     return 0

@@ -6,12 +6,14 @@ import argparse
 import datetime as dt
 import json
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
 from mlebench.cli_grading import UsageError, data_options, format_table, resolve_data
+from mlebench.cli_output import Progress, bars_enabled
 
-__all__ = ["add_commands", "competition_list"]
+__all__ = ["add_commands", "competition_list", "run_exit_code", "RunProgress"]
 
 
 def competition_list(value: str) -> list[str]:
@@ -109,7 +111,7 @@ def _run(args: argparse.Namespace) -> int:
     from mle_datasets.errors import DataError
     from runner.agent_spec import AgentSpecError, load_agent, parse_bytes
     from runner.grading import GradingLimits
-    from runner.backends import InfrastructureError, get_backend
+    from runner.backends import get_backend
     from runner.gpus import discover_gpus
     from runner.rungroup import RunGroup
 
@@ -137,28 +139,21 @@ def _run(args: argparse.Namespace) -> int:
         options = {"address": args.ray_address, "inner": args.inner_backend}
     backend = get_backend(args.backend, **options)
 
-    def progress(event: str, planned, meta) -> None:
-        detail = ""
-        if meta is not None:
-            report = meta.get("report") if isinstance(meta, dict) else meta.report
-            score = (report or {}).get("score")
-            detail = f" exit={meta.exit_code} timed_out={meta.timed_out} score={score}"
-        print(f"[{event:>12}] {planned.competition_id} seed {planned.seed}{detail}", file=sys.stderr, flush=True)
-
-    group = RunGroup(
-        agent, comps, Path(args.runs_dir) / group_name, backend, lambda cid: resolve_data(cid, args),
-        seeds=args.seeds, parallel=args.parallel, gpus=discover_gpus(args.gpus), retries=args.retries,
-        validation=not args.no_validation, on_event=progress,
-        grading=GradingLimits(max_submission_bytes=max_submission),
-    )
-    try:
-        metas = group.run()
-    except InfrastructureError as err:
-        raise UsageError(str(err)) from None
+    seeds = args.seeds or agent.seeds
+    with RunProgress(len(comps) * seeds, enabled=bars_enabled(args),
+                     quiet=getattr(args, "quiet", False)) as progress:
+        group = RunGroup(
+            agent, comps, Path(args.runs_dir) / group_name, backend, lambda cid: resolve_data(cid, args),
+            seeds=args.seeds, parallel=args.parallel, gpus=discover_gpus(args.gpus), retries=args.retries,
+            validation=not args.no_validation, on_event=progress,
+            grading=GradingLimits(max_submission_bytes=max_submission),
+        )
+        metas = group.run()  # an InfrastructureError (no Docker engine...) is a host error: exit code 2
     summary = group.summarize()
+    code = run_exit_code(metas, len(comps) * seeds)
     if args.json:
         print(json.dumps(summary, indent=2))
-        return 0
+        return code
     rows = [
         {"competition": m["competition_id"], "seed": m["seed"], "status": m["status"], "exit": m["exit_code"],
          "valid": (m.get("report") or {}).get("valid_submission"), "score": (m.get("report") or {}).get("score"),
@@ -169,7 +164,51 @@ def _run(args: argparse.Namespace) -> int:
     print()
     print(_split_table(summary))
     print(f"\nrun group: {group.group_dir}")
-    return 0
+    return code
+
+
+def run_exit_code(metas: list[dict[str, Any]], planned: int) -> int:
+    """0 when every planned run finished with a valid submission, else 1.
+
+    >>> ok = {"status": "finished", "report": {"valid_submission": True}}
+    >>> run_exit_code([ok, ok], 2), run_exit_code([ok], 2), run_exit_code([ok, {"status": "infra_failed"}], 2)
+    (0, 1, 1)
+    """
+    valid = [m for m in metas if m.get("status") == "finished" and (m.get("report") or {}).get("valid_submission")]
+    return 0 if len(valid) == planned else 1
+
+
+class RunProgress(Progress):
+    """A run group's ``on_event``: a bar of runs done (postfix running and failed; tqdm adds the ETA) and one
+    line per event on stderr (none with ``-q``; no "started" lines under a bar, which counts the running).
+    Events come from the group's threads."""
+
+    def __init__(self, total: int, *, enabled: bool, quiet: bool = False) -> None:
+        super().__init__("run", unit="run", total=total, enabled=enabled)
+        self.quiet = quiet
+        self.running = self.failed = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, event: str, planned: Any, meta: Any) -> None:  # type: ignore[override]
+        with self._lock:
+            if event == "started":
+                self.running += 1
+            elif event != "skipped":
+                self.running -= 1
+                self.failed += event != "finished"
+            if event != "started":
+                self.advance()
+            self.postfix(running=self.running, failed=self.failed)
+            if not self.quiet and (event != "started" or self._bar is None):
+                self.write(f"[{event:>12}] {planned.competition_id} seed {planned.seed}{_detail(meta)}",
+                           file=sys.stderr)
+
+
+def _detail(meta: Any) -> str:
+    if meta is None:
+        return ""
+    report = meta.get("report") if isinstance(meta, dict) else meta.report
+    return f" exit={meta.exit_code} timed_out={meta.timed_out} score={(report or {}).get('score')}"
 
 
 def _split_table(summary: dict[str, Any]) -> str:

@@ -22,10 +22,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import competitions
-from mle_datasets import PreparedRef, Store, make_raw_fixture, prepare, resolve
+import mle_datasets  # its names load on first use: `mle-bench --help` stays fast
+
+if TYPE_CHECKING:
+    from mle_datasets import PreparedRef, Store
 
 DEMO_AGENTS = ("dummy", "baseline")
 #: Seconds a preparation and a baseline run take before any has been timed (for the first ETA).
@@ -71,7 +74,7 @@ class Preparation:
 
     def __init__(self, ids: list[str], workdir: Path, seed: int, progress: Progress | None = None) -> None:
         self.ids, self.workdir, self.seed, self.progress = ids, workdir, seed, progress
-        self.store = Store(workdir / "store")
+        self.store = mle_datasets.Store(workdir / "store")
         self.failures: dict[str, str] = {}
         self.refs: dict[str, PreparedRef] = {}
         self.sample_scores: dict[str, float | None] = {}
@@ -90,10 +93,10 @@ class Preparation:
         for cid in self.ids:
             began = time.monotonic()
             try:
-                raw = make_raw_fixture(cid, self.workdir / "raw" / cid, seed=self.seed)
+                raw = mle_datasets.make_raw_fixture(cid, self.workdir / "raw" / cid, seed=self.seed)
                 with tempfile.TemporaryDirectory(prefix="mle-bench-demo-") as scratch:
-                    stored = self.store.add(prepare(cid, raw, Path(scratch) / cid))
-                ref = self.refs[cid] = resolve(cid, store=self.store)
+                    stored = self.store.add(mle_datasets.prepare(cid, raw, Path(scratch) / cid))
+                ref = self.refs[cid] = mle_datasets.resolve(cid, store=self.store)
                 self.sample_scores[cid] = competitions.grade(
                     cid, ref.sample_submission, ref.answers, sample_submission=ref.sample_submission).score
                 what = f"prepared {cid} v{stored['version']} (revision {stored['revision'][:12]})"

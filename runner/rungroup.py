@@ -12,6 +12,7 @@ so a run interrupted by Ctrl-C or a crash is simply run again.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import threading
 import traceback
@@ -34,6 +35,8 @@ from runner.gpus import GpuPool
 from runner.grading import GradingLimits, grade_submission
 from runner.scratch import make_scratch, reap_scratch
 from runner.validation_service import ValidationService
+
+log = logging.getLogger(__name__)
 
 INSTRUCTIONS = Path(__file__).parent / "instructions.txt"
 
@@ -196,6 +199,8 @@ class RunGroup:
         self.reap("start")
         shutil.copyfile(INSTRUCTIONS, self.group_dir / "instructions.txt")
         pending_runs = [p for p in self.plan() if not self.is_finished(p)]
+        log.info("run group %s: %d run(s) of %s on the %s backend, %d to run, %d at a time", self.group_dir.name,
+                 len(self.plan()), self.agent.name, self.backend.name, len(pending_runs), self.parallel)
         for planned in self.plan():
             if planned not in pending_runs:
                 self.on_event("skipped", planned, None)
@@ -214,7 +219,10 @@ class RunGroup:
         finally:
             pool.shutdown(wait=True)
             self.reap("exit")
-        return self.collect()
+        metas = self.collect()
+        log.info("run group %s stopped: %d of %d run(s) finished", self.group_dir.name,
+                 sum(m.get("status") == "finished" for m in metas), len(metas))
+        return metas
 
     def _attempt(self, planned: PlannedRun, comp: Any, data: PreparedRef) -> tuple[RunOutcome, list[str], dict]:
         """One attempt of a run: a fresh run folder, the validation service, the backend. Never raises."""
@@ -309,6 +317,8 @@ class RunGroup:
         )
         planned.run_dir.mkdir(parents=True, exist_ok=True)
         write_json_atomic(asdict(meta), planned.run_dir / "metadata.json")
+        log.info("%s: %s (exit %s, %d infrastructure error(s))", planned.run_id, meta.status, meta.exit_code,
+                 len(infra_errors))
         self.on_event(meta.status, planned, meta)
 
     def _grade(self, comp: Any, submission: Path, data: PreparedRef) -> tuple[dict[str, Any], dict[str, Any]]:
