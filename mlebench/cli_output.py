@@ -1,7 +1,8 @@
 """What the command line writes besides its results: log lines and progress bars, both on stderr.
 
 ``-v``/``-q`` set the log level once (:func:`configure_logging`); the packages log through
-``logging.getLogger(__name__)`` and never print. Long steps draw a tqdm bar (:class:`Progress`) only when
+``logging.getLogger(__name__)`` and never print. Without ``-v`` a log record is one line: a traceback it
+carries is shown only with ``-v``. Long steps draw a tqdm bar (:class:`Progress`) only when
 stderr is a terminal and ``-q`` is not given; the library is handed the bar as its ``progress`` callback
 (``progress(what, done, total)``) and stays quiet by default.
 """
@@ -34,6 +35,19 @@ class _StderrHandler(logging.Handler):
             self.handleError(record)
 
 
+class _BriefFormatter(logging.Formatter):
+    """One line per record: a record's traceback is left out (``-v`` shows it) and said to be there."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info = record.exc_text = record.stack_info = None
+        try:
+            line = super().format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = saved
+        return line + (" (run with -v for the traceback)" if saved[0] else "")
+
+
 _handler: _StderrHandler | None = None
 
 
@@ -58,9 +72,8 @@ def configure_logging(verbose: int = 0, quiet: bool = False) -> int:
     if _handler is not None:
         root.removeHandler(_handler)
     _handler = _StderrHandler()
-    _handler.setFormatter(logging.Formatter(
-        "%(asctime)s %(levelname)s %(name)s: %(message)s" if verbose else "%(levelname)s: %(message)s",
-        datefmt="%H:%M:%S"))
+    _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+                          if verbose else _BriefFormatter("%(levelname)s: %(message)s"))
     root.addHandler(_handler)
     root.setLevel(other)
     for name in PACKAGES:

@@ -149,3 +149,66 @@ def test_version(capsys):
 
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"mle-bench {version('open-mle-bench')}"
+
+
+def test_the_sample_submission_as_answers_is_a_host_error_without_a_traceback(toy, capsys):
+    sample = str(toy / "data" / "toy-auc" / "prepared" / "public" / "sample_submission.csv")
+    assert main(["grade-sample", str(toy / "perfect.csv"), "toy-auc", "--answers", sample]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "error: the host could not grade" in err and f"--answers {sample}" in err and "answers=" not in err
+
+
+def test_grade_exits_2_when_a_line_could_not_be_graded_by_the_host(toy, capsys):
+    sample = toy / "data" / "toy-auc" / "prepared" / "public" / "sample_submission.csv"
+    broken = toy / "broken" / "toy-auc" / "prepared"
+    (broken / "private").mkdir(parents=True)
+    (broken / "public").mkdir(parents=True)
+    (broken / "public" / "sample_submission.csv").write_bytes(sample.read_bytes())
+    (broken / "private" / "answers.csv").write_bytes(sample.read_bytes())  # the answers are the sample
+    jsonl = toy / "subs.jsonl"
+    jsonl.write_text(json.dumps({"competition_id": "toy-auc", "submission_path": str(toy / "perfect.csv")}) + "\n")
+    out_dir = toy / "out"
+    assert main(["grade", str(jsonl), "--output-dir", str(out_dir), "--data-dir", str(toy / "broken")]) == 2
+    assert "could not grade 1 line(s)" in capsys.readouterr().err
+    assert main(["grade", str(jsonl), "--output-dir", str(out_dir), "--data-dir", str(toy / "data")]) == 0
+
+
+def test_verbosity_flags_set_the_log_level(toy, capsys):
+    lines = "\n".join(json.dumps({"competition_id": "toy-auc", "submission_path": str(toy / name)})
+                      for name in ("perfect.csv", "perfect.csv"))
+    (toy / "subs.jsonl").write_text(lines + "\n")
+    argv = ["grade", str(toy / "subs.jsonl"), "--output-dir", str(toy / "out"), "--data-dir", str(toy / "data")]
+    assert main(["-v", *argv]) == 0
+    err = capsys.readouterr().err
+    assert "INFO competitions.batch: grading 2 submission(s)" in err and "grading report written" in err
+    assert main(argv) == 0
+    assert "grading 2 submission(s)" not in capsys.readouterr().err
+    assert main(["-q", *argv]) == 0
+    assert capsys.readouterr().err == ""  # not a terminal and -q: no bar, no log line
+
+
+def test_a_bug_prints_one_line_and_its_traceback_only_with_v(monkeypatch, capsys):
+    import mlebench.cli_grading as cli_grading
+
+    def broken(args):
+        raise RuntimeError("an unforeseen state")
+
+    monkeypatch.setattr(cli_grading, "cmd_list", broken)  # fault injection: a command with a bug
+    assert main(["list"]) == 2
+    err = capsys.readouterr().err
+    assert "error: unexpected RuntimeError: an unforeseen state" in err and "run with -v" in err
+    assert "Traceback" not in err
+    assert main(["-v", "list"]) == 2
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
+
+
+def test_each_command_documents_its_exit_codes(capsys):
+    from mlebench.cli import EXIT_CODES, build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, __import__("argparse")._SubParsersAction)).choices
+    assert set(commands) <= set(EXIT_CODES)
+    for name in ("grade", "grade-sample", "validate", "run"):
+        assert main([name, "--help"]) == 0
+        assert "exit codes: 0" in " ".join(capsys.readouterr().out.split())

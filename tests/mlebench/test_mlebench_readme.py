@@ -71,7 +71,8 @@ def test_readme_usage_replayed(mle_bench_user, capsys):
     jsonl = mle_bench_user / "submissions.jsonl"
     jsonl.write_text("\n".join(json.dumps({"competition_id": cid, "submission_path": str(submission)})
                                for cid in [DEV, "spooky-author-identification"]) + "\n")
-    assert mlebench_main(["grade", "--submission", str(jsonl), "--output-dir", str(mle_bench_user / "out")]) == 0
+    # exit code 1: one of the submissions is invalid
+    assert mlebench_main(["grade", "--submission", str(jsonl), "--output-dir", str(mle_bench_user / "out")]) == 1
     (path,) = (mle_bench_user / "out").glob("*_grading_report.json")
     reports = json.loads(path.read_text())["competition_reports"]
     assert [r["valid_submission"] for r in reports] == [True, False]  # spooky does not take Titanic's columns
