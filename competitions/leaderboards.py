@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import os
 import tempfile
 import threading
@@ -24,6 +25,8 @@ import pandas as pd
 from competitions.atomic import write_atomic
 from competitions.paths import home
 from schemas.checksums import sha256_file
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "LeaderboardError",
@@ -229,6 +232,7 @@ def download(competition_id: str, dest: str | os.PathLike[str] | None = None, ap
     scores, in Kaggle's order.
     """
     api = api if api is not None else _kaggle_api()
+    log.info("downloading the leaderboard of %s from Kaggle", competition_id)
     with tempfile.TemporaryDirectory() as tmp:
         try:
             api.competition_leaderboard_download(competition_id, path=tmp, quiet=True)
@@ -238,4 +242,6 @@ def download(competition_id: str, dest: str | os.PathLike[str] | None = None, ap
         if not files:
             raise LeaderboardError(f"{competition_id}: Kaggle returned no leaderboard file")
         scores = leaderboard_from_kaggle_csv(files[0].read_bytes())
-    return save_leaderboard(competition_id, scores, dest)
+    path = save_leaderboard(competition_id, scores, dest)
+    log.info("%s: %d leaderboard score(s) saved to %s", competition_id, len(scores), path)
+    return path

@@ -133,6 +133,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "mle-bench") -> int:
         args = parser.parse_args(list(argv) if argv is not None else None)
     except SystemExit as exc:  # argparse reports usage errors (and --help) by exiting
         return int(exc.code or 0)
+    args.prog = prog
     configure_logging(args.verbose, args.quiet)
     where = f"{prog} {args.command}"
     try:

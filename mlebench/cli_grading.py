@@ -90,6 +90,11 @@ def _print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, allow_nan=False))
 
 
+def _prog(args: argparse.Namespace) -> str:
+    """The program name the user typed (``mle-bench`` or ``mlebench``), for messages."""
+    return getattr(args, "prog", "mle-bench")
+
+
 def _existing_file(path: str, what: str) -> Path:
     p = Path(path)
     if not p.is_file():
@@ -183,7 +188,7 @@ def cmd_grade_sample(args: argparse.Namespace) -> int:
     if report.host_error:
         hint = (f"check that --answers {args.answers} is the private answers file of {comp.id} (not its sample "
                 "submission)" if args.answers else f"re-run `mle-bench prepare -c {comp.id} --force`")
-        print(f"mle-bench grade-sample: error: the host could not grade this submission: {report.error}",
+        print(f"{_prog(args)} grade-sample: error: the host could not grade this submission: {report.error}",
               file=sys.stderr)
         print(f"hint: {hint}", file=sys.stderr)
         return 2
@@ -224,7 +229,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
         print(" ".join(f"{k}={v}" for k, v in totals.items()))
         print(f"grading report written to {path}")
     if code == 2:
-        print(f"mle-bench grade: error: the host could not grade {totals.get('total_host_errors')} line(s); "
+        print(f"{_prog(args)} grade: error: the host could not grade {totals.get('total_host_errors')} line(s); "
               "their reports say why (answers unreadable or rejected)", file=sys.stderr)
     return code
 

@@ -107,7 +107,8 @@ class Progress:
     def __call__(self, what: str, done: int, total: int | None) -> None:
         self.done = done
         if self._bar is not None:
-            self._bar.total = total
+            if total != self._bar.total:  # a new phase (e.g. storing after preparing): its own count and ETA
+                self._bar.reset(total=total)
             self._bar.set_description_str(what, refresh=False)
             self._bar.n = done
             self._bar.refresh()
