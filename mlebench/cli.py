@@ -65,10 +65,8 @@ _CLI_WORDS = {
 
 #: hints for errors whose own message does not say what to do
 _HINTS = {
-    "DockerUnavailable": "start a Docker engine (or set DOCKER_HOST), or use --backend local",
-    "GpuUnavailable": "pass --gpus with ids nvidia-smi lists, or run without GPUs",
+    "GpuUnavailable": "pass --gpus with the ids nvidia-smi lists, or lower the agent spec's resources.gpus",
     "CSVReadError": "check the file is a CSV the competition's sample submission describes",
-    "AgentSpecError": "`mle-bench run --agent dummy` or `--agent baseline` name the packaged agents",
 }
 
 

@@ -77,7 +77,7 @@ def test_the_commands_draw_no_bar_when_stderr_is_not_a_terminal(stored, capsys, 
     jsonl = tmp_path / "subs.jsonl"
     jsonl.write_text(json.dumps({"competition_id": CID, "submission_path": str(ref.sample_submission)}) + "\n")
     assert main(["grade", str(jsonl), "--output-dir", str(tmp_path / "out"), "--store", str(store.root)]) == 0
-XX
+    assert "%|" not in capsys.readouterr().err  # capsys's stderr is no terminal: no "grade: 100%|###|" bar
 
 
 def test_materialize_into_a_full_folder_says_force(stored, capsys, tmp_path):
