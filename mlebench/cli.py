@@ -20,7 +20,7 @@ from typing import Any, Sequence
 
 from mlebench import cli_data, cli_grading, cli_report, cli_run, demo
 from mlebench.cli_grading import UsageError, user_errors
-from mlebench.cli_output import configure_logging
+from mlebench.cli_output import configure_logging, reset_logging
 
 __all__ = ["main", "mlebench_main", "build_parser", "UsageError", "EXIT_CODES", "cli_words"]
 
@@ -48,6 +48,7 @@ EXIT_CODES = {
     "publish": _codes("published", _HOST + ", the Hub refused the upload"),
     "leaderboards": _codes("every leaderboard present or downloaded", "bad arguments, unknown competition",
                            bad="some download failed"),
+    "regrade": _codes("regraded", _HOST + ", not a run group folder"),
     "run": _codes("every run finished with a valid submission", _HOST + ", a bad agent spec, no Docker engine",
                   bad="some run failed or its submission is invalid"),
     "demo": _codes("every competition went through", "bad arguments, no Docker engine for --backend docker",
@@ -154,6 +155,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "mle-bench") -> int:
         if not args.verbose:
             print("hint: run with -v for the traceback, and report it as a bug", file=sys.stderr)
         return 2
+    finally:
+        reset_logging()
 
 
 def _message(err: BaseException) -> str:

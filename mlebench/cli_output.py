@@ -14,7 +14,7 @@ import logging
 import sys
 from typing import Any
 
-__all__ = ["PACKAGES", "configure_logging", "Progress", "bars_enabled"]
+__all__ = ["PACKAGES", "configure_logging", "reset_logging", "Progress", "bars_enabled"]
 
 #: the loggers of our packages: ``-v`` raises them to INFO; other libraries stay at WARNING unless ``-vv``
 PACKAGES = ("metrics", "schemas", "competitions", "mle_datasets", "runner", "mlebench")
@@ -79,6 +79,24 @@ def configure_logging(verbose: int = 0, quiet: bool = False) -> int:
     for name in PACKAGES:
         logging.getLogger(name).setLevel(ours)
     return ours
+
+
+def reset_logging() -> None:
+    """Undo :func:`configure_logging` (the command has ended; a script that called it keeps its own set-up).
+
+    >>> import logging
+    >>> _ = configure_logging(verbose=1); reset_logging()
+    >>> logging.getLogger("competitions").level == logging.NOTSET
+    True
+    """
+    global _handler
+    root = logging.getLogger()
+    if _handler is not None:
+        root.removeHandler(_handler)
+        _handler = None
+    root.setLevel(logging.WARNING)
+    for name in PACKAGES:
+        logging.getLogger(name).setLevel(logging.NOTSET)
 
 
 def bars_enabled(args: argparse.Namespace) -> bool:
