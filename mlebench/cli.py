@@ -137,18 +137,18 @@ def main(argv: Sequence[str] | None = None, prog: str = "mle-bench") -> int:
     where = f"{prog} {args.command}"
     try:
         return int(args.func(args) or 0)
-    except user_errors() as err:
-        print(f"{where}: error: {cli_words(_message(err))}", file=sys.stderr)
-        hint = _HINTS.get(type(err).__name__)
-        if hint:
-            print(f"hint: {hint}", file=sys.stderr)
-        elif isinstance(err, UsageError):
-            print(f"hint: `{where} --help` lists the options", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as err:  # noqa: BLE001 - a bug: one line, the traceback only when asked for
+    except Exception as err:  # noqa: BLE001 - every error ends as one line; only a bug's traceback, with -v
+        if isinstance(err, UsageError) or isinstance(err, user_errors()):  # UsageError first: no imports
+            print(f"{where}: error: {cli_words(_message(err))}", file=sys.stderr)
+            hint = _HINTS.get(type(err).__name__)
+            if hint:
+                print(f"hint: {hint}", file=sys.stderr)
+            elif isinstance(err, UsageError):
+                print(f"hint: `{where} --help` lists the options", file=sys.stderr)
+            return 2
         if args.verbose:
             traceback.print_exc(file=sys.stderr)
         print(f"{where}: error: unexpected {type(err).__name__}: {err}", file=sys.stderr)

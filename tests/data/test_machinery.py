@@ -398,8 +398,9 @@ def test_cli_prepare_materialize_publish(tmp_path, monkeypatch, capsys):
     assert (tmp_path / "data" / TOY_ID / "prepared" / "public" / "train.csv").is_file()
     assert main(["materialize", "-c", TOY_ID, str(tmp_path / "agent"), "--store", store]) == 0
     assert (tmp_path / "agent" / "sample_submission.csv").is_file()
-    assert main(["materialize", "-c", TOY_ID, str(tmp_path / "agent"), "--store", store]) == 1
-    assert "already holds files" in capsys.readouterr().err
+    # a full destination without --force is a usage error: exit code 2, in the command line's words
+    assert main(["materialize", "-c", TOY_ID, str(tmp_path / "agent"), "--store", store]) == 2
+    assert "already holds files; choose an empty folder or pass --force" in capsys.readouterr().err
     with HubWriter(tmp_path / "hub") as url:
         monkeypatch.setattr(constants, "ENDPOINT", url)  # what HF_ENDPOINT sets when the library is imported
         assert main(["publish", "-c", TOY_ID, "--repo", "me/toy", "--store", store]) == 0
