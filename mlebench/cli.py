@@ -106,9 +106,7 @@ def build_parser(prog: str = "mle-bench") -> argparse.ArgumentParser:
                "2 a usage or host error. `COMMAND --help` says each command's.",
     )
     parser.add_argument("--version", action=_Version)
-    parser.add_argument("-v", "--verbose", action="count", default=0,
-                        help="log what happens (INFO); -vv for DEBUG and tracebacks of unexpected errors")
-    parser.add_argument("-q", "--quiet", action="store_true", help="only errors: no warnings, no progress bars")
+    _verbosity_options(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     cli_grading.add_commands(sub)
@@ -118,7 +116,31 @@ def build_parser(prog: str = "mle-bench") -> argparse.ArgumentParser:
     cli_run.add_commands(sub)
     for name, command in sub.choices.items():
         command.epilog = command.epilog or EXIT_CODES.get(name)
+    for command in _subcommands(parser):
+        _verbosity_options(command, top=False)
     return parser
+
+
+def _verbosity_options(parser: argparse.ArgumentParser, top: bool) -> None:
+    """``-v``/``-q``: on the program (defaults 0 and off), and on each command too, where they are left out of
+    the result unless given so that ``mle-bench -v grade ...`` and ``mle-bench grade ... -v`` both work."""
+    verbose, quiet = (0, False) if top else (argparse.SUPPRESS, argparse.SUPPRESS)
+    parser.add_argument("-v", "--verbose", action="count", default=verbose,
+                        help="log what happens (INFO); -vv for DEBUG and tracebacks of unexpected errors")
+    parser.add_argument("-q", "--quiet", action="store_true", default=quiet,
+                        help="only errors: no warnings, no progress bars")
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """Every command and sub-command parser below ``parser`` (``leaderboards download`` included), once each."""
+    found: dict[int, argparse.ArgumentParser] = {}
+    for action in parser._actions:  # argparse has no public accessor for its subparsers
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                if id(child) not in found:
+                    found[id(child)] = child
+                    found.update((id(p), p) for p in _subcommands(child))
+    return list(found.values())
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "mle-bench") -> int:

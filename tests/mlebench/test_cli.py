@@ -182,6 +182,8 @@ def test_verbosity_flags_set_the_log_level(toy, capsys):
     assert main(["-v", *argv]) == 0
     err = capsys.readouterr().err
     assert "INFO competitions.batch: grading 2 submission(s)" in err and "grading report written" in err
+    assert main([*argv, "-v"]) == 0  # after the command too
+    assert "INFO competitions.batch: grading 2 submission(s)" in capsys.readouterr().err
     assert main(argv) == 0
     assert "grading 2 submission(s)" not in capsys.readouterr().err
     assert main(["-q", *argv]) == 0
