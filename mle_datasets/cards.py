@@ -15,7 +15,7 @@ from mle_datasets.errors import rules_url
 if TYPE_CHECKING:
     from competitions.spec import Competition
 
-__all__ = ["description_markdown", "dataset_card", "card_metadata"]
+__all__ = ["description_markdown", "dataset_card", "card_metadata", "card_configs", "default_config"]
 
 LICENSE_NOTE = (
     "The data comes from a Kaggle competition and is subject to its rules ({url}). Kaggle competition "
@@ -96,7 +96,7 @@ def card_metadata(spec: Competition, configs: list[str], private: bool) -> dict[
     >>> import types
     >>> meta = card_metadata(types.SimpleNamespace(id="toy", name="Toy"), ["train"], private=False)
     >>> meta["configs"]
-    [{'config_name': 'train', 'data_files': [{'split': 'train', 'path': 'data/train/*.parquet'}]}]
+    [{'config_name': 'train', 'data_files': [{'split': 'train', 'path': 'data/train/*.parquet'}], 'default': True}]
     """
     return {
         "pretty_name": f"{spec.name}" + (" (answers)" if private else ""),
@@ -104,10 +104,33 @@ def card_metadata(spec: Competition, configs: list[str], private: bool) -> dict[
         "license_name": "kaggle-competition-rules",
         "license_link": rules_url(spec.id),
         "tags": ["mle-bench", "kaggle"] + (["answers"] if private else []),
-        "configs": [
-            {"config_name": c, "data_files": [{"split": c, "path": f"data/{c}/*.parquet"}]} for c in configs
-        ],
+        "configs": card_configs(configs),
     }
+
+
+def default_config(configs: list[str]) -> str | None:
+    """The config ``datasets.load_dataset(repo)`` loads when none is named: ``train``, else the first whose
+    name holds ``train``, else the first (None when there is none).
+
+    >>> default_config(["labels", "sample_submission"]), default_config(["files_train2_zip", "sampleSubmission"])
+    ('labels', 'files_train2_zip')
+    """
+    names = sorted(configs)
+    if "train" in names:
+        return "train"
+    return next((c for c in names if "train" in c.lower()), names[0] if names else None)
+
+
+def card_configs(configs: list[str]) -> list[dict[str, Any]]:
+    """The card's ``configs`` list: one config per table (split of the same name, ``data/<config>/*.parquet``),
+    :func:`default_config` marked ``default: true``.
+
+    >>> card_configs(["test", "train"])[1]
+    {'config_name': 'train', 'data_files': [{'split': 'train', 'path': 'data/train/*.parquet'}], 'default': True}
+    """
+    default = default_config(configs)
+    return [{"config_name": c, "data_files": [{"split": c, "path": f"data/{c}/*.parquet"}],
+             **({"default": True} if c == default else {})} for c in sorted(configs)]
 
 
 def dataset_card(spec: Competition, manifest: dict[str, Any], private: bool, split_rule: str | None = None) -> str:
