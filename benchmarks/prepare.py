@@ -8,8 +8,8 @@ Stages, each in a fresh interpreter so its peak memory (max RSS) is its own:
 - ``store``: ``Store.add`` of that preparation (CSV -> parquet shards, streamed; sha256 of every file; git
   commit and tag);
 - ``to_parquet``: the store's streaming CSV -> parquet conversion alone, on the raw ``train.csv``;
-- ``images`` / ``copytree``: ``Store.add`` of a public folder with many small image files (tar shards) beside
-  ``shutil.copytree`` of the same folder.
+- ``images`` / ``copytree``: ``Store.add`` of a public folder with many small image files (an image column in
+  parquet) beside ``shutil.copytree`` of the same folder.
 
 Section ``sizes`` (``--section sizes``): the largest competition of each group at several raw sizes, each raw
 a synthetic download in the layout of its fixture (``mle_datasets/fixtures``):

@@ -21,9 +21,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -33,7 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-__all__ = ["IMAGE_SUFFIXES", "AUDIO_SUFFIXES", "media_kind", "MediaFile", "MediaPlan", "plan_media",
+__all__ = ["IMAGE_SUFFIXES", "AUDIO_SUFFIXES", "media_kind", "config_name", "MediaFile", "MediaPlan", "plan_media",
            "write_media_table", "write_files_config", "rebuild_media", "features_of"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif")
@@ -96,8 +98,8 @@ class MediaFile:
 @dataclass
 class MediaPlan:
     """Where the media of a prepared folder go: ``links`` (table config -> (column, kind, per-row path or
-    None)), ``groups`` (files config -> its files), ``zips`` (zip name -> recipe), ``stored`` (paths in
-    parquet) and ``plain`` (files copied as they are)."""
+    None)), ``groups`` (files config -> its files), ``zips`` (zip name -> recipe), ``files`` (every file
+    stored as parquet bytes, by path) and ``plain`` (files copied as they are under ``files/``)."""
 
     files: dict[str, MediaFile] = field(default_factory=dict)
     links: dict[str, tuple[str, str, pa.Array]] = field(default_factory=dict)
@@ -156,7 +158,7 @@ def plan_media(source: Path, files: list[str], table_files: dict[str, str], tabl
     rest.sort(key=lambda f: (f.container, plan.zips.get(f.container, {}).get("order", {}).get(f.member, 0), f.path))
     for f in rest:
         top = f.container.replace(".", "_") if f.container else f.path.split("/", 1)[0]
-        plan.groups.setdefault(_safe(f"files_{top}"), []).append(f)
+        plan.groups.setdefault(config_name(f"files_{top}"), []).append(f)
     for config in [c for c in plan.groups if c in tables]:  # a table already has the name: suffix it
         plan.groups[_unique(config, set(tables) | set(plan.groups))] = plan.groups.pop(config)
     for recipe in plan.zips.values():
@@ -164,10 +166,14 @@ def plan_media(source: Path, files: list[str], table_files: dict[str, str], tabl
     return plan
 
 
-def _safe(name: str) -> str:
-    import re
+def config_name(filename: str) -> str:
+    """A config (and split) name the Hub accepts, from a file's name (up to its first dot).
 
-    name = re.sub(r"\W+", "_", name).strip("_") or "files"
+    >>> config_name("en_train.csv.zip"), config_name("2nd-part.csv"), config_name("files_train2_zip")
+    ('en_train', 't_2nd_part', 'files_train2_zip')
+    """
+    stem = filename.split(".", 1)[0]
+    name = re.sub(r"\W+", "_", stem).strip("_") or "table"
     return name if not name[0].isdigit() else f"t_{name}"
 
 
@@ -190,7 +196,7 @@ def _zip_members(path: Path, name: str) -> tuple[list[MediaFile], dict[str, Any]
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
             recipe = {
-                "sha256": _sha256(path), "comment": zf.comment.hex(),
+                "sha256": _sha256(path), "comment": zf.comment.hex(), "zlib": zlib.ZLIB_RUNTIME_VERSION,
                 "members": [{"name": i.filename, "date_time": list(i.date_time), "extra": i.extra.hex(),
                              "comment": i.comment.hex(), **{k: getattr(i, k) for k in _ZIP_FIELDS}} for i in infos],
             }
@@ -262,24 +268,25 @@ def _links(files: dict[str, MediaFile], tables: dict[str, dict[str, Any]], dest:
         candidates = [n for n in schema.names
                       if pa.types.is_string(schema.field(n).type) or pa.types.is_large_string(schema.field(n).type)
                       or pa.types.is_integer(schema.field(n).type)]
+        first = pq.ParquetFile(shards[0])
+        if not candidates or first.metadata.num_row_groups == 0:
+            continue
+        head = first.read_row_group(0, columns=candidates)  # the link is judged on a sample of the first rows
         best = None
         for column in candidates:
-            values = pq.read_table(shards, columns=[column]).column(0).cast(pa.string()).to_pandas()
+            values = head.column(column).cast(pa.string()).to_pandas()
             sample = pd.DataFrame({"key": values.dropna().drop_duplicates().head(_SAMPLE)})
             if sample.empty:
                 continue
             hits = sample.merge(keys, on="key").groupby(["group", "kind"]).size()
-            if hits.empty:
-                continue
             for (group, kind), count in hits.items():
-                if count < LINK_MIN_SHARE * len(sample):
-                    continue
                 score = (count / len(sample), -_KIND_RANK[kind], group.startswith("::"))  # loose first
-                if best is None or score > best[0]:
-                    best = (score, column, group, kind, values)
+                if count >= LINK_MIN_SHARE * len(sample) and (best is None or score > best[0]):
+                    best = (score, column, group, kind)
         if best is None:
             continue
-        _, column, group, kind, values = best
+        _, column, group, kind = best
+        values = pq.read_table(shards, columns=[column]).column(0).cast(pa.string()).to_pandas()
         chosen = keys[(keys.group == group) & (keys.kind == kind)].drop_duplicates("key")
         frame = pd.DataFrame({"key": values})
         paths = frame.merge(chosen[["key", "path"]], on="key", how="left", sort=False)["path"]
@@ -438,6 +445,15 @@ def rebuild_media(folder: Path, manifest: dict[str, Any], dest: Path) -> None:
         base = parts / name
         with open(dest / name, "wb") as out:
             _write_zip(out, recipe, lambda member: (base / member).read_bytes())
+        if recipe.get("zlib", zlib.ZLIB_RUNTIME_VERSION) != zlib.ZLIB_RUNTIME_VERSION and \
+                _sha256(dest / name) != recipe["sha256"]:
+            from mle_datasets.errors import ChecksumError
+
+            raise ChecksumError(
+                f"{name} was stored with zlib {recipe['zlib']} and rebuilds differently with zlib "
+                f"{zlib.ZLIB_RUNTIME_VERSION} (deflate output differs between zlib builds); materialize it where "
+                "that zlib is installed, or prepare the competition again here"
+            )
     shutil.rmtree(parts, ignore_errors=True)
 
 

@@ -41,7 +41,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from mle_datasets.errors import ChecksumError, DataError, StoreError, UnknownVersionError
-from mle_datasets.media import plan_media, write_files_config, write_media_table
+from mle_datasets.media import config_name, plan_media, write_files_config, write_media_table
 from mle_datasets.prepare import remove_stale
 from mle_datasets.raw import checksum_files, list_files
 from schemas import sha256_file
@@ -106,13 +106,6 @@ def _git(repo: Path, *args: str, binary: bool = False) -> Any:
 
 def _version_key(v: str) -> tuple[int, ...]:
     return tuple(int(x) for x in v.split("."))
-
-
-def _config_name(filename: str) -> str:
-    """A config (and split) name the Hub accepts, from a table's file name."""
-    stem = filename.split(".", 1)[0]
-    name = re.sub(r"\W+", "_", stem).strip("_") or "table"
-    return name if not name[0].isdigit() else f"t_{name}"
 
 
 class StoredVersion(dict):
@@ -424,9 +417,9 @@ def write_version(dest: Path, source: Path, spec: Competition, version: str, pro
     table_files: dict[str, str] = {}
     for name in files:
         if is_table_file(name, source):
-            config = _config_name(name)
+            config = config_name(name)
             if config in tables:
-                config = _config_name(name.replace(".", "_"))
+                config = config_name(name.replace(".", "_"))
             tables[config] = write_table(source / name, dest / "data" / config, config, tuple(spec.id_columns))
             table_files[config] = name
     plan = plan_media(source, files, table_files, tables, dest)

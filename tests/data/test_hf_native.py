@@ -196,3 +196,40 @@ def test_a_tampered_media_shard_is_caught(store, tmp_path):
     shutil.copyfile(repo / store.manifest(CACTUS)["tables"]["sample_submission"]["shards"][0], shard)
     with pytest.raises(ChecksumError, match="sha256 differs"):
         mle_datasets.materialize(CACTUS, tmp_path / "agent", store=store)
+
+
+_HUB_MEDIA = r"""
+import json, sys
+import datasets
+from PIL import Image
+datasets.disable_progress_bars()
+repo, revision = sys.argv[1], sys.argv[2]
+ds = datasets.load_dataset(repo, "train", split="train", revision=revision)
+default = datasets.load_dataset(repo, revision=revision)
+stream = datasets.load_dataset(repo, "train", split="train", revision=revision, streaming=True)
+row = next(iter(stream))
+print("RESULT" + json.dumps({"rows": ds.num_rows, "pil": isinstance(ds[0]["image"], Image.Image),
+                             "size": list(ds[0]["image"].size), "streamed_pil": isinstance(row["image"], Image.Image),
+                             "default": list(default), "feature": type(ds.features["image"]).__name__}))
+"""
+
+
+def test_images_decode_and_stream_through_the_hub_server(hub_store, hub_server, tmp_path):
+    """Plain ``datasets`` against the local Hub server (olah): the default config, an Image column, streaming."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    _stored(CACTUS, tmp_path, hub_store)  # the same fixture data again is a no-op
+    env = {**os.environ, "HF_ENDPOINT": hub_server, "HF_HOME": str(tmp_path / "hf-home"), "HF_HUB_OFFLINE": "0",
+           "HF_DATASETS_OFFLINE": "0", "HF_HUB_DISABLE_TELEMETRY": "1", "HF_HUB_DISABLE_XET": "1",
+           "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+    version = hub_store.resolve_version(CACTUS)
+    proc = subprocess.run([sys.executable, "-c", _HUB_MEDIA, hub_store.repo_id(CACTUS), f"v{version}"], env=env,
+                          capture_output=True, text=True, timeout=300)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT")]
+    assert lines, proc.stderr[-3000:]
+    got = json.loads(lines[-1][len("RESULT"):])
+    assert got == {"rows": hub_store.manifest(CACTUS)["tables"]["train"]["rows"], "pil": True, "size": [32, 32],
+                   "streamed_pil": True, "default": ["train"], "feature": "Image"}
