@@ -274,13 +274,14 @@ def _links(files: dict[str, MediaFile], tables: dict[str, dict[str, Any]], dest:
         head = first.read_row_group(0, columns=candidates)  # the link is judged on a sample of the first rows
         best = None
         for column in candidates:
-            values = head.column(column).cast(pa.string()).to_pandas()
-            sample = pd.DataFrame({"key": values.dropna().drop_duplicates().head(_SAMPLE)})
-            if sample.empty:
-                continue
+            values = head.column(column).cast(pa.string()).to_pandas().dropna()
+            distinct = values.drop_duplicates()
+            if distinct.empty or (len(values) >= 20 and len(distinct) < 0.1 * len(values)):
+                continue  # a label-like column (0/1 naming 0.jpg, 1.jpg) is no link
+            sample = pd.DataFrame({"key": distinct.head(_SAMPLE)})
             hits = sample.merge(keys, on="key").groupby(["group", "kind"]).size()
             for (group, kind), count in hits.items():
-                score = (count / len(sample), -_KIND_RANK[kind], group.startswith("::"))  # loose first
+                score = (count / len(sample), count, -_KIND_RANK[kind], group.startswith("::"))  # loose first
                 if count >= LINK_MIN_SHARE * len(sample) and (best is None or score > best[0]):
                     best = (score, column, group, kind)
         if best is None:

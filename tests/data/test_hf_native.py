@@ -233,3 +233,20 @@ def test_images_decode_and_stream_through_the_hub_server(hub_store, hub_server, 
     got = json.loads(lines[-1][len("RESULT"):])
     assert got == {"rows": hub_store.manifest(CACTUS)["tables"]["train"]["rows"], "pil": True, "size": [32, 32],
                    "streamed_pil": True, "default": ["train"], "feature": "Image"}
+
+
+def test_links_come_from_id_like_columns_not_labels(tmp_path):
+    from mle_datasets.media import plan_media
+    from mle_datasets.store import write_table
+
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    (src / "img").mkdir(parents=True)
+    for name in ("0.png", "1.png", "r3.png", "r5.png"):
+        (src / "img" / name).write_bytes(_png(int(name[-5])))
+    (src / "train.csv").write_text("id,label\n" + "".join(f"r{i},{i % 2}\n" for i in range(40)))
+    (src / "labels.csv").write_text("label,id\n" + "".join(f"{i % 2},x{i}\n" for i in range(40)))
+    tables = {c: write_table(src / f"{c}.csv", dest / "data" / c, c, ("id",)) for c in ("train", "labels")}
+    files = ["img/0.png", "img/1.png", "img/r3.png", "img/r5.png", "labels.csv", "train.csv"]
+    plan = plan_media(src, files, {"train": "train.csv", "labels": "labels.csv"}, tables, dest)
+    # train's ids name 2 of 40 files: too few; labels' 0/1 name 0.png and 1.png but are a label, not an id
+    assert plan.links == {} and [f.path for f in plan.groups["files_img"]] == files[:4]
