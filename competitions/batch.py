@@ -1,7 +1,7 @@
 """Batch grading: a JSONL of ``{competition_id, submission_path}`` (MLE-bench's input) into one grading report.
 
-Lines are graded in parallel threads (reading and the metrics release the GIL in pyarrow, numpy and
-scikit-learn). One bad line (malformed JSON, unknown id, data not prepared or tampered, unreadable CSV)
+Lines are graded in a bounded pool of processes, grouped by competition so that each competition's answers
+and sample submission are read once per chunk of submissions, not once per line. One bad line (malformed JSON, unknown id, data not prepared or tampered, unreadable CSV)
 becomes an invalid report with its reason; it never stops the others.
 
 The data of each competition comes from ``data(competition_id)``, a callable returning a record with
@@ -14,18 +14,23 @@ line's error.
 from __future__ import annotations
 
 import json
+import math
+import multiprocessing
 import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
-from competitions.grading import GradingError, grade
+import pandas as pd
+
+from competitions.grading import GradingError, grade, read_answers, read_expected_ids
 from competitions.atomic import write_json_atomic
 from competitions.reports import GradeReport, batch_report, report_filename
 
-__all__ = ["read_jsonl", "grade_line", "grade_jsonl", "grade_batch", "CompetitionFiles", "DataLocator"]
+__all__ = ["read_jsonl", "grade_line", "grade_jsonl", "grade_batch", "grade_chunk", "plan_chunks", "Chunk",
+           "ChunkFiles", "CompetitionFiles", "DataLocator"]
 
 
 class CompetitionFiles(Protocol):
@@ -75,61 +80,141 @@ def _failed(competition_id: str, submission_path: Any, reason: str, kind: str = 
                               competition_version=competition_version)
 
 
-def grade_line(entry: dict[str, Any], data: DataLocator, leaderboards: Any = None) -> GradeReport:
-    """Grade one JSONL entry with the files ``data(competition_id)`` gives; never raises for a bad entry."""
+def _entry_problem(entry: dict[str, Any]) -> tuple[Any, GradeReport | None]:
+    """The entry's competition, or the report of an entry that names no gradable competition or submission."""
     from competitions.catalogue import get
 
     cid = str(entry.get("competition_id") or "")
     sub = entry.get("submission_path")
     if "_error" in entry:
-        return _failed(cid or "<unknown>", sub, entry["_error"], kind="missing")
+        return None, _failed(cid or "<unknown>", sub, entry["_error"], kind="missing")
     if not cid:
-        return _failed("<unknown>", sub, "the entry has no competition_id", kind="missing")
+        return None, _failed("<unknown>", sub, "the entry has no competition_id", kind="missing")
     try:
         comp = get(cid)
     except KeyError as err:
-        return _failed(cid, sub, str(err))
+        return None, _failed(cid, sub, str(err))
     if not sub:
-        return _failed(cid, None, "no submission for this run", kind="missing", competition_version=comp.version)
+        return comp, _failed(cid, None, "no submission for this run", kind="missing", competition_version=comp.version)
+    return comp, None
+
+
+def grade_line(entry: dict[str, Any], data: DataLocator, leaderboards: Any = None) -> GradeReport:
+    """Grade one JSONL entry with the files ``data(competition_id)`` gives; never raises for a bad entry."""
+    comp, problem = _entry_problem(entry)
+    if problem is not None:
+        return problem
     try:
-        files = data(cid)
+        files = data(comp.id)
     except (ValueError, OSError) as err:
-        return _failed(cid, sub, str(err), competition_version=comp.version)
+        return _failed(comp.id, entry["submission_path"], str(err), competition_version=comp.version)
+    return grade_chunk(Chunk(comp, _files_of(files), ((0, str(entry["submission_path"])),)), leaderboards)[0][1]
+
+
+@dataclass(frozen=True)
+class ChunkFiles:
+    """The prepared files one chunk is graded against (plain paths, so a chunk can cross to a process)."""
+
+    answers: str
+    sample_submission: str | None
+    dataset_revision: str | None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Submissions of one competition graded together: the answers and sample are read once for all."""
+
+    competition: Any
+    files: ChunkFiles
+    submissions: tuple[tuple[int, str], ...]  # (position in the batch, submission path)
+
+
+def _files_of(files: CompetitionFiles) -> ChunkFiles:
     sample = Path(files.sample_submission) if files.sample_submission else None
+    return ChunkFiles(str(files.answers), str(sample) if sample is not None and sample.is_file() else None,
+                      files.dataset_revision)
+
+
+def grade_chunk(chunk: Chunk, leaderboards: Any = None) -> list[tuple[int, GradeReport]]:
+    """Grade a chunk's submissions, reading its answers and sample submission once; never raises.
+
+    Each grading gets its own copy of the answers, so a grader that changes its input cannot change the next
+    one's. A host-side problem with the answers or the sample (missing, unreadable) fails every submission of
+    the chunk with the same reason.
+    """
+    comp = chunk.competition
     try:
-        return grade(comp, sub, files.answers, sample if sample is not None and sample.is_file() else None,
-                     leaderboards=leaderboards, dataset_revision=files.dataset_revision)
+        answers = read_answers(comp, chunk.files.answers)
+        sample = None
+        if chunk.files.sample_submission is not None:
+            sample = read_expected_ids(comp, chunk.files.sample_submission)
     except GradingError as err:
-        return _failed(cid, sub, str(err), competition_version=comp.version)
+        return [(i, _failed(comp.id, sub, str(err), competition_version=comp.version))
+                for i, sub in chunk.submissions]
+    graded = []
+    for index, submission in chunk.submissions:
+        own = answers.copy() if isinstance(answers, pd.DataFrame) else [dict(row) for row in answers]
+        try:
+            report = grade(comp, submission, own, sample, leaderboards=leaderboards,
+                           dataset_revision=chunk.files.dataset_revision)
+        except GradingError as err:
+            report = _failed(comp.id, submission, str(err), competition_version=comp.version)
+        graded.append((index, report))
+    return graded
+
+
+def plan_chunks(entries: list[dict[str, Any]], data: DataLocator, workers: int
+                ) -> tuple[dict[int, GradeReport], list[Chunk]]:
+    """Split a batch into the reports known without grading (bad entries, data not available) and chunks.
+
+    ``data`` is called once per competition. A competition's submissions form one chunk, or several when there
+    are fewer competitions than ``workers``, so that one competition with many submissions still fills the pool.
+    """
+    done: dict[int, GradeReport] = {}
+    by_competition: dict[str, list[tuple[int, str]]] = {}
+    comps: dict[str, Any] = {}
+    for index, entry in enumerate(entries):
+        comp, problem = _entry_problem(entry)
+        if problem is not None:
+            done[index] = problem
+            continue
+        comps[comp.id] = comp
+        by_competition.setdefault(comp.id, []).append((index, str(entry["submission_path"])))
+    per_competition = max(1, workers // max(1, len(by_competition)))
+    chunks = []
+    for cid, submissions in by_competition.items():
+        comp = comps[cid]
+        try:
+            files = _files_of(data(cid))
+        except (ValueError, OSError) as err:
+            done.update((i, _failed(cid, sub, str(err), competition_version=comp.version)) for i, sub in submissions)
+            continue
+        size = math.ceil(len(submissions) / per_competition)
+        chunks += [Chunk(comp, files, tuple(submissions[k:k + size])) for k in range(0, len(submissions), size)]
+    return done, chunks
 
 
 def grade_batch(entries: list[dict[str, Any]], data: DataLocator, *, max_workers: int | None = None,
                 leaderboards: Any = None) -> list[GradeReport]:
-    """Grade entries in parallel; reports come back in input order."""
-    workers = max_workers or min(8, (os.cpu_count() or 2))
-    locate = _once_per_competition(data)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda e: grade_line(e, locate, leaderboards), entries))
+    """Grade entries in a bounded pool of processes; reports come back in input order.
 
-
-def _once_per_competition(data: DataLocator) -> DataLocator:
-    """``data`` called at most once per competition id (its answer, or its error, is shared)."""
-    lock = threading.Lock()
-    results: dict[str, Any] = {}
-
-    def locate(cid: str) -> CompetitionFiles:
-        with lock:
-            if cid not in results:
-                try:
-                    results[cid] = (True, data(cid))
-                except (ValueError, OSError) as err:
-                    results[cid] = (False, err)
-        ok, value = results[cid]
-        if not ok:
-            raise value
-        return value
-
-    return locate
+    ``max_workers`` processes (default: the CPU count, at most 8) each grade whole chunks
+    (:func:`plan_chunks`), so a competition's answers, sample and leaderboard are read once per chunk rather
+    than once per submission. With one worker or a single chunk everything is graded in this process.
+    """
+    workers = max(1, max_workers or min(8, os.cpu_count() or 2))
+    done, chunks = plan_chunks(entries, data, workers)
+    if workers == 1 or len(chunks) <= 1:
+        results = [grade_chunk(chunk, leaderboards) for chunk in chunks]
+    else:
+        # fork: graders and competitions registered at run time (plugins, a user's script) reach the workers
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        context = multiprocessing.get_context(method)
+        with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context) as pool:
+            results = list(pool.map(grade_chunk, chunks, [leaderboards] * len(chunks)))
+    for graded in results:
+        done.update(graded)
+    return [done[i] for i in range(len(entries))]
 
 
 def grade_jsonl(

@@ -22,15 +22,15 @@ import pandas as pd
 from competitions.catalogue import get
 from competitions.faults import HOST, SUBMISSION, InvalidSubmission, fault_of
 from competitions.graders import get_grader
-from competitions.leaderboards import LeaderboardError
-from competitions.medals import medal_thresholds, rank_score
+from competitions.leaderboards import LeaderboardError, leaderboard
+from competitions.medals import leaderboard_placement, rank_score, thresholds_from_leaderboard
 from competitions.reports import GradeReport
 from competitions.spec import Competition
 from metrics import MetricInputError
 from schemas.csvio import CSVReadError, read_csv
 from schemas.submission import ID_POLICIES, read_submission, validate_frame
 
-__all__ = ["GradingError", "grade", "round_score", "read_answers", "fault_of", "SUBMISSION", "HOST", "ID_POLICIES"]
+__all__ = ["GradingError", "grade", "round_score", "read_answers", "read_expected_ids", "fault_of", "SUBMISSION", "HOST", "ID_POLICIES"]
 
 log = logging.getLogger(__name__)
 
@@ -87,15 +87,18 @@ def read_answers(comp: Competition, answers: Any) -> Any:
         raise GradingError(f"{comp.id}: answers file unreadable: {err.message}") from None
 
 
+def read_expected_ids(comp: Competition, sample: str | os.PathLike[str]) -> pd.DataFrame:
+    """The sample submission as grading reads it (id columns as strings); :class:`GradingError` if unreadable."""
+    try:
+        return read_csv(sample, string_columns=list(comp.id_columns))
+    except CSVReadError as err:
+        raise GradingError(f"{comp.id}: sample submission unreadable: {err.message}") from None
+
+
 def _expected_ids(comp: Competition, sample: Any, answers: Any) -> tuple[pd.DataFrame | None, bool]:
     """The frame whose id columns give the expected id set, and whether missing ids may be shown."""
     if sample is not None:
-        if isinstance(sample, pd.DataFrame):
-            return sample, True
-        try:
-            return read_csv(sample, string_columns=list(comp.id_columns)), True
-        except CSVReadError as err:
-            raise GradingError(f"{comp.id}: sample submission unreadable: {err.message}") from None
+        return (sample if isinstance(sample, pd.DataFrame) else read_expected_ids(comp, sample)), True
     frame = pd.DataFrame(answers) if isinstance(answers, list) else answers
     if all(c in frame.columns for c in comp.id_columns):
         return frame[list(comp.id_columns)].astype("str"), False
@@ -165,20 +168,29 @@ def _host_reason(comp: Competition, err: Exception) -> str:
             "(details are in the host log)")
 
 
-def _rank(comp: Competition, report: GradeReport, leaderboards: Any) -> str | None:
-    """Fill thresholds and medals; return a note when the leaderboard is missing."""
+def _rank(comp: Competition, report: GradeReport, leaderboards: Any) -> None:
+    """Fill thresholds, medals, ``medals_available``/``leaderboard_note`` and the score's leaderboard placement.
+
+    The placement (``leaderboard_rank``, ``leaderboard_percentile``) is that of a valid, non-NaN score:
+    :func:`competitions.medals.leaderboard_placement` (ties rank with the team they tie).
+    """
     try:
-        t = medal_thresholds(comp.id, leaderboards)
+        board = leaderboard(comp.id, leaderboards)
     except LeaderboardError as err:
         report.is_lower_better = comp.lower_is_better
-        return f"no medals: {err}"
+        report.medals_available, report.leaderboard_note = False, str(err)
+        return
+    t = thresholds_from_leaderboard(board)
+    report.medals_available = True
     report.gold_threshold, report.silver_threshold = t["gold"], t["silver"]
     report.bronze_threshold, report.median_threshold = t["bronze"], t["median"]
     report.is_lower_better = t["lower_is_better"]
     medals = rank_score(report.score, t)
     report.gold_medal, report.silver_medal = medals.gold_medal, medals.silver_medal
     report.bronze_medal, report.above_median = medals.bronze_medal, medals.above_median
-    return None
+    placement = leaderboard_placement(report.score, board["score"].to_numpy(), t["lower_is_better"])
+    if report.valid_submission and placement is not None:
+        report.leaderboard_rank, report.leaderboard_percentile = placement.rank, placement.percentile
 
 
 def grade(
@@ -195,7 +207,8 @@ def grade(
     ``submission``, ``answers`` and ``sample_submission`` are DataFrames or paths (answers: ``.csv`` or
     ``.jsonl``). The expected id set comes from the sample submission, else from the answers' id columns
     (host-side only). ``leaderboards`` overrides the leaderboard folder. A NaN score is valid and earns no
-    medal; a missing leaderboard leaves the score and explains the missing medals in ``error``.
+    medal; a missing leaderboard leaves the score, sets ``medals_available`` False and explains why in
+    ``leaderboard_note`` (``error`` is only for submissions that could not be graded).
     """
     comp = _competition(competition)
     path = None if isinstance(submission, pd.DataFrame) else Path(submission)
@@ -216,9 +229,5 @@ def grade(
         report = outcome
     else:
         report = GradeReport(comp.id, score=outcome, submission_exists=True, valid_submission=True, **common)
-    notes = [report.error] if report.error else []
-    lb_note = _rank(comp, report, leaderboards)
-    if lb_note:
-        notes.append(lb_note)
-    report.error = "; ".join(notes) or None
+    _rank(comp, report, leaderboards)
     return report

@@ -13,6 +13,7 @@ import hashlib
 import io
 import os
 import tempfile
+import threading
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -111,9 +112,25 @@ def leaderboard(competition_id: str, folder: str | os.PathLike[str] | None = Non
     [1, 2]
     """
     path = find_leaderboard(competition_id, folder)
-    if path.parent == store_dir():
-        _check_sha256(path)
-    return read_leaderboard_file(path)
+    try:
+        info = path.stat()
+    except OSError as err:
+        raise LeaderboardError(f"leaderboard {path} cannot be read: {err}") from None
+    key = (str(path), info.st_size, info.st_mtime_ns, info.st_ino)
+    with _CACHE_LOCK:
+        frame = _CACHE.get(key)
+    if frame is None:
+        if path.parent == store_dir():
+            _check_sha256(path)
+        frame = read_leaderboard_file(path)
+        with _CACHE_LOCK:
+            _CACHE[key] = frame
+    return frame.copy()
+
+
+# Read boards by (path, size, mtime, inode): a batch reads each competition's board once, a changed file again.
+_CACHE: dict[tuple[str, int, int, int], pd.DataFrame] = {}
+_CACHE_LOCK = threading.Lock()
 
 
 def read_leaderboard_file(path: Path) -> pd.DataFrame:

@@ -13,7 +13,7 @@ N >= 1000                 10 + int(0.002 N)       max(1, int(0.05 N)) max(1, int
 
 Thresholds are inclusive, medals exclusive (gold, else silver, else bronze); above-median is strict; the
 median is pandas' median over every row; the direction is lower-is-better when the first row's score is
-below the last row's.
+below the last row's. :func:`leaderboard_placement` says where a score would have placed among the teams.
 """
 
 from __future__ import annotations
@@ -22,9 +22,11 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["Medals", "medal_positions", "thresholds_from_leaderboard", "medal_thresholds", "rank_score"]
+__all__ = ["Medals", "Placement", "medal_positions", "thresholds_from_leaderboard", "medal_thresholds", "rank_score",
+           "leaderboard_placement"]
 
 
 def medal_positions(num_teams: int) -> tuple[int, int, int]:
@@ -123,3 +125,39 @@ def rank_score(score: float | None, thresholds: dict[str, Any]) -> Medals:
     bronze = not gold and not silver and reaches(thresholds["bronze"])
     return Medals(gold_medal=bool(gold), silver_medal=bool(silver), bronze_medal=bool(bronze),
                   above_median=bool(above))
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a score would have placed on a leaderboard of ``num_teams`` teams."""
+
+    rank: int
+    percentile: float
+    num_teams: int
+
+
+def leaderboard_placement(score: float | None, scores: Any, lower_is_better: bool) -> Placement | None:
+    """The rank and percentile ``score`` would have had among a leaderboard's team ``scores``.
+
+    Ties are broken as Kaggle ranks them: a score equal to some teams' ranks with them, at the best rank of
+    the tied group, so ``rank`` is 1 + the number of teams strictly better. ``percentile`` is the share (in
+    percent) of teams the score beats or ties. None or NaN places nowhere (None).
+
+    >>> board = [0.9, 0.8, 0.8, 0.5]  # higher is better
+    >>> leaderboard_placement(0.8, board, False)
+    Placement(rank=2, percentile=75.0, num_teams=4)
+    >>> leaderboard_placement(0.95, board, False).rank, leaderboard_placement(0.1, board, False).percentile
+    (1, 0.0)
+    >>> leaderboard_placement(0.2, [0.1, 0.2, 0.2, 0.7], True)  # lower is better
+    Placement(rank=2, percentile=75.0, num_teams=4)
+    """
+    if score is None or math.isnan(float(score)):
+        return None
+    board = np.asarray(scores, dtype=np.float64)
+    board = board[~np.isnan(board)]
+    if board.size == 0:
+        return None
+    s = float(score)
+    better = np.count_nonzero(board < s) if lower_is_better else np.count_nonzero(board > s)
+    return Placement(rank=int(better) + 1, percentile=float((board.size - better) / board.size * 100.0),
+                     num_teams=int(board.size))

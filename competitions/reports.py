@@ -1,7 +1,11 @@
 """Grading reports: one competition's :class:`GradeReport`, and the grading report of a batch.
 
 ``GradeReport.to_dict()`` has exactly MLE-bench's CompetitionReport keys, plus ``error``,
-``competition_version``, ``dataset_revision``, ``validation_errors``, ``score_is_nan`` and ``host_error``.
+``competition_version``, ``dataset_revision``, ``validation_errors``, ``score_is_nan``, ``host_error``,
+``medals_available`` and ``leaderboard_note`` (whether the medal fields could be computed, and why not),
+``leaderboard_rank`` and ``leaderboard_percentile`` (where the score would have placed among the
+competition's Kaggle teams: :func:`competitions.medals.leaderboard_placement`). ``error`` says only why a
+submission could not be graded; it is None for a graded one, even when its leaderboard is missing.
 Unlike MLE-bench, which writes the non-standard JSON token ``NaN``, a NaN score is written as ``null`` with
 ``score_is_nan: true`` so that every report is valid JSON. A submission that could not be graded (missing,
 invalid, or a host error: the answers, the spec or the grader at fault) has its report made by
@@ -63,6 +67,14 @@ class GradeReport:
     dataset_revision: str | None = None
     validation_errors: list[dict[str, Any]] = field(default_factory=list)
     host_error: bool = False
+    #: True when the leaderboard was read and the medal fields are computed; None when unknown (old reports)
+    medals_available: bool | None = None
+    #: why the medal fields are missing (no leaderboard, unreadable leaderboard); None when they are computed
+    leaderboard_note: str | None = None
+    #: 1 + the number of Kaggle teams strictly better than the score (ties rank with the team they tie)
+    leaderboard_rank: int | None = None
+    #: the share of Kaggle teams (percent) the score beats or ties
+    leaderboard_percentile: float | None = None
 
     @classmethod
     def failed(
@@ -151,15 +163,26 @@ class GradeReport:
             "validation_errors": list(self.validation_errors),
             "score_is_nan": self.score_is_nan,
             "host_error": self.host_error,
+            "medals_available": self.medals_available,
+            "leaderboard_note": self.leaderboard_note,
+            "leaderboard_rank": self.leaderboard_rank,
+            "leaderboard_percentile": _num(self.leaderboard_percentile),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GradeReport:
         """Rebuild a report from :meth:`to_dict` output or an MLE-bench CompetitionReport dict.
 
+        A report written before ``medals_available`` existed gets it from its thresholds, and the
+        leaderboard note it kept in ``error`` moves to ``leaderboard_note``.
+
         >>> GradeReport.from_dict({"competition_id": "toy", "score": None, "score_is_nan": True,
         ...                        "gold_medal": True}).any_medal
         True
+        >>> old = GradeReport.from_dict({"competition_id": "toy", "score": 0.5, "valid_submission": True,
+        ...                              "error": "no medals: no leaderboard for toy"})
+        >>> old.error, old.medals_available, old.leaderboard_note
+        (None, False, 'no leaderboard for toy')
         """
         names = {f.name for f in fields(cls)}
         kwargs = {k: v for k, v in data.items() if k in names}
@@ -177,7 +200,22 @@ class GradeReport:
                     "valid_submission", "host_error"):
             kwargs[key] = bool(kwargs.get(key) or False)
         kwargs["validation_errors"] = list(kwargs.get("validation_errors") or [])
+        if "medals_available" not in data:
+            kwargs.update(_split_old_error(kwargs.get("error"), kwargs.get("gold_threshold")))
         return cls(**kwargs)
+
+
+#: how reports written before ``leaderboard_note`` existed began the note they appended to ``error``
+_OLD_NOTE = "no medals: "
+
+
+def _split_old_error(error: str | None, gold_threshold: Any) -> dict[str, Any]:
+    """``error``, ``medals_available`` and ``leaderboard_note`` of a report from before those fields."""
+    parts = [p for p in (error or "").split("; ") if p]
+    notes = [p[len(_OLD_NOTE):] for p in parts if p.startswith(_OLD_NOTE)]
+    rest = "; ".join(p for p in parts if not p.startswith(_OLD_NOTE)) or None
+    return {"error": rest, "medals_available": gold_threshold is not None,
+            "leaderboard_note": "; ".join(notes) or None}
 
 
 def batch_report(reports: Iterable[GradeReport]) -> dict[str, Any]:

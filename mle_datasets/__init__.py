@@ -21,6 +21,7 @@ from mle_datasets.errors import (
     UnknownVersionError,
 )
 from mle_datasets.handoff import PreparedRef, resolve
+from mle_datasets.hub import FromHub, prepare_from_hub
 from mle_datasets.load import load_dataset, materialize, tables
 from mle_datasets.prepare import Prepared, load_prepared, prepare
 from mle_datasets.publish import publish
@@ -29,6 +30,7 @@ from mle_datasets.store import Store, StoredVersion, store_root
 __all__ = [
     "ChecksumError",
     "DataError",
+    "FromHub",
     "KaggleAccessError",
     "NotPreparedError",
     "Prepared",
@@ -45,6 +47,7 @@ __all__ = [
     "make_raw_fixture",
     "materialize",
     "prepare",
+    "prepare_from_hub",
     "publish",
     "resolve",
     "store_root",

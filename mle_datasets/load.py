@@ -10,7 +10,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from mle_datasets.errors import ChecksumError, DataError, StoreError, UnknownVersionError
+from mle_datasets.errors import ChecksumError, DataError, StoreError
 from mle_datasets.store import Store
 
 __all__ = ["load_dataset", "materialize", "tables", "rebuild_files"]
@@ -94,23 +94,9 @@ def _hub_revision(repo: str, version: str | None) -> str | None:
     Checked before loading because ``datasets`` falls back to a cached copy of another revision when the
     one asked for cannot be found.
     """
-    from huggingface_hub import HfApi
-    from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
+    from mle_datasets.hub import tag_commit
 
-    if version is None:
-        return None
-    tag = f"v{version.removeprefix('v')}"
-    try:
-        refs = HfApi().list_repo_refs(repo, repo_type="dataset")
-    except RepositoryNotFoundError:
-        raise DataError(f"no dataset repository {repo!r} on the Hub at this endpoint (or it is private: log in)") from None
-    except HfHubHTTPError as err:
-        raise DataError(f"cannot list the versions of {repo} on the Hub: {err}") from None
-    commits = {t.name: t.target_commit for t in refs.tags}
-    if tag not in commits:
-        known = sorted(t[1:] for t in commits if t.startswith("v"))
-        raise UnknownVersionError(f"{repo} has no version {tag!r} on the Hub; published: {', '.join(known) or 'none'}")
-    return commits[tag]
+    return None if version is None else tag_commit(repo, version)[1]
 
 
 def _load_hub(repo: str, split: str, version: str | None, **kwargs: Any):

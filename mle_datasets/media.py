@@ -19,7 +19,6 @@ compression, attributes), checked at write time to give the same bytes, else the
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -36,7 +35,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 __all__ = ["IMAGE_SUFFIXES", "AUDIO_SUFFIXES", "media_kind", "config_name", "MediaFile", "MediaPlan", "plan_media",
-           "write_media_table", "write_files_config", "rebuild_media", "features_of"]
+           "write_media_table", "write_files_config", "rebuild_media"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif")
 AUDIO_SUFFIXES = (".wav", ".mp3", ".flac", ".ogg", ".aif", ".aiff")
@@ -456,18 +455,4 @@ def rebuild_media(folder: Path, manifest: dict[str, Any], dest: Path) -> None:
                 "that zlib is installed, or prepare the competition again here"
             )
     shutil.rmtree(parts, ignore_errors=True)
-
-
-def features_of(path: str | os.PathLike) -> dict[str, Any] | None:
-    """The ``datasets`` features stored in a parquet shard's schema (None when it has none).
-
-    >>> import tempfile, pyarrow as pa, pyarrow.parquet as pq
-    >>> p = tempfile.mkdtemp() + "/t.parquet"; pq.write_table(pa.table({"a": [1]}), p)
-    >>> features_of(p) is None
-    True
-    """
-    meta = pq.read_schema(path).metadata or {}
-    if b"huggingface" not in meta:
-        return None
-    return json.loads(meta[b"huggingface"])["info"]["features"]
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import io
 import json
 import os
@@ -34,7 +35,7 @@ import tarfile
 import uuid
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -205,6 +206,16 @@ class Store:
         repo = self.repo_dir(competition_id, private)
         if _git(repo, "rev-parse", "HEAD") == _git(repo, "rev-parse", f"v{version}^{{commit}}"):
             return repo
+        return self.checkout_dir(competition_id, version, private)
+
+    def checkout_dir(self, competition_id: str, version: str | None = None, private: bool = False) -> Path:
+        """``checkouts/<org>/<id>/<version>/``: the files of tag ``v<version>``, exported from git once.
+
+        Plain ``datasets.load_dataset`` ignores ``revision=`` for a local folder; this folder is how it
+        reads one version: ``datasets.load_dataset(str(store.checkout_dir(id, "1.0.0")))``.
+        """
+        version = self.resolve_version(competition_id, version, private)
+        repo = self.repo_dir(competition_id, private)
         org = PRIVATE_ORG if private else ORG
         dest = self.root / "checkouts" / org / competition_id / version
         if not dest.is_dir():
@@ -239,17 +250,12 @@ class Store:
         """
         folder = self.version_dir(competition_id, version, private)
         manifest = self.manifest(competition_id, version, private)
-        files = manifest["files"]
-        names = sorted(files) if paths is None else paths
-        missing = [n for n in names if not (folder / n).is_file()]
-        present = [n for n in names if n not in missing]
-        digests = checksum_files(folder, present)
-        bad = [n for n in present if digests[n] != files[n]["sha256"]]
+        names = sorted(manifest["files"]) if paths is None else paths
+        missing, bad = _mismatches(folder, manifest["files"], names)
         if missing or bad:
-            problems = [f"{n} (missing)" for n in missing[:3]] + [f"{n} (sha256 differs)" for n in bad[:3]]
             raise ChecksumError(
                 f"{competition_id} v{manifest['version']} in {folder} does not match its manifest: "
-                f"{len(missing) + len(bad)} file(s), e.g. {', '.join(problems)}; the stored data was changed or "
+                f"{_mismatch_text(missing, bad)}; the stored data was changed or "
                 f"corrupted: restore it with `git -C {folder} checkout -- .` or re-run "
                 f"`mle-bench prepare -c {competition_id} --force`"
             )
@@ -271,17 +277,50 @@ class Store:
             raise StoreError(f"version {version!r} is not dotted numbers such as 1.0.0")
         provenance = {"spec_version": spec.version, "preparer_version": "unknown", "raw_files": {},
                       "raw_sha256": "", **prepared.provenance}
+        fills = [(private, functools.partial(write_version, source=source, spec=spec, version=version,
+                                             provenance=provenance, private=private, split_rule=split_rule))
+                 for private, source in ((False, prepared.public_dir), (True, prepared.private_dir))]
+        return self._commit_versions(prepared.competition_id, version, provenance.get("raw_sha256", ""), fills)
+
+    def add_repo(self, competition_id: str, version: str, public_dir: Path, private_dir: Path) -> StoredVersion:
+        """Store two repository folders (a version's files, e.g. downloaded from the Hub) as version ``version``.
+
+        Every file of each folder's ``manifest.json`` is checked against its sha256 first (:class:`ChecksumError`
+        naming the files otherwise) and only those files are committed, with the commit the store would have
+        made itself: on a store holding no older version the commit sha equals the publisher's.
+
+        Parameters
+        ----------
+        competition_id : str
+            The competition id.
+        version : str
+            The version (``1.0.0`` or ``v1.0.0``); it must be the one both manifests record.
+        public_dir, private_dir : Path
+            Folders holding the public and the answers repository's files (``.git`` ignored).
+        """
+        version = version.removeprefix("v")
+        fills, raw_sha = [], ""
+        for private, folder in ((False, Path(public_dir)), (True, Path(private_dir))):
+            manifest = _checked_manifest(folder, competition_id, version, private)
+            raw_sha = raw_sha or manifest.get("provenance", {}).get("raw_sha256", "")
+            fills.append((private, functools.partial(_copy_listed, folder, [*manifest["files"], MANIFEST])))
+        return self._commit_versions(competition_id, version, raw_sha, fills)
+
+    def _commit_versions(self, competition_id: str, version: str, raw_sha256: str,
+                         fills: list[tuple[bool, Callable[[Path], Any]]]) -> StoredVersion:
+        """Commit the public and private work trees that ``fills`` write (``fill(work_tree)``) as ``version``,
+        under the competition's lock, and swap both repositories in together."""
         self._check_writable()
         built: list[tuple[Path, Path]] = []
         stack = contextlib.ExitStack()
         try:
-            stack.enter_context(_locked(self._lock_path(prepared.competition_id)))
+            stack.enter_context(_locked(self._lock_path(competition_id)))
             revisions = []
-            for private, source in ((False, prepared.public_dir), (True, prepared.private_dir)):
-                repo = self.repo_dir(prepared.competition_id, private)
+            for private, fill in fills:
+                repo = self.repo_dir(competition_id, private)
                 if repo.parent.is_dir():
                     remove_stale(repo)  # under the lock: every hidden clone left here is a dead writer's
-                tmp, rev = self._build(repo, source, spec, version, provenance, private, split_rule)
+                tmp, rev = self._build(repo, fill, competition_id, version, raw_sha256, private)
                 if tmp is not None:
                     built.append((tmp, repo))
                 revisions.append(rev)
@@ -289,7 +328,7 @@ class Store:
                 _swap(tmp, repo)
         except OSError as err:
             raise StoreError(
-                f"cannot write {prepared.competition_id} v{version} to the store at {self.root}: {err}; free disk "
+                f"cannot write {competition_id} v{version} to the store at {self.root}: {err}; free disk "
                 "space or set MLE_BENCH_HOME to a writable folder"
             ) from None
         finally:
@@ -297,9 +336,9 @@ class Store:
                 shutil.rmtree(tmp, ignore_errors=True)
             stack.close()
         return StoredVersion(
-            competition_id=prepared.competition_id, version=version, revision=revisions[0],
-            private_revision=revisions[1], public_dir=self.repo_dir(prepared.competition_id),
-            private_dir=self.repo_dir(prepared.competition_id, private=True),
+            competition_id=competition_id, version=version, revision=revisions[0],
+            private_revision=revisions[1], public_dir=self.repo_dir(competition_id),
+            private_dir=self.repo_dir(competition_id, private=True),
         )
 
     def _check_writable(self) -> None:
@@ -312,9 +351,9 @@ class Store:
         if not os.access(self.hub_dir, os.W_OK):
             raise StoreError(f"the store at {self.root} is read-only; set MLE_BENCH_HOME to a writable folder")
 
-    def _build(self, repo: Path, source: Path, spec: Competition, version: str, provenance: dict[str, Any],
-               private: bool, split_rule: str | None) -> tuple[Path | None, str]:
-        """Commit ``source`` as ``version`` in a hidden clone of ``repo``; return (clone or None, commit sha)."""
+    def _build(self, repo: Path, fill: Callable[[Path], Any], competition_id: str, version: str,
+               raw_sha256: str, private: bool) -> tuple[Path | None, str]:
+        """Commit what ``fill`` writes as ``version`` in a hidden clone of ``repo``; return (clone or None, sha)."""
         repo.parent.mkdir(parents=True, exist_ok=True)
         tmp = repo.parent / f".{repo.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         try:
@@ -324,26 +363,68 @@ class Store:
             else:
                 tmp.mkdir()
                 _git(tmp, "init", "--quiet", "--initial-branch=main")
-            write_version(tmp, source, spec, version, provenance, private, split_rule)
+            fill(tmp)
             _git(tmp, "add", "--all")
             tree = _git(tmp, "write-tree")
             tag = f"v{version}"
             if _git(tmp, "tag", "--list", tag):
                 if _git(tmp, "rev-parse", f"{tag}^{{tree}}") != tree:
                     raise StoreError(
-                        f"{spec.id} v{version} is already stored with different content, and a version never "
+                        f"{competition_id} v{version} is already stored with different content, and a version never "
                         "changes; bump the spec's version, or delete the store's copy to rebuild it"
                     )
                 shutil.rmtree(tmp, ignore_errors=True)
                 return None, _git(repo, "rev-parse", f"{tag}^{{commit}}")
             kind = "answers" if private else "public data"
-            message = f"{spec.id} {kind} v{version}\n\nraw sha256 {provenance.get('raw_sha256', '')}\n"
+            message = f"{competition_id} {kind} v{version}\n\nraw sha256 {raw_sha256}\n"
             _git(tmp, "commit", "--quiet", "--allow-empty", "-m", message)
             _git(tmp, "tag", tag)
             return tmp, _git(tmp, "rev-parse", "HEAD")
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+
+
+def _mismatches(folder: Path, files: dict[str, Any], names: list[str]) -> tuple[list[str], list[str]]:
+    """The ``names`` missing from ``folder`` and those whose sha256 differs from ``files`` (manifest entries)."""
+    missing = [n for n in names if not (folder / n).is_file()]
+    present = [n for n in names if n not in missing]
+    digests = checksum_files(folder, present)
+    return missing, [n for n in present if digests[n] != files[n]["sha256"]]
+
+
+def _mismatch_text(missing: list[str], bad: list[str]) -> str:
+    problems = [f"{n} (missing)" for n in missing[:3]] + [f"{n} (sha256 differs)" for n in bad[:3]]
+    return f"{len(missing) + len(bad)} file(s), e.g. {', '.join(problems)}"
+
+
+def _checked_manifest(folder: Path, competition_id: str, version: str, private: bool) -> dict[str, Any]:
+    """The manifest of a repository folder from outside the store, after checking that it is ``competition_id``
+    ``version`` of the right kind and that every file it lists has its sha256."""
+    kind = "private" if private else "public"
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ChecksumError(f"{folder} has no readable {MANIFEST} ({err}); it is not a stored version") from None
+    found = (manifest.get("competition_id"), manifest.get("version"), manifest.get("kind"))
+    if found != (competition_id, version, kind):
+        raise StoreError(f"{folder} holds {found[0]} v{found[1]} ({found[2]}), not {competition_id} v{version} "
+                         f"({kind})")
+    missing, bad = _mismatches(folder, manifest["files"], sorted(manifest["files"]))
+    if missing or bad:
+        raise ChecksumError(f"{competition_id} v{version} in {folder} does not match its manifest: "
+                            f"{_mismatch_text(missing, bad)}")
+    return manifest
+
+
+def _copy_listed(source: Path, names: list[str], dest: Path) -> None:
+    """Make the work tree ``dest`` (``.git`` kept) hold exactly the files ``names`` of ``source``."""
+    for child in dest.iterdir():
+        if child.name != ".git":
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+    for name in names:
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source / name, dest / name)
 
 
 def _recover(repo: Path, lock: Path) -> None:
@@ -441,7 +522,7 @@ def write_version(dest: Path, source: Path, spec: Competition, version: str, pro
         "provenance": {k: v for k, v in provenance.items() if k in STORED_PROVENANCE},
         "originals": {name: sha256_file(source / name) for name in files},
     }
-    (dest / "README.md").write_text(dataset_card(spec, manifest, private, split_rule), encoding="utf-8")
+    (dest / "README.md").write_text(dataset_card(spec, manifest, private, split_rule, folder=dest), encoding="utf-8")
     names = [r for r in list_files(dest) if not r.startswith(".git/") and r != MANIFEST]
     digests = checksum_files(dest, names)
     manifest["files"] = {n: {"sha256": digests[n], "size": (dest / n).stat().st_size} for n in names}

@@ -12,7 +12,7 @@ import argparse
 import sys
 from typing import Sequence
 
-from mlebench import cli_data, cli_grading, cli_run, demo
+from mlebench import cli_data, cli_grading, cli_report, cli_run, demo
 from mlebench.cli_grading import UsageError, user_errors
 
 __all__ = ["main", "mlebench_main", "build_parser", "UsageError"]
@@ -30,6 +30,7 @@ def build_parser(prog: str = "mle-bench") -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     cli_grading.add_commands(sub)
+    cli_report.add_commands(sub)
     cli_data.add_commands(sub)
     demo.add_commands(sub)
     cli_run.add_commands(sub)

@@ -61,6 +61,10 @@ def add_commands(sub: Any) -> None:
                    "(default: a temporary folder, removed once stored)")
     p.add_argument("--store", metavar="DIR", help="the store (default $MLE_BENCH_HOME or ~/.cache/open-mle-bench)")
     p.add_argument("--force", action="store_true", help="prepare again even when already prepared")
+    p.add_argument("--from-hub", metavar="ORG", help="take each competition from the Hub instead of Kaggle: "
+                   "ORG/<id> and ORG/<id>-private as `mle-bench publish` made them, every file checked against "
+                   "its manifest (HF_ENDPOINT selects the server)")
+    p.add_argument("--version", help="with --from-hub: the version to take (default: the latest tag)")
     p.add_argument("--json", action="store_true", help="print JSON")
     for flag, note in IGNORED_PREPARE_FLAGS.items():
         p.add_argument(flag, action="store_true", help=f"MLE-bench's option, accepted: {note}")
@@ -182,12 +186,15 @@ def cmd_prepare(args: argparse.Namespace) -> int:
         record: dict[str, Any] = {"competition_id": cid}
         try:
             prep.get_spec(cid)
-            source = raw_source(args.raw, cid, several=len(ids) > 1, data_dir=args.data_dir)
-            with tempfile.TemporaryDirectory(prefix="mle-bench-prepare-") as scratch:
-                out = Path(args.data_dir) / cid / "prepared" if args.data_dir else Path(scratch) / cid
-                prepared = prep.prepare(cid, source, out, overwrite=args.force)
-                stored = store.add(prepared)
-            record.update(status="ok", version=stored["version"], revision=stored["revision"])
+            if args.from_hub:
+                record.update(_from_hub(cid, args, store))
+            else:
+                source = raw_source(args.raw, cid, several=len(ids) > 1, data_dir=args.data_dir)
+                with tempfile.TemporaryDirectory(prefix="mle-bench-prepare-") as scratch:
+                    out = Path(args.data_dir) / cid / "prepared" if args.data_dir else Path(scratch) / cid
+                    prepared = prep.prepare(cid, source, out, overwrite=args.force)
+                    stored = store.add(prepared)
+                record.update(status="ok", version=stored["version"], revision=stored["revision"])
         except DataError as err:
             failed += 1
             record.update(status="failed", error=str(err))
@@ -203,6 +210,14 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(results, indent=1))
     return 1 if failed else 0
+
+
+def _from_hub(cid: str, args: argparse.Namespace, store: Any) -> dict[str, Any]:
+    from mle_datasets.hub import prepare_from_hub
+
+    got = prepare_from_hub(cid, args.from_hub, args.version, store=store)
+    return {"status": "ok", "version": got.version, "revision": got.revision, "hub_revision": got.hub_revision,
+            "leaderboard": str(got.leaderboard or "")}
 
 
 def cmd_materialize(args: argparse.Namespace) -> int:

@@ -1,5 +1,5 @@
-"""The grading subcommands: list, validate, grade-sample, grade, leaderboards (and ``dev download-leaderboard``),
-report. Data comes from :func:`mle_datasets.resolve` unless a file is named on the command line."""
+"""The grading subcommands: list, validate, grade-sample, grade, leaderboards (and ``dev download-leaderboard``);
+``report`` is in :mod:`mlebench.cli_report`. Data comes from :func:`mle_datasets.resolve` unless a file is named on the command line."""
 
 from __future__ import annotations
 
@@ -213,35 +213,6 @@ def cmd_leaderboards_download(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-# ---- report ------------------------------------------------------------------------------------------
-
-def cmd_report(args: argparse.Namespace) -> int:
-    from competitions.aggregate import aggregate_by_split, default_splits, load_reports
-
-    paths = [_existing_file(p, "grading report") for p in args.reports]
-    reports = load_reports(paths)
-    splits = default_splits()
-    if args.by != "split":
-        splits = {"all": splits["all"]}
-    result = aggregate_by_split(reports, splits, num_seeds=args.num_seeds, pad_missing=args.pad_missing)
-    if args.json:
-        _print_json(result)
-        return 0
-    rows = []
-    for name, agg in result.items():
-        if "error" in agg:
-            rows.append({"split": name, "error": agg["error"]})
-            continue
-        row: dict[str, Any] = {"split": name, "competitions": agg["n_competitions"], "seeds": agg["n_seeds"]}
-        for flag, label in (("any_medal", "any medal %"), ("gold_medal", "gold %"),
-                            ("above_median", "above median %"), ("valid_submission", "valid %")):
-            row[label] = f"{agg[flag]['mean']:.1f} ± {agg[flag]['sem']:.1f}"
-        rows.append(row)
-    print(format_table(rows, ["split", "competitions", "seeds", "any medal %", "gold %", "above median %",
-                              "valid %", "error"]))
-    return 0
-
-
 # ---- registration ------------------------------------------------------------------------------------
 
 def add_commands(sub: Any) -> None:
@@ -288,13 +259,6 @@ def add_commands(sub: Any) -> None:
     dev_sub = p.add_subparsers(dest="dev_command", metavar="ACTION")
     _leaderboard_download_options(dev_sub.add_parser(
         "download-leaderboard", help="the same as `leaderboards download`"))
-
-    p = _add(sub, "report", cmd_report, "aggregate grading reports over seeds (mean ± SEM) and pass@k")
-    p.add_argument("reports", nargs="+", help="grading report JSON files")
-    p.add_argument("--by", choices=["split"], default=None, help="one row per split (lite, medium, high, all)")
-    p.add_argument("--num-seeds", type=int, default=-1, help="seeds to use (default: every complete seed)")
-    p.add_argument("--pad-missing", action="store_true", help="count missing runs as failing reports")
-    p.add_argument("--json", action="store_true", help="print JSON")
 
 
 def _leaderboard_download_options(d: argparse.ArgumentParser) -> None:

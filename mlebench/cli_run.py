@@ -37,7 +37,7 @@ def competition_list(value: str) -> list[str]:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    """Register ``run`` on the ``mle-bench`` parser."""
+    """Register ``run`` and ``regrade`` on the ``mle-bench`` parser."""
     p = sub.add_parser("run", help="run an agent on competitions x seeds, then grade", description=__doc__)
     p.add_argument("--agent", required=True, help="a packaged agent (dummy, baseline) or an agent spec YAML")
     p.add_argument("-c", "--competitions", "--competition-id", dest="competitions",
@@ -59,6 +59,50 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                    help="largest submission graded (and validated), checked before reading, e.g. 500m or 2g")
     p.add_argument("--json", action="store_true", help="print the aggregate as JSON")
     p.set_defaults(func=_run)
+
+    p = sub.add_parser("regrade", help="grade a finished run group again (after a grader, data or leaderboard change)",
+                       description=_regrade.__doc__)
+    p.add_argument("group", help="the run group folder (runs/<group>)")
+    data_options(p)
+    p.add_argument("--workers", type=int, default=None, help="gradings at a time (default: the CPU count, at most 8)")
+    p.add_argument("--leaderboards", default=None, metavar="DIR", help="leaderboard folder (default: as for grade)")
+    p.add_argument("--max-submission-size", default="1g", help="largest submission graded, e.g. 500m or 2g")
+    p.add_argument("--json", action="store_true", help="print the new aggregate as JSON")
+    p.set_defaults(func=_regrade)
+
+
+def _regrade(args: argparse.Namespace) -> int:
+    """Grade every finished run of a run group again, in parallel bounded processes, and rewrite each run's
+    report, the group's grading_report.json and aggregate.json. Each run is graded against the data version
+    it ran on unless --version names another."""
+    import os
+
+    from runner.agent_spec import AgentSpecError, parse_bytes
+    from runner.grading import GradingLimits
+    from runner.regrade import regrade_group
+
+    group = Path(args.group)
+    if not (group / "group.json").is_file() and not any(group.glob("runs/*/seed-*/metadata.json")):
+        raise UsageError(f"{group} is not a run group folder (it has neither group.json nor finished runs)")
+    try:
+        limits = GradingLimits(max_submission_bytes=parse_bytes(args.max_submission_size))
+    except AgentSpecError as err:
+        raise UsageError(str(err)) from None
+
+    def data(cid: str, version: str | None):
+        if args.version is None and version is not None and args.data_dir is None:
+            return resolve_data(cid, argparse.Namespace(**{**vars(args), "version": version}))
+        return resolve_data(cid, args)
+
+    workers = args.workers or min(8, os.cpu_count() or 2)
+    result = regrade_group(group, data=data, workers=workers, limits=limits, leaderboards=args.leaderboards)
+    if args.json:
+        print(json.dumps(result.summary, indent=2))
+        return 0
+    print(f"regraded {result.regraded} run(s) ({result.changed} changed score or validity); "
+          f"{result.infra_failed} infrastructure failure(s) kept")
+    print(_split_table(result.summary))
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -123,14 +167,18 @@ def _run(args: argparse.Namespace) -> int:
     ]
     print(format_table(rows, ["competition", "seed", "status", "exit", "valid", "score", "medal"]))
     print()
-    split_rows = [
+    print(_split_table(summary))
+    print(f"\nrun group: {group.group_dir}")
+    return 0
+
+
+def _split_table(summary: dict[str, Any]) -> str:
+    rows = [
         {"split": name, "seeds": agg.get("n_seeds"), "any_medal %": _pm(agg, "any_medal"),
          "valid %": _pm(agg, "valid_submission"), "above_median %": _pm(agg, "above_median")}
         for name, agg in summary.items()
     ]
-    print(format_table(split_rows, ["split", "seeds", "any_medal %", "valid %", "above_median %"]))
-    print(f"\nrun group: {group.group_dir}")
-    return 0
+    return format_table(rows, ["split", "seeds", "any_medal %", "valid %", "above_median %"])
 
 
 def _medal(report: dict[str, Any]) -> str:

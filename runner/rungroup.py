@@ -329,19 +329,23 @@ class RunGroup:
         return [m for m in metas if m is not None]
 
     def summarize(self) -> dict[str, Any]:
-        """Write ``grading_report.json`` (MLE-bench's format) and ``aggregate.json`` (by split, over the
-        group's competitions, seeds in run order) and return the aggregate."""
-        metas = self.collect()
-        reports = [GradeReport.from_dict(m["report"]) if m.get("report") else _failed_report(m) for m in metas]
-        grading = batch_report(reports)
-        write_json_atomic(grading, self.group_dir / "grading_report.json")
-        ran = set(self.competition_ids)
-        splits = {name: [c for c in members if c in ran] for name, members in default_splits().items()}
-        splits = {name: members for name, members in splits.items() if members}
-        splits["group"] = sorted(ran)
-        summary = aggregate_by_split([grading], splits)
-        write_json_atomic(summary, self.group_dir / "aggregate.json")
-        return summary
+        """Write the group's ``grading_report.json`` and ``aggregate.json`` (:func:`summarize_group`)."""
+        return summarize_group(self.group_dir, self.collect(), self.competition_ids)
+
+
+def summarize_group(group_dir: Path, metas: list[dict[str, Any]], competition_ids: list[str]) -> dict[str, Any]:
+    """Write ``grading_report.json`` (MLE-bench's format) and ``aggregate.json`` (by split, over the group's
+    competitions, seeds in run order) from the runs' metadata, and return the aggregate."""
+    reports = [GradeReport.from_dict(m["report"]) if m.get("report") else _failed_report(m) for m in metas]
+    grading = batch_report(reports)
+    write_json_atomic(grading, Path(group_dir) / "grading_report.json")
+    ran = set(competition_ids)
+    splits = {name: [c for c in members if c in ran] for name, members in default_splits().items()}
+    splits = {name: members for name, members in splits.items() if members}
+    splits["group"] = sorted(ran)
+    summary = aggregate_by_split([grading], splits)
+    write_json_atomic(summary, Path(group_dir) / "aggregate.json")
+    return summary
 
 
 def _failed_report(meta: dict[str, Any]) -> GradeReport:

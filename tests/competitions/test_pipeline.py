@@ -181,7 +181,10 @@ def test_missing_leaderboard_keeps_the_score(case, tmp_path, monkeypatch):
     report = competitions.grade(toys.AUC, case.perfect_submission, case.answers, case.sample_submission)
     assert report.valid_submission and report.score == 1.0
     assert report.gold_threshold is None and not report.any_medal
-    assert "toy-auc.csv" in report.error and "mle-bench leaderboards download -c toy-auc" in report.error
+    assert report.error is None and report.medals_available is False
+    note = report.leaderboard_note
+    assert "toy-auc.csv" in note and "mle-bench leaderboards download -c toy-auc" in note
+    assert report.leaderboard_rank is None and report.leaderboard_percentile is None
 
 
 def test_lower_is_better_board(boards, case):

@@ -353,50 +353,37 @@ def test_kaggle_errors_and_download(tmp_path, monkeypatch):
     assert _hidden(tmp_path) == []
 
 
-class FakeHfApi:
-    """Records the Hub calls publish makes."""
+def test_publish_uploads_public_and_private_apart(toy, tmp_path):
+    from huggingface_hub import HfApi
 
-    def __init__(self, token=None):
-        self.calls = []
+    from tests.data.hub_writer import HubWriter, files, tags, visibility
 
-    def create_repo(self, repo_id, repo_type=None, private=None, exist_ok=False):
-        self.calls.append(("create_repo", repo_id, repo_type, private))
-
-    def upload_folder(self, repo_id, repo_type, folder_path, commit_message, ignore_patterns):
-        files = [f for f in list_files(folder_path) if not f.startswith(".git/")]
-        self.calls.append(("upload_folder", repo_id, repo_type, tuple(files)))
-        return type("Info", (), {"oid": f"sha-of-{repo_id}"})()
-
-    def create_tag(self, repo_id, tag, repo_type=None, revision=None, exist_ok=False):
-        self.calls.append(("create_tag", repo_id, tag, revision))
-
-
-def test_publish_uploads_public_and_private_apart(toy):
     raw, prepared, store, stored = toy
-    api = FakeHfApi()
-    result = mle_datasets.publish(TOY_ID, "me/toy", store=store, api=api)
-    assert result == {"repo_id": "me/toy", "tag": "v1.0.0", "revision": "sha-of-me/toy",
-                      "private_repo_id": "me/toy-private"}
-    kinds = [(c[0], c[1]) for c in api.calls]
-    assert kinds == [("create_repo", "me/toy"), ("upload_folder", "me/toy"), ("create_tag", "me/toy"),
-                     ("create_repo", "me/toy-private"), ("upload_folder", "me/toy-private"),
-                     ("create_tag", "me/toy-private")]
-    assert api.calls[0][3] is False and api.calls[3][3] is True
-    public_files = api.calls[1][3]
-    answers_sha = checksum_tree(prepared.private_dir)["test.csv"]
-    assert "README.md" in public_files and "manifest.json" in public_files
-    public_shas = {v for v in checksum_tree(store.repo_dir(TOY_ID)).values()}
-    assert answers_sha not in public_shas
-    assert api.calls[2][2] == "v1.0.0" and api.calls[2][3] == "sha-of-me/toy"
-    only_public = FakeHfApi()
-    mle_datasets.publish(TOY_ID, "me/toy", store=store, api=only_public, answers=False)
-    assert all("private" not in c[1] for c in only_public.calls)
+    hub = tmp_path / "hub"
+    with HubWriter(hub) as url:
+        result = mle_datasets.publish(TOY_ID, "me/toy", store=store, api=HfApi(endpoint=url, token=False),
+                                      leaderboards=tmp_path / "no-boards")
+        public, private = hub / "datasets/me/toy", hub / "datasets/me/toy-private"
+        assert result == {"repo_id": "me/toy", "tag": "v1.0.0", "leaderboard": "",
+                          "revision": tags(public)["v1.0.0"], "private_revision": tags(private)["v1.0.0"],
+                          "private_repo_id": "me/toy-private"}
+        assert (visibility(public), visibility(private)) == ("public", "private")
+        manifest = store.manifest(TOY_ID)
+        assert files(public) == set(manifest["files"]) | {"manifest.json", ".gitattributes"}
+        answers_sha = checksum_tree(prepared.private_dir)["test.csv"]
+        assert answers_sha not in {v["sha256"] for v in manifest["files"].values()}
+        assert "test.csv" in {Path(f).name for f in files(private)}
+        mle_datasets.publish(TOY_ID, "me/toy-public-only", store=store, api=HfApi(endpoint=url, token=False),
+                             answers=False)
+        assert not (hub / "datasets/me/toy-public-only-private").exists()
 
 
 def test_cli_prepare_materialize_publish(tmp_path, monkeypatch, capsys):
-    import huggingface_hub
-
     import importlib
+
+    from huggingface_hub import constants
+
+    from tests.data.hub_writer import HubWriter, tags
 
     from mlebench.cli import main
 
@@ -405,7 +392,6 @@ def test_cli_prepare_materialize_publish(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(prepare_mod, "get_spec", lambda cid: TOY_SPEC if cid == TOY_ID else
                         (_ for _ in ()).throw(UnknownCompetitionError(f"unknown competition {cid!r}")))
     monkeypatch.setattr(prepare_mod, "_get_preparer", lambda cid: ToyPreparer())
-    monkeypatch.setattr(huggingface_hub, "HfApi", FakeHfApi)
     raw = make_toy_raw(tmp_path / "raws" / TOY_ID)
     zip_folder(raw, tmp_path / "toy.zip")
     store = str(tmp_path / "store")
@@ -423,8 +409,11 @@ def test_cli_prepare_materialize_publish(tmp_path, monkeypatch, capsys):
     assert (tmp_path / "agent" / "sample_submission.csv").is_file()
     assert main(["materialize", "-c", TOY_ID, str(tmp_path / "agent"), "--store", store]) == 1
     assert "already holds files" in capsys.readouterr().err
-    assert main(["publish", "-c", TOY_ID, "--repo", "me/toy", "--store", store]) == 0
+    with HubWriter(tmp_path / "hub") as url:
+        monkeypatch.setattr(constants, "ENDPOINT", url)  # what HF_ENDPOINT sets when the library is imported
+        assert main(["publish", "-c", TOY_ID, "--repo", "me/toy", "--store", store]) == 0
     assert "published v1.0.0 to me/toy, answers to me/toy-private" in capsys.readouterr().out
+    assert list(tags(tmp_path / "hub/datasets/me/toy-private")) == ["v1.0.0"]
     (raw / "notes.txt").unlink()
     assert main(["prepare", "-c", TOY_ID, "--raw", str(raw), "--store", store, "--force"]) == 1
     assert "lacks notes.txt" in capsys.readouterr().err
