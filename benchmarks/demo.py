@@ -4,7 +4,7 @@ Per competition, in a fresh interpreter each (so that peak memory is the competi
 
 - ``fixture``: ``make_raw_fixture`` (the synthetic raw download);
 - ``prepare``: ``mle_datasets.prepare`` (raw contract, MLE-bench v1's split, prepared contract);
-- ``store``: ``Store.add`` and ``resolve`` (parquet shards, tar archives, git; the checked hand-off);
+- ``store``: ``Store.add`` and ``resolve`` (parquet shards, typed media columns, git; the checked hand-off);
 - ``sample``: grading the sample submission on the host;
 - ``baseline``: the baseline agent as the runner starts it (``python -m runner.agents.baseline`` with its spec's
   environment), its own process: wall time and peak RSS (``wait4``).

@@ -8,8 +8,8 @@ Stages, each in a fresh interpreter so its peak memory (max RSS) is its own:
 - ``store``: ``Store.add`` of that preparation (CSV -> parquet shards, streamed; sha256 of every file; git
   commit and tag);
 - ``to_parquet``: the store's streaming CSV -> parquet conversion alone, on the raw ``train.csv``;
-- ``images`` / ``copytree``: ``Store.add`` of a public folder with many small image files (tar shards) beside
-  ``shutil.copytree`` of the same folder.
+- ``images`` / ``copytree``: ``Store.add`` of a public folder with many small image files (an image column in
+  parquet) beside ``shutil.copytree`` of the same folder.
 
 Section ``sizes`` (``--section sizes``): the largest competition of each group at several raw sizes, each raw
 a synthetic download in the layout of its fixture (``mle_datasets/fixtures``):
@@ -28,7 +28,18 @@ pages of memory-mapped files read, i.e. page cache) and the peak of anonymous me
 ``/proc/self/status`` sampled every 10 ms: what the stage allocates). The ``prepare`` stage also reports its
 phases (checksums, raw contract, preparer, prepared contract) with the seconds and peak anonymous memory of each.
 
+Section ``media`` (``--section media``): a synthetic competition of ``--images`` real JPEGs (``train/<id>.jpg``
+named by ``train.csv``), each stage in a fresh interpreter:
+
+- ``media-store``: ``Store.add`` (the ``image`` column beside ``train.csv``'s rows, bounded parquet shards, git);
+- ``media-load``: ``mle_datasets.load_dataset(id, "train")`` (checksums verified, parquet -> arrow cache) then
+  every row iterated with its image decoded (``PIL.Image.load``);
+- ``imagefolder``: plain ``datasets.load_dataset("imagefolder", data_dir=public/train)`` on the same files, then
+  the same iteration (the reference);
+- ``media-cp``: ``cp -r`` of the public folder (the floor for storing).
+
 Usage: ``python -m benchmarks.prepare [--rows 5000000] [--images 10000] [--dir DIR]``;
+``python -m benchmarks.prepare --section media [--images 10000]``;
 ``python -m benchmarks.prepare --section sizes [--sizes 0.25,1,4] [--competitions hm,cdiscount,rsna]``.
 """
 
@@ -109,6 +120,88 @@ def make_image_folder(dest: Path, files: int, seed: int = 0) -> Path:
     test.assign(label=0.5).to_csv(public / "sample_submission.csv", index=False)
     test.to_csv(private / "test.csv", index=False)
     return dest
+
+
+def make_media_competition(dest: Path, files: int, seed: int = 0, side: int = 64) -> Path:
+    """Write a prepared-like image competition: ``public/train/<id>.jpg`` (``files`` real JPEGs of ``side``
+    pixels, a few KiB each), ``public/train.csv`` (``id``, ``label``), the sample submission and the answers."""
+    import numpy as np
+    import pandas as pd
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    public, private = dest / "public", dest / "private"
+    (public / "train").mkdir(parents=True, exist_ok=True)
+    private.mkdir(parents=True, exist_ok=True)
+    ids = [f"{i:08x}" for i in range(files)]
+    base = rng.integers(0, 256, (side, side, 3), dtype=np.uint8)
+    for i, name in enumerate(ids):  # each picture differs (a shifted, tinted base), so none compress alike
+        pixels = np.roll(base, i % side, axis=i % 2) ^ np.uint8(i % 251)
+        Image.fromarray(pixels).save(public / "train" / f"{name}.jpg", quality=85)
+    pd.DataFrame({"id": ids, "label": rng.integers(0, 2, files)}).to_csv(public / "train.csv", index=False)
+    test = pd.DataFrame({"id": [f"t{i}" for i in range(100)], "label": np.arange(100) % 2})
+    test.assign(label=0.5).to_csv(public / "sample_submission.csv", index=False)
+    test.to_csv(private / "test.csv", index=False)
+    return dest
+
+
+def _media_prepared(root: Path):
+    from mle_datasets.prepare import Prepared
+
+    spec = _image_spec()
+    return spec, Prepared(spec.id, root, root / "public", root / "private", root / spec.answers,
+                          root / spec.sample_submission, {"raw_files": {}, "raw_sha256": "", "spec_version": "1.0.0",
+                                                          "preparer_version": "1"})
+
+
+def _iterate_images(ds) -> int:
+    """Iterate every row of ``ds`` decoding its picture; return the rows seen."""
+    n = 0
+    for row in ds:
+        row["image"].load()
+        n += 1
+    return n
+
+
+def run_media_stage(stage: str, work: Path) -> int:
+    """One stage of the ``media`` section in this interpreter; return the rows (or files) it handled."""
+    import datasets
+
+    datasets.disable_progress_bars()
+    root = work / "media"
+    if stage == "media-store":
+        from mle_datasets.store import Store
+
+        spec, prepared = _media_prepared(root)
+        Store(work / "media-store").add(prepared, spec=spec)
+        return len(list((root / "public" / "train").iterdir()))
+    if stage == "media-load":
+        import mle_datasets
+
+        ds = mle_datasets.load_dataset(_image_spec().id, "train", store=mle_datasets.Store(work / "media-store"),
+                                       cache_dir=str(work / "media-cache-ours"))
+        return _iterate_images(ds)
+    if stage == "imagefolder":
+        ds = datasets.load_dataset("imagefolder", data_dir=str(root / "public" / "train"), split="train",
+                                   cache_dir=str(work / "media-cache-imagefolder"))
+        return _iterate_images(ds)
+    raise SystemExit(f"unknown stage {stage}")
+
+
+def run_media(work: Path, images: int) -> list[dict]:
+    """The ``media`` section: store and load back a synthetic ``images``-picture competition, beside
+    ``datasets``' imagefolder builder and ``cp -r`` on the same files; print and return the table."""
+    t0 = time.perf_counter()
+    make_media_competition(work / "media", images)
+    folder_mb = sum(p.stat().st_size for p in (work / "media" / "public").rglob("*") if p.is_file()) / 2**20
+    print(f"{images:,} JPEGs ({folder_mb:,.1f} MiB) written in {time.perf_counter() - t0:.1f} s under {work}")
+    results = [_child(s, work) for s in ("media-store", "media-load", "imagefolder", "media-cp")]
+    store_mb = sum(p.stat().st_size for p in (work / "media-store" / "hub").rglob("*") if p.is_file()) / 2**20
+    print(f"\nstore on disk: {store_mb:,.1f} MiB (git objects and work tree)\n")
+    print(f"{'stage':<12} {'seconds':>8} {'rows/s':>10} {'peak MiB':>9}")
+    for r in results:
+        print(f"{r['stage']:<12} {r['seconds']:8.2f} {r['rows'] / r['seconds']:10,.0f} {r['peak_mb']:9,.0f}")
+    return results
 
 
 def _image_spec():
@@ -388,9 +481,9 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _copy_stage(work: Path) -> dict:
-    """``cp -r`` of ``work/raw``: its seconds and the max RSS of ``cp`` (measured by GNU time where present)."""
-    command = ["cp", "-r", str(work / "raw"), str(work / "copy")]
+def _copy_stage(work: Path, source: str = "raw", target: str = "copy", stage: str = "cp") -> dict:
+    """``cp -r`` of ``work/<source>``: its seconds and the max RSS of ``cp`` (measured by GNU time where present)."""
+    command = ["cp", "-r", str(work / source), str(work / target)]
     timer = shutil.which("time") or ("/usr/bin/time" if os.path.exists("/usr/bin/time") else None)
     t0 = time.perf_counter()
     if timer:
@@ -399,13 +492,23 @@ def _copy_stage(work: Path) -> dict:
     else:
         subprocess.run(command, check=True)
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"stage": "cp", "seconds": time.perf_counter() - t0, "peak_mb": peak_mb}
+    return {"stage": stage, "seconds": time.perf_counter() - t0, "peak_mb": peak_mb}
 
 
 def run_stage(stage: str, work: Path, competition: str | None = None) -> dict:
     """Run one stage in this interpreter; return its seconds (imports excluded) and peak RSS."""
     if stage == "cp":  # before the imports: a child forked from a big interpreter starts with its max RSS
         return _copy_stage(work)
+    if stage == "media-cp":
+        files = len(list((work / "media" / "public" / "train").iterdir()))
+        return {**_copy_stage(work, "media/public", "media-copy", stage), "rows": files}
+    if stage.startswith("media") or stage == "imagefolder":
+        import datasets  # noqa: F401  (imports are not timed)
+        import mle_datasets  # noqa: F401
+
+        t0 = time.perf_counter()
+        rows = run_media_stage(stage, work)
+        return {"stage": stage, "seconds": time.perf_counter() - t0, "peak_mb": _peak_rss_mb(), "rows": rows}
     import pandas  # noqa: F401  (imports are not timed)
 
     import mle_datasets  # noqa: F401
@@ -509,9 +612,10 @@ def print_sizes(results: list[dict]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--section", choices=("taxi", "sizes", "all"), default="taxi",
+    parser.add_argument("--section", choices=("taxi", "sizes", "media", "all"), default="taxi",
                         help="taxi: the taxi and image-folder stages (default); sizes: the largest competitions "
-                             "at several raw sizes; all: both")
+                             "at several raw sizes; media: a 1e4-image competition stored and loaded back beside "
+                             "datasets' imagefolder; all: every section")
     parser.add_argument("--rows", type=int, default=5_000_000, help="rows of the synthetic taxi train.csv")
     parser.add_argument("--images", type=int, default=10_000, help="files in the synthetic image folder")
     parser.add_argument("--sizes", default="0.25,1,4", help="raw sizes in GB (2**30 bytes) for --section sizes")
@@ -530,6 +634,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         if args.section in ("taxi", "all"):
             run_taxi(work, args.rows, args.images)
+        if args.section in ("media", "all"):
+            run_media(work, args.images)
         if args.section in ("sizes", "all"):
             keys = [k.strip() for k in args.competitions.split(",") if k.strip()]
             unknown = [k for k in keys if k not in LARGEST]

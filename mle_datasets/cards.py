@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from huggingface_hub import DatasetCard
 
 __all__ = ["description_markdown", "dataset_card", "card_metadata", "task_metadata", "size_category",
-           "render_card", "add_config", "remove_config", "check_card"]
+           "render_card", "add_config", "remove_config", "check_card", "default_config"]
 
 LICENSE_NOTE = (
     "The data comes from a Kaggle competition and is subject to its rules ({url}). Kaggle competition "
@@ -210,11 +210,25 @@ def _content_key(folder: Path, shards: list[str]) -> str:
     return hashlib.sha256("".join(digests[s] for s in shards).encode()).hexdigest()[:16]
 
 
+def default_config(names: list[str]) -> str | None:
+    """The config ``datasets.load_dataset(repo)`` loads when none is named: ``train``, else the first (sorted)
+    whose name holds ``train`` (dog-breed's ``labels`` aside: histopathologic's ``train_labels``, the whale
+    challenge's ``files_train2_zip``), else the first; None when there is none.
+
+    >>> default_config(["sample_submission", "train_labels"]), default_config(["labels", "sample_submission"])
+    ('train_labels', 'labels')
+    """
+    names = sorted(names)
+    if "train" in names:
+        return "train"
+    return next((n for n in names if "train" in n.lower()), names[0] if names else None)
+
+
 def _default_config(configs: list[dict[str, Any]]) -> None:
-    """Mark one config ``default`` (the ``train`` table's, else the first) unless one already is."""
+    """Mark :func:`default_config` of ``configs`` ``default`` unless one already is."""
     if configs and not any(c.get("default") for c in configs):
-        names = [c["config_name"] for c in configs]
-        configs[names.index("train") if "train" in names else 0]["default"] = True
+        default = default_config([c["config_name"] for c in configs])
+        next(c for c in configs if c["config_name"] == default)["default"] = True
 
 
 def render_card(data: dict[str, Any], body: str) -> DatasetCard:
@@ -268,7 +282,7 @@ def dataset_card(spec: Competition, manifest: dict[str, Any], private: bool, spl
     spec : Competition
         The competition's spec.
     manifest : dict
-        The version's manifest (``tables``, ``archives``, ``provenance``), as written by the store.
+        The version's manifest (``tables``, ``zips``, ``provenance``), as written by the store.
     private : bool
         True for the answers repository.
     split_rule : str, optional
@@ -341,7 +355,11 @@ def _card_body(spec: Competition, manifest: dict[str, Any], private: bool, split
                      + ", ".join(f"`{c}`" for c in table["columns"]))
     for path, arch in sorted(manifest.get("archives", {}).items()):
         lines.append(f"- `{path}`: {arch['files']} files of the folder `{arch['folder']}/` (tar)")
-    lines += ["- `files/`: every prepared file byte for byte (the folder an agent sees)",
+    for name, recipe in sorted(manifest.get("zips", {}).items()):
+        lines.append(f"- `{name}`: " + ("kept under `files/` as it is" if recipe.get("kept") else
+                                        "rebuilt byte for byte from its members' rows"))
+    lines += ["- `files/`: the prepared files that are not media rows, byte for byte (`materialize` rebuilds the "
+              "folder an agent sees)",
               "- `manifest.json`: the sha256 of every file and the provenance", "",
               "## Loading", "", "```python", "import datasets, mle_datasets",
               f'datasets.load_dataset("<this repository>", "{_first(manifest)}", revision="v{version}")  '
@@ -353,8 +371,7 @@ def _card_body(spec: Competition, manifest: dict[str, Any], private: bool, split
 
 
 def _first(manifest: dict[str, Any]) -> str:
-    names = sorted(manifest["tables"])
-    return "train" if "train" in names else (names[0] if names else "train")
+    return default_config(list(manifest["tables"])) or "train"
 
 
 def check_card(card_text: str) -> Any:

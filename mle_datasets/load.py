@@ -10,7 +10,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from mle_datasets.errors import DataError, StoreError
+from mle_datasets.errors import ChecksumError, DataError, StoreError
 from mle_datasets.store import Store
 
 __all__ = ["load_dataset", "materialize", "tables", "rebuild_files"]
@@ -157,7 +157,12 @@ def materialize(competition_id: str, dest: str | os.PathLike, version: str | Non
 
 
 def rebuild_files(folder: Path, manifest: dict[str, Any], dest: Path) -> Path:
-    """Write the prepared files of a stored version (its folder ``folder``) into ``dest``, which is created.
+    """Write the prepared files of a stored version (its folder ``folder``) into ``dest``, which is created,
+    and check each against the sha256 the manifest recorded for the prepared folder.
+
+    Plain files are copied from ``files/``; media are written back from their parquet bytes and zips rebuilt
+    from their members (:func:`mle_datasets.media.rebuild_media`); versions stored before media moved into
+    parquet unpack their ``archives/*.tar``.
 
     Parameters
     ----------
@@ -167,11 +172,27 @@ def rebuild_files(folder: Path, manifest: dict[str, Any], dest: Path) -> Path:
         That version's manifest.
     dest : Path
         The folder to create: the prepared ``public/`` (or ``private/``) folder, byte for byte.
+
+    Raises :class:`ChecksumError` when a rebuilt file is missing or differs from the prepared one.
     """
+    from mle_datasets.media import rebuild_media
+    from mle_datasets.raw import checksum_tree
+
     dest.mkdir(parents=True)
     if (folder / "files").is_dir():
         shutil.copytree(folder / "files", dest, dirs_exist_ok=True)
-    for archive in sorted(manifest["archives"]):
+    for archive in sorted(manifest.get("archives", {})):
         with tarfile.open(folder / archive) as tar:
             tar.extractall(dest, filter="data")
+    rebuild_media(folder, manifest, dest)
+    expected = manifest.get("originals")
+    if expected is not None:
+        got = checksum_tree(dest)
+        wrong = sorted(n for n in set(expected) | set(got) if expected.get(n) != got.get(n))
+        if wrong:
+            raise ChecksumError(
+                f"{manifest['competition_id']} v{manifest['version']}: {len(wrong)} rebuilt file(s) differ from the "
+                f"prepared ones, e.g. {', '.join(wrong[:3])}; re-run `mle-bench prepare -c "
+                f"{manifest['competition_id']} --force`"
+            )
     return dest

@@ -8,9 +8,12 @@ Layout under the store root (``$MLE_BENCH_HOME``, default ``~/.cache/open-mle-be
     locks/<id>.lock                             held while a version is being added
 
 ``hub/`` can be served as it is by a Hub-compatible server (``olah`` with ``mirrors-path``). Each repository
-holds a ``README.md`` dataset card (YAML ``configs``: one config per table), ``data/<table>/*.parquet``
-shards, ``files/`` (every prepared file byte for byte, large folders as tar shards under ``archives/``) and
-``manifest.json`` (sha256 and size of every file, the tables, the provenance). A version is one commit with
+holds a ``README.md`` dataset card (YAML ``configs``: one config per table, the train table's the default),
+``data/<config>/*.parquet`` shards, ``files/`` (the prepared files that are not media, byte for byte) and
+``manifest.json`` (sha256 and size of every file, the tables, the zip recipes, the provenance). Media (files
+under folders, members of zips) are parquet rows with typed ``Image``/``Audio``/file columns, beside the
+table that names them or in a ``files_<folder>`` config (:mod:`mle_datasets.media`); ``materialize`` writes
+them back, zips rebuilt byte for byte. A version is one commit with
 fixed author and date, tagged ``v<version>``, so the same raw data gives the same bytes and the same commit
 sha: the ``dataset_revision`` of every grading report.
 
@@ -40,6 +43,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from mle_datasets.errors import ChecksumError, DataError, StoreError, UnknownVersionError
+from mle_datasets.media import config_name, plan_media, write_files_config, write_media_table
 from mle_datasets.prepare import remove_stale
 from mle_datasets.raw import checksum_files, list_files
 from schemas import sha256_file
@@ -57,10 +61,6 @@ __all__ = ["Store", "store_root", "ORG", "PRIVATE_ORG", "MANIFEST", "StoredVersi
 ORG = "open-mle-bench"
 PRIVATE_ORG = "open-mle-bench-private"
 MANIFEST = "manifest.json"
-#: folders with more files than this are stored as tar shards
-ARCHIVE_MIN_FILES = 1000
-#: files per tar shard
-ARCHIVE_SHARD_FILES = 10_000
 #: rows per parquet shard
 SHARD_ROWS = 5_000_000
 #: bytes of CSV parsed per block when converting tables (larger blocks let memory grow with the file)
@@ -112,13 +112,6 @@ def _git(repo: Path, *args: str, binary: bool = False) -> Any:
 
 def _version_key(v: str) -> tuple[int, ...]:
     return tuple(int(x) for x in v.split("."))
-
-
-def _config_name(filename: str) -> str:
-    """A config (and split) name the Hub accepts, from a table's file name."""
-    stem = filename.split(".", 1)[0]
-    name = re.sub(r"\W+", "_", stem).strip("_") or "table"
-    return name if not name[0].isdigit() else f"t_{name}"
 
 
 class StoredVersion(dict):
@@ -512,42 +505,47 @@ def write_version(dest: Path, source: Path, spec: Competition, version: str, pro
         if child.name != ".git":
             shutil.rmtree(child) if child.is_dir() else child.unlink()
     files = list_files(source)
-    table_files = [name for name in files if is_table_file(name, source)]
-    archives, plain = _plan_archives(files)
     kind = "answers" if private else "public"
+    table_names = [name for name in files if is_table_file(name, source)]
     done = 0
 
-    def tick(what: str) -> None:
+    def tick(what: str, total: int) -> None:
         nonlocal done
         done += 1
         if progress is not None:
-            progress(f"{spec.id}: {kind} {what}", done, len(table_files) + len(plain) + len(archives))
+            progress(f"{spec.id}: {kind} {what}", done, total)
 
     tables: dict[str, Any] = {}
-    for name in table_files:
-        config = _config_name(name)
+    table_files: dict[str, str] = {}
+    for name in table_names:
+        config = config_name(name)
         if config in tables:
-            config = _config_name(name.replace(".", "_"))
+            config = config_name(name.replace(".", "_"))
         tables[config] = write_table(source / name, dest / "data" / config, config, tuple(spec.id_columns))
-        tick("tables to parquet")
-    for name in plain:
+        table_files[config] = name
+        tick("tables to parquet", len(table_names))
+    plan = plan_media(source, files, table_files, tables, dest)
+    total = len(table_names) + len(plan.links) + len(plan.groups) + len(plan.plain)
+    for config, link in plan.links.items():
+        tables[config] = write_media_table(tables[config], link, plan, source, dest, config)
+        tick("media tables", total)
+    for config, members in plan.groups.items():
+        tables[config] = write_files_config(config, members, plan, source, dest)
+        tick("media configs", total)
+    for name in plan.plain:
         target = dest / "files" / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source / name, target)
-        tick("files copied")
-    archive_meta = {}
-    for folder, members in archives.items():
-        archive_meta.update(write_archives(source, members, dest / "archives", folder))
-        tick("folders archived")
-    log.debug("%s v%s %s: %d table(s), %d file(s), %d archive(s) written", spec.id, version, kind, len(tables),
-              len(plain), len(archives))
+        tick("files copied", total)
+    log.debug("%s v%s %s: %d table(s), %d media config(s), %d file(s) written", spec.id, version, kind,
+              len(table_names), len(plan.links) + len(plan.groups), len(plan.plain))
     manifest: dict[str, Any] = {
-        "format": 1,
+        "format": 2,
         "competition_id": spec.id,
         "kind": "private" if private else "public",
         "version": version,
         "tables": tables,
-        "archives": archive_meta,
+        "zips": plan.zips,
         "provenance": {k: v for k, v in provenance.items() if k in STORED_PROVENANCE},
         "originals": {name: sha256_file(source / name) for name in files},
     }
@@ -557,52 +555,6 @@ def write_version(dest: Path, source: Path, spec: Competition, version: str, pro
     manifest["files"] = {n: {"sha256": digests[n], "size": (dest / n).stat().st_size} for n in names}
     (dest / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return manifest
-
-
-def _plan_archives(files: list[str]) -> tuple[dict[str, list[str]], list[str]]:
-    """Split files into large top-level folders (archived) and the rest (copied as they are)."""
-    per_folder: dict[str, list[str]] = {}
-    for name in files:
-        if "/" in name:
-            per_folder.setdefault(name.split("/", 1)[0], []).append(name)
-    archives = {f: m for f, m in per_folder.items() if len(m) > ARCHIVE_MIN_FILES}
-    archived = {n for m in archives.values() for n in m}
-    return archives, [n for n in files if n not in archived]
-
-
-def write_archives(source: Path, members: list[str], out_dir: Path, folder: str) -> dict[str, Any]:
-    """Write ``members`` (paths relative to ``source``) as deterministic tar shards; return their entries.
-
-    Parameters
-    ----------
-    source : Path
-        Folder the member paths are relative to.
-    members : list of str
-        Sorted relative paths, all under ``folder``.
-    out_dir : Path
-        Where the shards go (``<folder>-00000-of-0000N.tar``).
-    folder : str
-        The top-level folder being archived.
-
-    >>> import tempfile, pathlib
-    >>> d = pathlib.Path(tempfile.mkdtemp()); (d / "img").mkdir(); _ = (d / "img" / "a.png").write_bytes(b"x")
-    >>> write_archives(d, ["img/a.png"], d / "archives", "img")
-    {'archives/img-00000-of-00001.tar': {'folder': 'img', 'files': 1}}
-    """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    chunks = [members[i:i + ARCHIVE_SHARD_FILES] for i in range(0, len(members), ARCHIVE_SHARD_FILES)]
-    entries = {}
-    for i, chunk in enumerate(chunks):
-        name = f"{folder}-{i:05d}-of-{len(chunks):05d}.tar"
-        with tarfile.open(out_dir / name, "w", format=tarfile.GNU_FORMAT) as tar:
-            for rel in chunk:
-                info = tarfile.TarInfo(rel)
-                info.size = (source / rel).stat().st_size
-                info.mode, info.mtime, info.uid, info.gid = 0o644, 0, 0, 0
-                with open(source / rel, "rb") as f:
-                    tar.addfile(info, f)
-        entries[f"{out_dir.name}/{name}"] = {"folder": folder, "files": len(chunk)}
-    return entries
 
 
 def is_table_file(name: str, folder: Path | None = None) -> bool:

@@ -70,7 +70,8 @@ def test_prepare_writes_public_private_description_provenance(tmp_path):
 
 def test_store_load_materialize_roundtrip(toy, tmp_path, hf_cache):
     raw, prepared, store, stored = toy
-    assert mle_datasets.tables(TOY_ID, store=store) == ["sample_submission", "test", "train"]
+    # the five images name no table's rows (too few ids match): they are a files config of their own
+    assert mle_datasets.tables(TOY_ID, store=store) == ["files_images", "sample_submission", "test", "train"]
     assert mle_datasets.tables(TOY_ID, store=store, private=True) == ["test"]
     train = mle_datasets.load_dataset(TOY_ID, "train", store=store, cache_dir=hf_cache).to_pandas()
     expected = pd.read_csv(prepared.public_dir / "train.csv", dtype={"id": str})
@@ -217,7 +218,7 @@ def test_unknown_competition_version_split(toy, tmp_path):
         mle_datasets.load_dataset(TOY_ID, version="9.9.9", store=store)
     with pytest.raises(UnknownVersionError, match="stored: 1.0.0"):
         mle_datasets.materialize(TOY_ID, tmp_path / "m", version="2.0", store=store)
-    with pytest.raises(DataError, match="its tables are sample_submission, test, train"):
+    with pytest.raises(DataError, match="its tables are files_images, sample_submission, test, train"):
         mle_datasets.load_dataset(TOY_ID, split="validation", store=store)
     assert not (tmp_path / "m").exists()
 
@@ -305,16 +306,24 @@ def test_preparer_crash_and_leak_are_clear_errors(tmp_path):
     assert not (tmp_path / "out").exists() and _hidden(tmp_path) == []
 
 
-def test_large_folders_become_tar_shards(tmp_path, monkeypatch, hf_cache):
-    monkeypatch.setattr(store_mod, "ARCHIVE_MIN_FILES", 3)
-    monkeypatch.setattr(store_mod, "ARCHIVE_SHARD_FILES", 2)
+def test_folders_become_declared_configs_in_bounded_shards(tmp_path, monkeypatch, hf_cache):
+    from mle_datasets import media
+
+    monkeypatch.setattr(media, "MEDIA_ROW_GROUP_ROWS", 2)
+    monkeypatch.setattr(media, "MEDIA_SHARD_BYTES", 40)  # 16-byte images: 2 row groups (4 images) a shard
     raw = make_toy_raw(tmp_path / "raw", n_images=5)
     prepared = _prepare(raw, tmp_path / "out")
     store = Store(tmp_path / "store")
     store.add(prepared, spec=TOY_SPEC)
     manifest = store.manifest(TOY_ID)
-    assert sorted(manifest["archives"]) == [f"archives/images-0000{i}-of-00003.tar" for i in range(3)]
-    assert not any(f.startswith("files/images/") for f in manifest["files"])
+    entry = manifest["tables"]["files_images"]
+    assert entry["shards"] == [f"data/files_images/files_images-0000{i}-of-00002.parquet" for i in range(2)]
+    assert entry["rows"] == 5 and entry["columns"] == ["path", "file"]
+    assert not any(f.startswith(("files/images/", "archives/")) for f in manifest["files"])
+    assert "config_name: files_images" in (store.repo_dir(TOY_ID) / "README.md").read_text()
+    rows = mle_datasets.load_dataset(TOY_ID, "files_images", store=store, cache_dir=hf_cache)
+    assert rows["path"] == [f"images/0000{i}.bin" for i in range(5)]
+    assert rows[0]["file"]["bytes"] == (prepared.public_dir / "images/00000.bin").read_bytes()
     out = mle_datasets.materialize(TOY_ID, tmp_path / "agent", store=store)
     assert checksum_tree(out) == checksum_tree(prepared.public_dir)
 
