@@ -356,6 +356,14 @@ def python_token_levenshtein(y, p, params):
     return total / sum(len(a.split()) for a in y)
 
 
+def mlebench_gesture(y, p, params):
+    import Levenshtein
+
+    truth = [list(map(int, s.split())) for s in y]
+    pred = [list(map(int, s.split())) for s in p]
+    return float(np.sum([Levenshtein.distance(a, b) for a, b in zip(truth, pred)]) / sum(map(len, truth)))
+
+
 def python_weighted_auc(y, p, params):
     from tests.metrics.test_ranking import _weighted_auc_reference
 
@@ -509,7 +517,8 @@ BENCHES: list[Bench] = [
     Bench("levenshtein_normalized", 10_000,
           lambda r, n: ((t := [" ".join(map(str, r.integers(1, 21, 20))) for _ in range(n)]),
                         [s.rsplit(" ", 3)[0] for s in t], {}),
-          [R("pure-Python token DP", python_token_levenshtein)]),
+          [R("pure-Python token DP", python_token_levenshtein),
+           R("MLE-bench: int() parse + Levenshtein (C)", mlebench_gesture)]),
     Bench("fbeta", 10_000_000, lambda r, n: ((y := r.integers(0, 2, n)), np.where(r.random(n) < .9, y, 1 - y),
                                             {"beta": 0.5}),
           [R("sklearn fbeta_score (pixels)", sk("fbeta_score", beta=0.5))]),

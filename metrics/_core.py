@@ -35,6 +35,7 @@ __all__ = [
     "check_not_empty",
     "group_codes",
     "paused_gc",
+    "column_means",
     "finite_result",
 ]
 
@@ -430,3 +431,16 @@ def finite_result(value: float, metric: str, *named: tuple[str, np.ndarray]) -> 
         for what, arr in named:
             check_finite(arr, metric, what)
     return value
+
+
+def column_means(a: np.ndarray) -> np.ndarray:
+    """The mean of each column of a 2-D array, each taken as numpy's 1-D mean of that column.
+
+    ``a.mean(axis=0)`` on a tall array of a few columns runs numpy's inner loop a few elements at a time
+    (ten times slower here) and adds row after row; a column at a time is fast and sums pairwise, as
+    scikit-learn does on each column.
+
+    >>> column_means(np.array([[1.0, 10.0], [2.0, 20.0], [6.0, 30.0]])).tolist()
+    [3.0, 20.0]
+    """
+    return np.array([a[:, j].mean() for j in range(a.shape[1])])

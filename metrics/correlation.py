@@ -6,12 +6,11 @@ from itertools import chain
 from typing import Any
 
 import numpy as np
-from scipy.stats import rankdata
 
 from metrics._core import MetricInputError, as_1d, as_2d, check_finite, check_same_length, check_same_shape, register
 from metrics.ranking import _MAX_FAST_TOKEN, _ascii_tokens, _text_rows, _Tokens, match_tokens, tokenize
 
-__all__ = ["pearson", "spearman_mean_columnwise", "kendall_tau", "count_inversions"]
+__all__ = ["pearson", "spearman_mean_columnwise", "kendall_tau", "count_inversions", "average_ranks"]
 
 _CONSTANT_CHOICES = ("raise", "nan")
 
@@ -38,6 +37,34 @@ def _columnwise_r(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         r = np.sign((x[1] - x[0]) * (y[1] - y[0])).astype(np.float64)
     r[constant] = np.nan
     return r
+
+
+def average_ranks(x: np.ndarray) -> np.ndarray:
+    """Average ranks (1-based, ties share their mean rank) of each column: ``scipy.stats.rankdata(x, axis=0)``.
+
+    Ranks are half-integers, so any exact computation gives the same bits; this one sorts each column as
+    a contiguous row of the transpose and assigns tie groups with one cumulative sum.
+
+    >>> average_ranks(np.array([[3.0, 1.0], [1.0, 1.0], [3.0, 2.0]])).tolist()
+    [[2.5, 1.5], [1.0, 1.5], [2.5, 3.0]]
+    """
+    cols = np.ascontiguousarray(x.T)
+    k, n = cols.shape
+    order = np.argsort(cols, axis=1)
+    ordered = np.take_along_axis(cols, order, axis=1)
+    new = np.ones((k, n), dtype=bool)
+    np.not_equal(ordered[:, 1:], ordered[:, :-1], out=new[:, 1:])
+    if new.all():  # no ties: the rank is the sorted position
+        sorted_rank = np.broadcast_to(np.arange(1.0, n + 1.0), (k, n))
+    else:
+        flat = new.ravel()
+        starts = np.flatnonzero(flat)  # every column starts a group, so no group crosses columns
+        sizes = np.diff(np.append(starts, flat.size))
+        mean_rank = starts % n + (sizes + 1) / 2  # (first + last) / 2, 1-based
+        sorted_rank = mean_rank[np.cumsum(flat) - 1].reshape(k, n)
+    ranks = np.empty((k, n))
+    np.put_along_axis(ranks, order, sorted_rank, axis=1)
+    return ranks.T
 
 
 def _paired(y_true: Any, y_pred: Any, metric: str, two_d: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -104,7 +131,7 @@ def spearman_mean_columnwise(y_true: Any, y_pred: Any, constant: str = "raise") 
     metric = "spearman_mean_columnwise"
     _check_constant_option(constant, metric)
     x, y = _paired(y_true, y_pred, metric, two_d=True)
-    r = _columnwise_r(rankdata(x, axis=0), rankdata(y, axis=0))
+    r = _columnwise_r(average_ranks(x), average_ranks(y))
     if constant == "raise" and np.isnan(r).any():
         cols = np.flatnonzero(np.isnan(r))[:5].tolist()
         pred_constant = bool((np.ptp(y[:, cols], axis=0) == 0).any())

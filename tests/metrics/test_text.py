@@ -176,6 +176,21 @@ def test_both_empty_raises_by_default_with_the_fix():
         metrics.score("jaccard_word", ["a", " "], ["a", ""])
 
 
+def test_int_rows_decimal_path_matches_python_int_and_str_split():
+    spaces = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+    rows = [spaces + "1" + spaces + "-22 007", "", spaces, "9223372036854775807\t-9223372036854775808"]
+    values, counts = int_rows(rows, "m", "y")
+    expected = [list(map(int, r.split())) for r in rows]
+    assert values.tolist() == sum(expected, []) and counts.tolist() == list(map(len, expected))
+    for python_only in (["1_000 2"], ["+3"], ["\u0661\u0662"]):  # Arrow's parser rejects these: Python decides
+        values, counts = int_rows(python_only, "m", "y")
+        assert values.tolist() == list(map(int, python_only[0].split()))
+    with pytest.raises(MetricInputError, match="holds '0x10'"):  # Arrow would read hexadecimal; int() does not
+        int_rows(["0x10"], "m", "y")
+    with pytest.raises(MetricInputError, match="row 1 holds '9223372036854775808'"):
+        int_rows(["1", "9223372036854775808"], "m", "y")
+
+
 def test_int_rows_parses_like_python_int():
     values, counts = int_rows(["+1 02", "", " 3\t4 "], "m", "y")
     assert values.tolist() == [1, 2, 3, 4] and counts.tolist() == [2, 0, 2]
