@@ -653,6 +653,7 @@ def _map_at_k_strings(y_true: Any, y_pred: Any, k: int, split_on: str) -> float 
     sep = repeat(None if split_on == "whitespace" else " ")
     first_k = repeat(slice(0, k))
     n_true, row_sum = np.empty(n, dtype=np.int64), np.zeros(n)
+    hit_rows, hit_sets, hit_ranked = [], [], []  # rows with at least one hit, scored together at the end
     with paused_gc():
         for lo in range(0, n, _CHUNK):
             hi = min(n, lo + _CHUNK)
@@ -662,9 +663,11 @@ def _map_at_k_strings(y_true: Any, y_pred: Any, k: int, split_on: str) -> float 
             disjoint = np.fromiter(map(set.isdisjoint, true_sets, ranked), dtype=bool, count=hi - lo)
             rows = np.flatnonzero(~disjoint).tolist()
             if rows:
-                row_sum[lo + np.array(rows)] = _hit_rows_precision(
-                    list(map(true_sets.__getitem__, rows)), list(map(ranked.__getitem__, rows))
-                )
+                hit_rows.append(lo + np.array(rows))
+                hit_sets += map(true_sets.__getitem__, rows)
+                hit_ranked += map(ranked.__getitem__, rows)
+        if hit_rows:
+            row_sum[np.concatenate(hit_rows)] = _hit_rows_precision(hit_sets, hit_ranked)
     return _mean_ap(row_sum, n_true, k)
 
 

@@ -37,7 +37,7 @@ def _string_list(values: Any, metric: str, what: str) -> list[str]:
             f"{metric}: {what} must be 1-D, got shape {values.shape}; pass one string per row",
             argument=what,
         )
-    rows = list(values)
+    rows = values if type(values) is list else list(values)  # read only: a list needs no copy
     if not rows:
         raise MetricInputError(f"{metric}: {what} is empty; pass at least one row", argument=what)
     try:
