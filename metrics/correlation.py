@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from itertools import chain
+from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
 
-from metrics._core import MetricInputError, as_1d, as_2d, check_finite, check_same_length, check_same_shape, register
-from metrics.ranking import _MAX_FAST_TOKEN, _ascii_tokens, _text_rows, _Tokens, match_tokens, tokenize
+from metrics._core import (
+    MetricInputError, as_1d, as_2d, check_finite, check_same_length, check_same_shape, paused_gc, register,
+)
+from metrics.ranking import match_tokens, tokenize
 
 __all__ = ["pearson", "spearman_mean_columnwise", "kendall_tau", "count_inversions", "average_ranks"]
 
@@ -187,7 +189,7 @@ def kendall_tau(y_true: Any, y_pred: Any) -> float:
     0.5
     """
     metric = "kendall_tau"
-    fast = _true_ranks_ascii(y_true, y_pred, metric)
+    fast = _true_ranks_dict(y_true, y_pred, metric)
     if fast is None:
         fast = _true_ranks(y_true, y_pred, metric)
     true_rank, row, pairs = fast
@@ -218,46 +220,36 @@ def _not_a_permutation(metric: str, row: int) -> MetricInputError:
     )
 
 
-def _true_ranks_ascii(y_true: Any, y_pred: Any, metric: str):
-    """``(true_rank, row, pairs)`` for rows of ASCII text, tokenised as bytes; None when not suitable."""
-    truth, pred = _text_rows(y_true), _text_rows(y_pred)
-    if truth is None or pred is None or len(truth) != len(pred) or not truth:
+def _true_ranks_dict(y_true: Any, y_pred: Any, metric: str):
+    """``(true_rank, row, pairs)`` through one dict per row (id -> true position), built and looked up
+    with ``map`` (no bytecode per item); None when a predicted row is not a permutation of its true ids,
+    or ids are unhashable: :func:`_true_ranks` then finds the row and says what is wrong."""
+    truth = tokenize(y_true, metric, "y_true")
+    pred = tokenize(y_pred, metric, "y_pred")
+    n_rows = check_same_length(metric, ("y_true", truth), ("y_pred", pred))
+    if n_rows == 0:
         return None
-    t_tok, p_tok = _ascii_tokens(truth, "whitespace"), _ascii_tokens(pred, "whitespace")
-    if t_tok is None or p_tok is None:
-        return None
-    t, p = _Tokens(*t_tok), _Tokens(*p_tok)
-    n = len(truth)
-    t_len, p_len = np.bincount(t.rows, minlength=n), np.bincount(p.rows, minlength=n)
+    t_len = np.fromiter(map(len, truth), dtype=np.int64, count=n_rows)
+    p_len = np.fromiter(map(len, pred), dtype=np.int64, count=n_rows)
     pairs = _length_errors(t_len, p_len, metric)
-    width = int(t.lengths.max(initial=0))
-    if width > _MAX_FAST_TOKEN:
+    try:
+        with paused_gc():
+            position = list(map(dict, map(zip, truth, map(range, t_len.tolist()))))
+            lookups = map(map, map(getattr, position, repeat("__getitem__")), pred)
+            true_rank = np.fromiter(chain.from_iterable(lookups), dtype=np.int64, count=int(p_len.sum()))
+            distinct_true = np.fromiter(map(len, position), dtype=np.int64, count=n_rows)
+            distinct_pred = np.fromiter(map(len, map(set, pred)), dtype=np.int64, count=n_rows)
+    except (KeyError, TypeError):  # an id missing from its row's truth, or an unhashable id
         return None
-    t_key, p_key = t.keys(width), p.keys(width)
-    order = np.argsort(t_key)
-    sorted_key = t_key[order]
-    same = sorted_key[1:] == sorted_key[:-1]
-    if same.any():
-        if not t.equal(order[1:][same], t, order[:-1][same], width):
-            return None  # a hash collision: let the general path decide
+    if (distinct_true != t_len).any():
         raise MetricInputError(
-            f"{metric}: y_true repeats an id within a row; each id must appear once",
+            f"{metric}: y_true repeats an id within a row (first at row "
+            f"{int(np.flatnonzero(distinct_true != t_len)[0])}); each id must appear once",
             argument="y_true",
         )
-    by_key = np.argsort(p_key)  # sorted needles make the search cache-friendly
-    at = np.empty(len(p_key), dtype=np.int64)
-    at[by_key] = np.minimum(np.searchsorted(sorted_key, p_key[by_key]), len(sorted_key) - 1)
-    match = sorted_key[at] == p_key
-    if match.any() and not p.equal(np.flatnonzero(match), t, order[at[match]], width):
-        return None
-    repeated = np.bincount(at[match], minlength=len(sorted_key)) > 1
-    if not match.all():
-        raise _not_a_permutation(metric, int(p.rows[np.flatnonzero(~match)[0]]))
-    if repeated.any():
-        raise _not_a_permutation(metric, int(t.rows[order[np.flatnonzero(repeated)[0]]]))
-    row_start = np.concatenate(([0], np.cumsum(t_len)[:-1]))
-    true_position = np.arange(len(t_key)) - np.repeat(row_start, t_len)
-    return true_position[order[at]], p.rows, pairs
+    if (distinct_pred != p_len).any():  # a repeated prediction: a permutation has none
+        raise _not_a_permutation(metric, int(np.flatnonzero(distinct_pred != p_len)[0]))
+    return true_rank, np.repeat(np.arange(n_rows, dtype=np.int64), p_len), pairs
 
 
 def _true_ranks(y_true: Any, y_pred: Any, metric: str):

@@ -406,7 +406,7 @@ def tokenize(values: Any, metric: str, what: str, split_on: str = "whitespace") 
         values = values.tolist()
     sep = None if split_on == "whitespace" else " "
     try:
-        return [v.split(sep) if isinstance(v, str) else list(v) for v in values]
+        return [v.split(sep) if isinstance(v, str) else v if type(v) is list else list(v) for v in values]
     except TypeError:
         bad = next(v for v in values if not isinstance(v, str) and not hasattr(v, "__iter__"))
         raise MetricInputError(
@@ -563,12 +563,8 @@ def _mean_ap(row_sum: np.ndarray, n_true: np.ndarray, k: int) -> float:
 
 
 # ---------------------------------------------------------------------------------------------
-# MAP@k fast path: rows of ASCII text, tokenised and compared as bytes without Python token objects
+# MAP@k on rows of strings: Python's own split and sets, chained with map
 # ---------------------------------------------------------------------------------------------
-
-_ASCII_WHITESPACE = np.frombuffer(b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f", dtype=np.uint8)  # what str.split() splits on
-_HASH_BASE = np.uint64(0x100000001B3)
-_MAX_FAST_TOKEN = 64
 
 
 def _text_rows(values: Any) -> list[str] | None:
@@ -576,66 +572,6 @@ def _text_rows(values: Any) -> list[str] | None:
         return None
     rows = values.tolist() if hasattr(values, "tolist") else list(values)
     return rows if set(map(type, rows)) == {str} else None
-
-
-def _ascii_tokens(rows: list[str], split_on: str):
-    """Byte buffer, token starts, lengths and row ids of the rows' tokens, or None if not plain ASCII.
-
-    Joining rows with one space and splitting the whole text gives exactly the rows' own splits in order,
-    for both ``str.split(" ")`` and ``str.split()``.
-    """
-    text = " ".join(rows)
-    if not text.isascii() or "\x00" in text:
-        return None
-    buf = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
-    if split_on == "single_space":
-        sep = np.flatnonzero(buf == 32)
-        starts = np.concatenate(([0], sep + 1))
-        ends = np.append(sep, len(buf))
-    else:
-        space = np.isin(buf, _ASCII_WHITESPACE)
-        solid = ~space
-        starts = np.flatnonzero(solid & np.concatenate(([True], space[:-1])))
-        ends = np.flatnonzero(solid & np.append(space[1:], True)) + 1
-    row_len = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-    row_start = np.concatenate(([0], np.cumsum(row_len + 1)[:-1]))
-    first_token = np.searchsorted(starts, row_start)  # one search per row, not per token
-    row = np.repeat(np.arange(len(rows)), np.diff(np.append(first_token, len(starts))))
-    return buf, starts, ends - starts, row
-
-
-class _Tokens:
-    """Tokens as slices of one ASCII byte buffer (no NUL byte, so zero padding is unambiguous)."""
-
-    def __init__(self, buf: np.ndarray, starts: np.ndarray, lengths: np.ndarray, rows: np.ndarray) -> None:
-        self.buf, self.starts, self.lengths, self.rows = buf, starts, lengths, rows
-
-    def subset(self, keep: np.ndarray) -> "_Tokens":
-        return _Tokens(self.buf, self.starts[keep], self.lengths[keep], self.rows[keep])
-
-    def column(self, c: int, which: np.ndarray | slice = slice(None)) -> np.ndarray:
-        """Byte ``c`` of each token (0 past its end)."""
-        starts, lengths = self.starts[which], self.lengths[which]
-        if len(self.buf) == 0:
-            return np.zeros(len(starts), dtype=np.uint64)
-        byte = self.buf[np.minimum(starts + c, len(self.buf) - 1)].astype(np.uint64)
-        return np.where(c < lengths, byte, np.uint64(0))
-
-    def keys(self, width: int) -> np.ndarray:
-        """A 64-bit key per token from its bytes and its row; equal tokens of a row get equal keys."""
-        h = np.zeros(len(self.starts), dtype=np.uint64)
-        with np.errstate(over="ignore"):
-            for c in range(width):
-                h = h * _HASH_BASE + self.column(c)
-            return (h + self.rows.astype(np.uint64) * _MIX.astype(np.uint64)).view(np.int64)
-
-    def equal(self, left: np.ndarray, other: "_Tokens", right: np.ndarray, width: int) -> bool:
-        """True when tokens ``left`` of self equal tokens ``right`` of ``other`` (bytes and rows)."""
-        if not np.array_equal(self.rows[left], other.rows[right]):
-            return False
-        if not np.array_equal(self.lengths[left], other.lengths[right]):
-            return False
-        return all(np.array_equal(self.column(c, left), other.column(c, right)) for c in range(width))
 
 
 #: rows per chunk of the string path: their sets and lists stay in cache and their memory is reused
