@@ -23,22 +23,35 @@ def _check_constant_option(constant: str, metric: str) -> None:
 
 
 def _columnwise_r(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Pearson r of each column pair (2-D, rows x columns); NaN where a column is constant.
+    """Pearson r of each column pair (2-D, rows x columns); NaN where a column is constant."""
+    return np.array([_r(x[:, j], y[:, j]) for j in range(x.shape[1])])
 
-    Follows scipy.stats.pearsonr: centre, scale by the largest absolute deviation, then normalise.
+
+def _r(x: np.ndarray, y: np.ndarray) -> float:
+    """Pearson r of two 1-D arrays, NaN when either is constant.
+
+    scipy.stats.pearsonr's formula, centred then normalised. scipy first divides by the largest absolute
+    deviation against overflow; r does not change under that scaling, so it is done only when the plain
+    products overflow. Sums of products are ``einsum`` (one SIMD pass): BLAS ``dot`` starts threads, which
+    cost more than the sum on a busy machine.
     """
-    xm = x - x.mean(axis=0)
-    ym = y - y.mean(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        xm = xm / np.abs(xm).max(axis=0)
-        ym = ym / np.abs(ym).max(axis=0)
-        r = (xm * ym).sum(axis=0) / (np.linalg.norm(xm, axis=0) * np.linalg.norm(ym, axis=0))
-    constant = (x == x[0]).all(axis=0) | (y == y[0]).all(axis=0)
-    r = np.clip(r, -1.0, 1.0)
+    if x.max() == x.min() or y.max() == y.min():
+        return np.nan
     if len(x) == 2:  # scipy returns the exact sign for two points
-        r = np.sign((x[1] - x[0]) * (y[1] - y[0])).astype(np.float64)
-    r[constant] = np.nan
-    return r
+        return float(np.sign((x[1] - x[0]) * (y[1] - y[0])))
+    xm = x - x.mean()
+    ym = y - y.mean()
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = _dot(xm, ym) / (np.sqrt(_dot(xm, xm)) * np.sqrt(_dot(ym, ym)))
+    if not np.isfinite(r):
+        xm /= max(xm.max(), -xm.min())
+        ym /= max(ym.max(), -ym.min())
+        r = _dot(xm, ym) / (np.sqrt(_dot(xm, xm)) * np.sqrt(_dot(ym, ym)))
+    return float(min(max(r, -1.0), 1.0))
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.einsum("i,i->", a, b))
 
 
 def average_ranks(x: np.ndarray) -> np.ndarray:
@@ -111,7 +124,7 @@ def pearson(y_true: Any, y_pred: Any, constant: str = "raise") -> float:
     metric = "pearson"
     _check_constant_option(constant, metric)
     x, y = _paired(y_true, y_pred, metric, two_d=False)
-    r = float(_columnwise_r(x[:, None], y[:, None])[0])
+    r = _r(x, y)
     if np.isnan(r) and constant == "raise":
         raise _constant_error(metric, "y_true or y_pred", bool(np.ptp(y) == 0))
     return r

@@ -30,6 +30,14 @@ def test_pearson_matches_scipy(seed, n):
     assert _rel(pearson(x, y), pearsonr(x, y)[0], 1e-10)
 
 
+def test_pearson_huge_values_do_not_overflow():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=50) * 1e300
+    y = x + rng.normal(size=50) * 1e299
+    assert _rel(pearson(x, y), pearsonr(x, y)[0], 1e-10)
+    assert _rel(spearman_mean_columnwise(np.c_[x, y], np.c_[y, x]), spearmanr(x, y)[0], 1e-10)
+
+
 def test_pearson_hand_value_and_two_points():
     assert _rel(pearson([1, 2, 3, 4], [2, 4, 6, 9]), 11.5 / math.sqrt(5 * 26.75))
     assert pearson([1, 2], [5, 3]) == -1.0
