@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from itertools import chain
+from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
-from scipy.stats import rankdata
 
-from metrics._core import MetricInputError, as_1d, as_2d, check_finite, check_same_length, check_same_shape, register
-from metrics.ranking import _MAX_FAST_TOKEN, _ascii_tokens, _text_rows, _Tokens, match_tokens, tokenize
+from metrics._core import (
+    MetricInputError, as_1d, as_2d, check_finite, check_same_length, check_same_shape, paused_gc, register,
+)
+from metrics.ranking import match_tokens, tokenize
 
-__all__ = ["pearson", "spearman_mean_columnwise", "kendall_tau", "count_inversions"]
+__all__ = ["pearson", "spearman_mean_columnwise", "kendall_tau", "count_inversions", "average_ranks"]
 
 _CONSTANT_CHOICES = ("raise", "nan")
 
@@ -22,22 +23,63 @@ def _check_constant_option(constant: str, metric: str) -> None:
 
 
 def _columnwise_r(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Pearson r of each column pair (2-D, rows x columns); NaN where a column is constant.
+    """Pearson r of each column pair (2-D, rows x columns); NaN where a column is constant."""
+    return np.array([_r(x[:, j], y[:, j]) for j in range(x.shape[1])])
 
-    Follows scipy.stats.pearsonr: centre, scale by the largest absolute deviation, then normalise.
+
+def _r(x: np.ndarray, y: np.ndarray) -> float:
+    """Pearson r of two 1-D arrays, NaN when either is constant.
+
+    scipy.stats.pearsonr's formula, centred then normalised. scipy first divides by the largest absolute
+    deviation against overflow; r does not change under that scaling, so it is done only when the plain
+    products overflow. Sums of products are ``einsum`` (one SIMD pass): BLAS ``dot`` starts threads, which
+    cost more than the sum on a busy machine.
     """
-    xm = x - x.mean(axis=0)
-    ym = y - y.mean(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        xm = xm / np.abs(xm).max(axis=0)
-        ym = ym / np.abs(ym).max(axis=0)
-        r = (xm * ym).sum(axis=0) / (np.linalg.norm(xm, axis=0) * np.linalg.norm(ym, axis=0))
-    constant = (x == x[0]).all(axis=0) | (y == y[0]).all(axis=0)
-    r = np.clip(r, -1.0, 1.0)
+    if x.max() == x.min() or y.max() == y.min():
+        return np.nan
     if len(x) == 2:  # scipy returns the exact sign for two points
-        r = np.sign((x[1] - x[0]) * (y[1] - y[0])).astype(np.float64)
-    r[constant] = np.nan
-    return r
+        return float(np.sign((x[1] - x[0]) * (y[1] - y[0])))
+    xm = x - x.mean()
+    ym = y - y.mean()
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = _dot(xm, ym) / (np.sqrt(_dot(xm, xm)) * np.sqrt(_dot(ym, ym)))
+    if not np.isfinite(r):
+        xm /= max(xm.max(), -xm.min())
+        ym /= max(ym.max(), -ym.min())
+        r = _dot(xm, ym) / (np.sqrt(_dot(xm, xm)) * np.sqrt(_dot(ym, ym)))
+    return float(min(max(r, -1.0), 1.0))
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.einsum("i,i->", a, b))
+
+
+def average_ranks(x: np.ndarray) -> np.ndarray:
+    """Average ranks (1-based, ties share their mean rank) of each column: ``scipy.stats.rankdata(x, axis=0)``.
+
+    Ranks are half-integers, so any exact computation gives the same bits; this one sorts each column as
+    a contiguous row of the transpose and assigns tie groups with one cumulative sum.
+
+    >>> average_ranks(np.array([[3.0, 1.0], [1.0, 1.0], [3.0, 2.0]])).tolist()
+    [[2.5, 1.5], [1.0, 1.5], [2.5, 3.0]]
+    """
+    cols = np.ascontiguousarray(x.T)
+    k, n = cols.shape
+    order = np.argsort(cols, axis=1)
+    ordered = np.take_along_axis(cols, order, axis=1)
+    new = np.ones((k, n), dtype=bool)
+    np.not_equal(ordered[:, 1:], ordered[:, :-1], out=new[:, 1:])
+    if new.all():  # no ties: the rank is the sorted position
+        sorted_rank = np.broadcast_to(np.arange(1.0, n + 1.0), (k, n))
+    else:
+        flat = new.ravel()
+        starts = np.flatnonzero(flat)  # every column starts a group, so no group crosses columns
+        sizes = np.diff(np.append(starts, flat.size))
+        mean_rank = starts % n + (sizes + 1) / 2  # (first + last) / 2, 1-based
+        sorted_rank = mean_rank[np.cumsum(flat) - 1].reshape(k, n)
+    ranks = np.empty((k, n))
+    np.put_along_axis(ranks, order, sorted_rank, axis=1)
+    return ranks.T
 
 
 def _paired(y_true: Any, y_pred: Any, metric: str, two_d: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -82,7 +124,7 @@ def pearson(y_true: Any, y_pred: Any, constant: str = "raise") -> float:
     metric = "pearson"
     _check_constant_option(constant, metric)
     x, y = _paired(y_true, y_pred, metric, two_d=False)
-    r = float(_columnwise_r(x[:, None], y[:, None])[0])
+    r = _r(x, y)
     if np.isnan(r) and constant == "raise":
         raise _constant_error(metric, "y_true or y_pred", bool(np.ptp(y) == 0))
     return r
@@ -104,7 +146,7 @@ def spearman_mean_columnwise(y_true: Any, y_pred: Any, constant: str = "raise") 
     metric = "spearman_mean_columnwise"
     _check_constant_option(constant, metric)
     x, y = _paired(y_true, y_pred, metric, two_d=True)
-    r = _columnwise_r(rankdata(x, axis=0), rankdata(y, axis=0))
+    r = _columnwise_r(average_ranks(x), average_ranks(y))
     if constant == "raise" and np.isnan(r).any():
         cols = np.flatnonzero(np.isnan(r))[:5].tolist()
         pred_constant = bool((np.ptp(y[:, cols], axis=0) == 0).any())
@@ -160,7 +202,7 @@ def kendall_tau(y_true: Any, y_pred: Any) -> float:
     0.5
     """
     metric = "kendall_tau"
-    fast = _true_ranks_ascii(y_true, y_pred, metric)
+    fast = _true_ranks_dict(y_true, y_pred, metric)
     if fast is None:
         fast = _true_ranks(y_true, y_pred, metric)
     true_rank, row, pairs = fast
@@ -191,46 +233,36 @@ def _not_a_permutation(metric: str, row: int) -> MetricInputError:
     )
 
 
-def _true_ranks_ascii(y_true: Any, y_pred: Any, metric: str):
-    """``(true_rank, row, pairs)`` for rows of ASCII text, tokenised as bytes; None when not suitable."""
-    truth, pred = _text_rows(y_true), _text_rows(y_pred)
-    if truth is None or pred is None or len(truth) != len(pred) or not truth:
+def _true_ranks_dict(y_true: Any, y_pred: Any, metric: str):
+    """``(true_rank, row, pairs)`` through one dict per row (id -> true position), built and looked up
+    with ``map`` (no bytecode per item); None when a predicted row is not a permutation of its true ids,
+    or ids are unhashable: :func:`_true_ranks` then finds the row and says what is wrong."""
+    truth = tokenize(y_true, metric, "y_true")
+    pred = tokenize(y_pred, metric, "y_pred")
+    n_rows = check_same_length(metric, ("y_true", truth), ("y_pred", pred))
+    if n_rows == 0:
         return None
-    t_tok, p_tok = _ascii_tokens(truth, "whitespace"), _ascii_tokens(pred, "whitespace")
-    if t_tok is None or p_tok is None:
-        return None
-    t, p = _Tokens(*t_tok), _Tokens(*p_tok)
-    n = len(truth)
-    t_len, p_len = np.bincount(t.rows, minlength=n), np.bincount(p.rows, minlength=n)
+    t_len = np.fromiter(map(len, truth), dtype=np.int64, count=n_rows)
+    p_len = np.fromiter(map(len, pred), dtype=np.int64, count=n_rows)
     pairs = _length_errors(t_len, p_len, metric)
-    width = int(t.lengths.max(initial=0))
-    if width > _MAX_FAST_TOKEN:
+    try:
+        with paused_gc():
+            position = list(map(dict, map(zip, truth, map(range, t_len.tolist()))))
+            lookups = map(map, map(getattr, position, repeat("__getitem__")), pred)
+            true_rank = np.fromiter(chain.from_iterable(lookups), dtype=np.int64, count=int(p_len.sum()))
+            distinct_true = np.fromiter(map(len, position), dtype=np.int64, count=n_rows)
+            distinct_pred = np.fromiter(map(len, map(set, pred)), dtype=np.int64, count=n_rows)
+    except (KeyError, TypeError):  # an id missing from its row's truth, or an unhashable id
         return None
-    t_key, p_key = t.keys(width), p.keys(width)
-    order = np.argsort(t_key)
-    sorted_key = t_key[order]
-    same = sorted_key[1:] == sorted_key[:-1]
-    if same.any():
-        if not t.equal(order[1:][same], t, order[:-1][same], width):
-            return None  # a hash collision: let the general path decide
+    if (distinct_true != t_len).any():
         raise MetricInputError(
-            f"{metric}: y_true repeats an id within a row; each id must appear once",
+            f"{metric}: y_true repeats an id within a row (first at row "
+            f"{int(np.flatnonzero(distinct_true != t_len)[0])}); each id must appear once",
             argument="y_true",
         )
-    by_key = np.argsort(p_key)  # sorted needles make the search cache-friendly
-    at = np.empty(len(p_key), dtype=np.int64)
-    at[by_key] = np.minimum(np.searchsorted(sorted_key, p_key[by_key]), len(sorted_key) - 1)
-    match = sorted_key[at] == p_key
-    if match.any() and not p.equal(np.flatnonzero(match), t, order[at[match]], width):
-        return None
-    repeated = np.bincount(at[match], minlength=len(sorted_key)) > 1
-    if not match.all():
-        raise _not_a_permutation(metric, int(p.rows[np.flatnonzero(~match)[0]]))
-    if repeated.any():
-        raise _not_a_permutation(metric, int(t.rows[order[np.flatnonzero(repeated)[0]]]))
-    row_start = np.concatenate(([0], np.cumsum(t_len)[:-1]))
-    true_position = np.arange(len(t_key)) - np.repeat(row_start, t_len)
-    return true_position[order[at]], p.rows, pairs
+    if (distinct_pred != p_len).any():  # a repeated prediction: a permutation has none
+        raise _not_a_permutation(metric, int(np.flatnonzero(distinct_pred != p_len)[0]))
+    return true_rank, np.repeat(np.arange(n_rows, dtype=np.int64), p_len), pairs
 
 
 def _true_ranks(y_true: Any, y_pred: Any, metric: str):

@@ -339,23 +339,30 @@ def kl_divergence(y_true: Any, y_prob: Any, eps: float | str = KAGGLE_EPS) -> fl
     y = as_2d(y_true, name, "y_true")
     p = as_2d(y_prob, name, "y_prob")
     check_same_shape(name, ("y_true", y), ("y_prob", p), "pass one column per class")
+    totals = y.sum(axis=1)
+    # Valid input passes these three reductions (a NaN fails each); anything else gets the full checks.
+    if not (y.min() >= 0 and p.min() >= 0 and p.max() <= 1 and totals.min() > 0 and np.isfinite(totals).all()):
+        _kl_checks(y, p, totals, name)
+    e = resolve_eps(eps, name)
+    target = y / totals[:, None]
+    cells = np.divide(target, np.clip(p, e, 1.0 - e))
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0 * log(0) is NaN here, and 0 below
+        cells = np.multiply(target, np.log(cells, out=cells), out=cells)
+    np.copyto(cells, 0.0, where=target == 0)  # scipy's rel_entr convention: a zero target adds 0
+    return float(np.mean(cells.sum(axis=1)))
+
+
+def _kl_checks(y: np.ndarray, p: np.ndarray, totals: np.ndarray, name: str) -> None:
+    """kl_divergence's input checks in their order; each raises MetricInputError."""
     check_finite(y, name, "y_true")
     if (y < 0).any():
         raise MetricInputError(
             f"{name}: y_true holds negative values; pass vote counts or probabilities",
             argument="y_true",
         )
-    totals = y.sum(axis=1)
     if (totals == 0).any():
         raise MetricInputError(
             f"{name}: {int((totals == 0).sum())} row(s) of y_true sum to 0; every row needs a positive total",
             argument="y_true",
         )
     check_probabilities(p, name, "y_prob")
-    e = resolve_eps(eps, name)
-    target = y / totals[:, None]
-    pc = np.clip(p, e, 1.0 - e)
-    nonzero = target != 0
-    cells = np.zeros_like(target)
-    cells[nonzero] = target[nonzero] * np.log(target[nonzero] / pc[nonzero])
-    return float(np.mean(cells.sum(axis=1)))

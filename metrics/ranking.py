@@ -7,7 +7,8 @@ get half credit.
 
 from __future__ import annotations
 
-from itertools import chain
+from itertools import chain, repeat
+from operator import getitem
 from typing import Any, Sequence
 
 import numpy as np
@@ -20,6 +21,7 @@ from metrics._core import (
     check_binary,
     check_finite,
     check_same_length,
+    paused_gc,
     register,
 )
 
@@ -404,7 +406,7 @@ def tokenize(values: Any, metric: str, what: str, split_on: str = "whitespace") 
         values = values.tolist()
     sep = None if split_on == "whitespace" else " "
     try:
-        return [v.split(sep) if isinstance(v, str) else list(v) for v in values]
+        return [v.split(sep) if isinstance(v, str) else v if type(v) is list else list(v) for v in values]
     except TypeError:
         bad = next(v for v in values if not isinstance(v, str) and not hasattr(v, "__iter__"))
         raise MetricInputError(
@@ -512,7 +514,7 @@ def map_at_k(y_true: Any, y_pred: Any, k: int = 12, split_on: str = "whitespace"
             f"{metric}: split_on must be 'whitespace' or 'single_space', got {split_on!r}",
             argument="split_on",
         )
-    fast = _map_at_k_ascii(y_true, y_pred, k, split_on)
+    fast = _map_at_k_strings(y_true, y_pred, k, split_on)
     if fast is not None:
         return fast
     actual = tokenize(y_true, metric, "y_true", split_on)
@@ -535,27 +537,34 @@ def map_at_k(y_true: Any, y_pred: Any, k: int = 12, split_on: str = "whitespace"
     hit = np.zeros(len(pred_flat), dtype=bool)
     hit[order[first_pred & group_is_true[group]] - n_act] = True
     n_true = np.bincount(rows[order[new & ~is_pred]], minlength=n)  # distinct true labels per row
-    pred_row = rows[n_act:]
+    return _mean_ap(_precision_sums(hit, pred_len), n_true, k)
 
+
+def _precision_sums(hit: np.ndarray, pred_len: np.ndarray) -> np.ndarray:
+    """Per row, the sum of ``hits so far / rank`` over its hits: ``hit`` holds each prediction's flag
+    (rows back to back, ``pred_len`` each; a hit is a true label not predicted earlier in its row).
+
+    >>> _precision_sums(np.array([True, False, True, False]), np.array([3, 1])).tolist()  # 1/1 + 2/3; 0
+    [1.6666666666666665, 0.0]
+    """
+    n = len(pred_len)
     row_start = np.concatenate(([0], np.cumsum(pred_len)[:-1]))
-    position = np.arange(len(pred_flat)) - np.repeat(row_start, pred_len)  # 0-based rank in its row
+    position = np.arange(len(hit)) - np.repeat(row_start, pred_len)  # 0-based rank in its row
     cum_hits = np.cumsum(hit)
     hits_before_row = np.repeat(np.concatenate(([0], cum_hits))[row_start], pred_len)
     precision = np.where(hit, (cum_hits - hits_before_row) / (position + 1.0), 0.0)
-    row_sum = np.bincount(pred_row, weights=precision, minlength=n)
+    return np.bincount(np.repeat(np.arange(n), pred_len), weights=precision, minlength=n)
+
+
+def _mean_ap(row_sum: np.ndarray, n_true: np.ndarray, k: int) -> float:
+    """Mean over rows of AP@k: each row's precision sum over min(distinct true labels, k); 0 without any."""
     denom = np.minimum(n_true, k)
-    ap = np.divide(row_sum, denom, out=np.zeros(n), where=denom > 0)
-    return float(ap.mean())
+    return float(np.divide(row_sum, denom, out=np.zeros(len(row_sum)), where=denom > 0).mean())
 
 
 # ---------------------------------------------------------------------------------------------
-# MAP@k fast path: rows of ASCII text, tokenised and compared as bytes without Python token objects
+# MAP@k on rows of strings: Python's own split and sets, chained with map
 # ---------------------------------------------------------------------------------------------
-
-_ASCII_WHITESPACE = np.frombuffer(b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f", dtype=np.uint8)  # what str.split() splits on
-_HASH_BASE = np.uint64(0x100000001B3)
-_MAX_FAST_TOKEN = 64
-_MAX_FAST_K = 64
 
 
 def _text_rows(values: Any) -> list[str] | None:
@@ -565,125 +574,49 @@ def _text_rows(values: Any) -> list[str] | None:
     return rows if set(map(type, rows)) == {str} else None
 
 
-def _ascii_tokens(rows: list[str], split_on: str):
-    """Byte buffer, token starts, lengths and row ids of the rows' tokens, or None if not plain ASCII.
-
-    Joining rows with one space and splitting the whole text gives exactly the rows' own splits in order,
-    for both ``str.split(" ")`` and ``str.split()``.
-    """
-    text = " ".join(rows)
-    if not text.isascii() or "\x00" in text:
-        return None
-    buf = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
-    if split_on == "single_space":
-        sep = np.flatnonzero(buf == 32)
-        starts = np.concatenate(([0], sep + 1))
-        ends = np.append(sep, len(buf))
-    else:
-        space = np.isin(buf, _ASCII_WHITESPACE)
-        solid = ~space
-        starts = np.flatnonzero(solid & np.concatenate(([True], space[:-1])))
-        ends = np.flatnonzero(solid & np.append(space[1:], True)) + 1
-    row_len = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-    row_start = np.concatenate(([0], np.cumsum(row_len + 1)[:-1]))
-    first_token = np.searchsorted(starts, row_start)  # one search per row, not per token
-    row = np.repeat(np.arange(len(rows)), np.diff(np.append(first_token, len(starts))))
-    return buf, starts, ends - starts, row
+#: rows per chunk of the string path: their sets and lists stay in cache and their memory is reused
+_CHUNK = 256
 
 
-class _Tokens:
-    """Tokens as slices of one ASCII byte buffer (no NUL byte, so zero padding is unambiguous)."""
-
-    def __init__(self, buf: np.ndarray, starts: np.ndarray, lengths: np.ndarray, rows: np.ndarray) -> None:
-        self.buf, self.starts, self.lengths, self.rows = buf, starts, lengths, rows
-
-    def subset(self, keep: np.ndarray) -> "_Tokens":
-        return _Tokens(self.buf, self.starts[keep], self.lengths[keep], self.rows[keep])
-
-    def column(self, c: int, which: np.ndarray | slice = slice(None)) -> np.ndarray:
-        """Byte ``c`` of each token (0 past its end)."""
-        starts, lengths = self.starts[which], self.lengths[which]
-        if len(self.buf) == 0:
-            return np.zeros(len(starts), dtype=np.uint64)
-        byte = self.buf[np.minimum(starts + c, len(self.buf) - 1)].astype(np.uint64)
-        return np.where(c < lengths, byte, np.uint64(0))
-
-    def keys(self, width: int) -> np.ndarray:
-        """A 64-bit key per token from its bytes and its row; equal tokens of a row get equal keys."""
-        h = np.zeros(len(self.starts), dtype=np.uint64)
-        with np.errstate(over="ignore"):
-            for c in range(width):
-                h = h * _HASH_BASE + self.column(c)
-            return (h + self.rows.astype(np.uint64) * _MIX.astype(np.uint64)).view(np.int64)
-
-    def equal(self, left: np.ndarray, other: "_Tokens", right: np.ndarray, width: int) -> bool:
-        """True when tokens ``left`` of self equal tokens ``right`` of ``other`` (bytes and rows)."""
-        if not np.array_equal(self.rows[left], other.rows[right]):
-            return False
-        if not np.array_equal(self.lengths[left], other.lengths[right]):
-            return False
-        return all(np.array_equal(self.column(c, left), other.column(c, right)) for c in range(width))
-
-
-def _map_at_k_ascii(y_true: Any, y_pred: Any, k: int, split_on: str) -> float | None:
-    """MAP@k for rows of ASCII strings, fully vectorised; None when the input does not suit this path
-    (the general path then scores it)."""
+def _map_at_k_strings(y_true: Any, y_pred: Any, k: int, split_on: str) -> float | None:
+    """MAP@k for rows of strings, exact for any text: Python's own ``str.split`` and ``set`` chained with
+    ``map`` (no bytecode per row), then numpy on the rows that hit at all; None when the rows are not all
+    strings."""
     truth, pred = _text_rows(y_true), _text_rows(y_pred)
-    if truth is None or pred is None or len(truth) != len(pred) or not truth or k > _MAX_FAST_K:
-        return None
-    a_tok, p_tok = _ascii_tokens(truth, split_on), _ascii_tokens(pred, split_on)
-    if a_tok is None or p_tok is None:
+    if truth is None or pred is None or len(truth) != len(pred) or not truth:
         return None
     n = len(truth)
-    a, p = _Tokens(*a_tok), _Tokens(*p_tok)
-    first_of_row = np.searchsorted(p.rows, np.arange(n))
-    p_pos = np.arange(len(p.rows)) - first_of_row[p.rows]
-    p = p.subset(p_pos < k)
-    p_pos = p_pos[p_pos < k]
-    width = int(max(a.lengths.max(initial=0), p.lengths.max(initial=0)))
-    if width > _MAX_FAST_TOKEN:
-        return None
-    a_key, p_key = a.keys(width), p.keys(width)
+    sep = repeat(None if split_on == "whitespace" else " ")
+    first_k = repeat(slice(0, k))
+    n_true, row_sum = np.empty(n, dtype=np.int64), np.zeros(n)
+    hit_rows, hit_sets, hit_ranked = [], [], []  # rows with at least one hit, scored together at the end
+    with paused_gc():
+        for lo in range(0, n, _CHUNK):
+            hi = min(n, lo + _CHUNK)
+            true_sets = list(map(set, map(str.split, truth[lo:hi], sep)))
+            ranked = list(map(getitem, map(str.split, pred[lo:hi], sep), first_k))
+            n_true[lo:hi] = np.fromiter(map(len, true_sets), dtype=np.int64, count=hi - lo)
+            disjoint = np.fromiter(map(set.isdisjoint, true_sets, ranked), dtype=bool, count=hi - lo)
+            rows = np.flatnonzero(~disjoint).tolist()
+            if rows:
+                hit_rows.append(lo + np.array(rows))
+                hit_sets += map(true_sets.__getitem__, rows)
+                hit_ranked += map(ranked.__getitem__, rows)
+        if hit_rows:
+            row_sum[np.concatenate(hit_rows)] = _hit_rows_precision(hit_sets, hit_ranked)
+    return _mean_ap(row_sum, n_true, k)
 
-    # True labels as per-row sets: sort the keys, keep one of each.
-    order = np.argsort(a_key)
-    sorted_key = a_key[order]
-    repeat_of_prev = sorted_key[1:] == sorted_key[:-1]
-    if not a.equal(order[1:][repeat_of_prev], a, order[:-1][repeat_of_prev], width):
-        return None
-    unique = np.concatenate(([True], ~repeat_of_prev)) if len(order) else np.zeros(0, dtype=bool)
-    set_key, set_token = sorted_key[unique], order[unique]
-    n_true = np.bincount(a.rows[set_token], minlength=n)
 
-    # Hits: the prediction's key is one of its row's true keys (checked byte for byte).
-    hit = np.zeros(len(p_key), dtype=bool)
-    if len(set_key):
-        by_key = np.argsort(p_key)  # sorted needles make the search cache-friendly
-        at = np.empty(len(p_key), dtype=np.int64)
-        at[by_key] = np.minimum(np.searchsorted(set_key, p_key[by_key]), len(set_key) - 1)
-        hit = set_key[at] == p_key
-        if not p.equal(np.flatnonzero(hit), a, set_token[at[hit]], width):
-            return None
-
-    if not hit.any():
-        return 0.0
-    # Repeats: a prediction equal to an earlier one of its row scores nothing.
-    grid = np.full((n, k), -1, dtype=np.int64)
-    grid[p.rows, p_pos] = np.arange(len(p_key))
-    filled = grid >= 0
-    grid_key = np.where(filled, p_key[np.maximum(grid, 0)], 0)
-    earlier = np.tri(k, k, -1, dtype=bool)
-    same = (grid_key[:, :, None] == grid_key[:, None, :]) & filled[:, :, None] & filled[:, None, :] & earlier
-    repeated = same.any(axis=2)
-    if repeated.any():
-        r, i = np.nonzero(repeated)
-        j = same[r, i].argmax(axis=1)
-        if not p.equal(grid[r, i], p, grid[r, j], width):
-            return None
-    scored = np.zeros((n, k), dtype=bool)
-    scored[p.rows, p_pos] = hit
-    scored &= ~repeated
-    precision = np.cumsum(scored, axis=1) / np.arange(1, k + 1)
-    row_sum = np.where(scored, precision, 0.0).sum(axis=1)
-    denom = np.minimum(n_true, k)
-    return float(np.divide(row_sum, denom, out=np.zeros(n), where=denom > 0).mean())
+def _hit_rows_precision(true_sets: list[set[str]], ranked: list[list[str]]) -> np.ndarray:
+    """Precision sums of rows whose ``ranked`` predictions hold at least one of their true labels."""
+    found = np.fromiter(map(len, map(set.intersection, true_sets, ranked)), dtype=np.int64, count=len(ranked))
+    lengths = np.fromiter(map(len, ranked), dtype=np.int64, count=len(ranked))
+    flat = list(chain.from_iterable(ranked))
+    own_set = chain.from_iterable(map(repeat, true_sets, lengths.tolist()))
+    hit = np.fromiter(map(set.__contains__, own_set, flat), dtype=bool, count=len(flat))
+    row = np.repeat(np.arange(len(ranked)), lengths)
+    if (np.bincount(row, weights=hit, minlength=len(ranked)) > found).any():  # a true label predicted twice
+        first = np.zeros(len(flat), dtype=bool)
+        first[np.unique(row * len(flat) + _exact_codes(flat), return_index=True)[1]] = True
+        hit &= first  # only its first occurrence scores
+    return _precision_sums(hit, lengths)

@@ -13,12 +13,14 @@ import numpy as np
 
 from metrics._core import (
     check_same_shape,
+    column_means,
     group_codes,
     MetricInputError,
     as_1d,
     as_2d,
     check_finite,
     check_same_length,
+    finite_result,
     register,
 )
 
@@ -40,25 +42,38 @@ __all__ = [
 EARTH_RADIUS_M = 6_371_000.0
 
 
-def _pair_1d(y_true: Any, y_pred: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
+def _pair_1d(y_true: Any, y_pred: Any, name: str, finite: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Both inputs as 1-D float arrays of one length; ``finite=False`` leaves the NaN/inf scan to
+    :func:`finite_result` on the metric's value."""
     y = as_1d(y_true, name, "y_true")
     p = as_1d(y_pred, name, "y_pred")
     check_same_length(name, ("y_true", y), ("y_pred", p))
-    check_finite(y, name, "y_true")
-    check_finite(p, name, "y_pred")
+    if finite:
+        check_finite(y, name, "y_true")
+        check_finite(p, name, "y_pred")
     return y, p
 
 
-def _pair_2d(y_true: Any, y_pred: Any, name: str, n_cols: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _pair_2d(
+    y_true: Any, y_pred: Any, name: str, n_cols: int | None = None, finite: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """Both inputs as 2-D float arrays of one shape; ``finite`` as in :func:`_pair_1d`."""
     y = as_2d(y_true, name, "y_true")
     p = as_2d(y_pred, name, "y_pred")
     check_same_length(name, ("y_true", y), ("y_pred", p))
     check_same_shape(name, ("y_true", y), ("y_pred", p), "pass the same columns")
     if n_cols is not None and y.shape[1] != n_cols:
         raise MetricInputError(f"{name}: expected {n_cols} columns, got shape {y.shape}", argument="y_true")
-    check_finite(y, name, "y_true")
-    check_finite(p, name, "y_pred")
+    if finite:
+        check_finite(y, name, "y_true")
+        check_finite(p, name, "y_pred")
     return y, p
+
+
+def _squared_difference(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """``(y - p) ** 2`` in one new array (squared in place: the same bits, one allocation fewer)."""
+    d = np.subtract(y, p)
+    return np.multiply(d, d, out=d)
 
 
 @register("rmse", higher_is_better=False, bounds=(0.0, np.inf), aliases=("root_mean_squared_error",))
@@ -73,8 +88,9 @@ def rmse(y_true: Any, y_pred: Any) -> float:
     >>> rmse([1.0, 2.0, 3.0], [1.0, 2.0, 5.0])   # sqrt(4 / 3)
     1.1547005383792515
     """
-    y, p = _pair_1d(y_true, y_pred, "rmse")
-    return float(np.sqrt(np.mean((y - p) ** 2)))
+    y, p = _pair_1d(y_true, y_pred, "rmse", finite=False)
+    value = float(np.sqrt(np.mean(_squared_difference(y, p))))
+    return finite_result(value, "rmse", ("y_true", y), ("y_pred", p))
 
 
 @register("mae", higher_is_better=False, bounds=(0.0, np.inf), aliases=("mean_absolute_error",))
@@ -89,8 +105,10 @@ def mae(y_true: Any, y_pred: Any) -> float:
     >>> mae([1, 2, 3], [2, 2, 5])   # (1 + 0 + 2) / 3
     1.0
     """
-    y, p = _pair_1d(y_true, y_pred, "mae")
-    return float(np.mean(np.abs(p - y)))
+    y, p = _pair_1d(y_true, y_pred, "mae", finite=False)
+    d = np.subtract(p, y)
+    value = float(np.mean(np.abs(d, out=d)))
+    return finite_result(value, "mae", ("y_true", y), ("y_pred", p))
 
 
 @register("rmsle_mean_columnwise", higher_is_better=False, bounds=(0.0, np.inf), aliases=("rmsle",))
@@ -107,16 +125,21 @@ def rmsle_mean_columnwise(y_true: Any, y_pred: Any) -> float:
     0.5
     """
     name = "rmsle_mean_columnwise"
-    y, p = _pair_2d(y_true, y_pred, name)
-    for what, arr in (("y_true", y), ("y_pred", p)):
-        if (arr < 0).any():
-            raise MetricInputError(
-                f"{name}: {what} holds {int((arr < 0).sum())} negative value(s) (e.g. {arr[arr < 0][:3].tolist()}); "
-                "RMSLE needs values >= 0: clip predictions at 0",
-                argument=what,
-            )
-    per_column = np.sqrt(np.mean((np.log1p(y) - np.log1p(p)) ** 2, axis=0))
-    return float(np.mean(per_column))
+    y, p = _pair_2d(y_true, y_pred, name, finite=False)
+    if not (y.min() >= 0 and p.min() >= 0):  # a NaN fails this too: then the full checks, in their order
+        check_finite(y, name, "y_true")
+        check_finite(p, name, "y_pred")
+        for what, arr in (("y_true", y), ("y_pred", p)):
+            if (arr < 0).any():
+                raise MetricInputError(
+                    f"{name}: {what} holds {int((arr < 0).sum())} negative value(s) "
+                    f"(e.g. {arr[arr < 0][:3].tolist()}); RMSLE needs values >= 0: clip predictions at 0",
+                    argument=what,
+                )
+    d = np.log1p(y)
+    d -= np.log1p(p)
+    per_column = np.sqrt(column_means(np.multiply(d, d, out=d)))
+    return finite_result(float(np.mean(per_column)), name, ("y_true", y), ("y_pred", p))
 
 
 @register("mcrmse", higher_is_better=False, bounds=(0.0, np.inf), aliases=("mean_columnwise_rmse",))
@@ -131,8 +154,9 @@ def mcrmse(y_true: Any, y_pred: Any) -> float:
     >>> mcrmse([[0, 0], [0, 0]], [[1, 3], [1, 3]])   # (1 + 3) / 2
     2.0
     """
-    y, p = _pair_2d(y_true, y_pred, "mcrmse")
-    return float(np.mean(np.sqrt(np.mean((y - p) ** 2, axis=0))))
+    y, p = _pair_2d(y_true, y_pred, "mcrmse", finite=False)
+    value = float(np.mean(np.sqrt(column_means(_squared_difference(y, p)))))
+    return finite_result(value, "mcrmse", ("y_true", y), ("y_pred", p))
 
 
 @register("log_mae_grouped", higher_is_better=False, bounds=(-np.inf, np.inf), aliases=("log_mae",))

@@ -1,7 +1,8 @@
 """Text metrics: edit distances on strings or token sequences, and word-set Jaccard.
 
-The edit distance runs Myers' bit-parallel algorithm for a whole batch of pairs at once (pairs bucketed
-by length), so its Python loop is over characters, never over rows.
+Edit distances are rapidfuzz's C++ Levenshtein (the kernel the ``Levenshtein`` package MLE-bench calls
+wraps), in one batch call over all pairs. Word sets are Python's own ``str.lower``/``str.split``/``set``,
+chained with ``map`` so that no Python bytecode runs per row.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from metrics._core import MetricInputError, check_same_length, register
+from metrics._core import MetricInputError, check_same_length, paused_gc, register
 
 __all__ = [
     "levenshtein_mean", "levenshtein_normalized", "jaccard_word", "levenshtein_distances", "int_rows", "split_rows",
@@ -36,18 +37,20 @@ def _string_list(values: Any, metric: str, what: str) -> list[str]:
             f"{metric}: {what} must be 1-D, got shape {values.shape}; pass one string per row",
             argument=what,
         )
-    rows = list(values)
+    rows = values if type(values) is list else list(values)  # read only: a list needs no copy
     if not rows:
         raise MetricInputError(f"{metric}: {what} is empty; pass at least one row", argument=what)
-    is_str = np.fromiter(map(isinstance, rows, [str] * len(rows)), dtype=bool, count=len(rows))
-    if not is_str.all():
+    try:
+        "".join(rows)  # one C pass: a TypeError names no row, so only then look for the bad ones
+    except TypeError:
+        is_str = np.fromiter(map(isinstance, rows, [str] * len(rows)), dtype=bool, count=len(rows))
         bad = np.flatnonzero(~is_str)
         examples = [rows[i] for i in bad[:3]]
         raise MetricInputError(
             f"{metric}: {what} holds {len(bad)} value(s) that are not strings (first at row {int(bad[0])}, "
             f"e.g. {examples!r}); fill missing values (NaN/None) with '' or cast them to str",
             argument=what,
-        )
+        ) from None
     return rows
 
 
@@ -88,6 +91,9 @@ def int_rows(rows: Sequence[Any], metric: str, what: str) -> tuple[np.ndarray, n
     """
     rows = list(rows)
     if all(map(isinstance, rows, [str] * len(rows))):
+        parsed = _decimal_rows(rows)
+        if parsed is not None:
+            return parsed
         flat, counts = split_rows(rows)
     else:
         tokens = [r.split() if isinstance(r, str) else _int_sequence(r, metric, what, i) for i, r in enumerate(rows)]
@@ -113,6 +119,31 @@ def int_rows(rows: Sequence[Any], metric: str, what: str) -> tuple[np.ndarray, n
                 raise error from None
         raise
     return values, counts
+
+
+def _decimal_rows(rows: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """``int_rows`` for rows of plain decimal integers, split and parsed in Arrow's C++ kernels; None
+    for anything else (a sign ``+``, ``_``, non-ASCII digits, a bad token: Python's ``int`` then decides).
+
+    Arrow splits on exactly the characters ``str.split()`` does (every code point is checked in the
+    tests) but keeps empty strings at the ends, which are dropped here. Its integer parser also reads
+    ``0x`` hexadecimal, which Python's ``int`` rejects, so text holding an ``x`` goes the Python way.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = "".join(rows)
+    if "x" in text or "X" in text:
+        return None
+    lists = pc.utf8_split_whitespace(pa.array(rows, type=pa.large_string()))
+    tokens = lists.values
+    keep = np.asarray(pc.binary_length(tokens)) > 0
+    try:
+        values = np.asarray(pc.cast(tokens.filter(pa.array(keep)), pa.int64()))
+    except pa.ArrowInvalid:
+        return None
+    row = np.repeat(np.arange(len(rows)), np.diff(np.asarray(lists.offsets)))
+    return values, np.bincount(row[keep], minlength=len(rows)).astype(np.int64)
 
 
 def _int_sequence(row: Any, metric: str, what: str, i: int) -> list[Any]:
@@ -143,102 +174,8 @@ def _int_sequence(row: Any, metric: str, what: str, i: int) -> list[Any]:
     raise error
 
 
-def _string_codes(rows: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Every string's code points back to back, and each string's length."""
-    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-    joined = "".join(rows)
-    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
-    return codes, lengths
-
-
-# ---------------------------------------------------------------------------------------------
-# Batched Levenshtein distance: Myers' bit-parallel algorithm, vectorised over pairs
-# ---------------------------------------------------------------------------------------------
-
-_ONE = np.uint64(1)
-_TOP = np.uint64(63)
-_ALL_ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
-#: pairs x alphabet x words one bucket's match table may hold (8 bytes each)
-_TABLE_WORDS = 1 << 22
-_MAX_BUCKET = 1 << 13
-#: characters (pairs x padded length) one bucket's padded arrays may hold
-_PADDED_CELLS = 1 << 22
-
-
-def _padded(flat: np.ndarray, starts: np.ndarray, lengths: np.ndarray, width: int) -> np.ndarray:
-    """Rows ``flat[starts[i]: starts[i] + lengths[i]]`` as an (n, width) array; the padding is arbitrary."""
-    if width == 0 or flat.size == 0:
-        return np.zeros((len(starts), max(width, 1)), dtype=flat.dtype)
-    index = np.minimum(starts[:, None] + np.arange(width), flat.size - 1)
-    return flat[index]
-
-
-def _myers_bucket(p: np.ndarray, p_len: np.ndarray, t: np.ndarray, t_len: np.ndarray, sigma: int) -> np.ndarray:
-    """Distances of pattern rows ``p`` against text rows ``t`` (codes below ``sigma``; 1 <= p_len).
-
-    Each pattern is a column of the DP matrix held as bit vectors of vertical +1/-1 steps (Myers 1999,
-    in blocks of 64 rows); one text character updates a column with a few word operations. Block w at text
-    position j needs block w - 1 at j and block w at j - 1, so blocks run in anti-diagonal waves: one
-    wave updates every pair and every block at once. Every pattern in a bucket has the same word count.
-    """
-    n, width = p.shape
-    words = (int(p_len.max()) + 63) // 64
-    steps = t.shape[1]
-    # match table: bit k of peq[pair, code, w] is set where p[pair, 64 w + k] == code
-    peq = np.zeros((n, sigma, words), dtype=np.uint64)
-    pair, pos = np.nonzero(np.arange(width)[None, :] < p_len[:, None])
-    np.bitwise_or.at(peq.reshape(-1), (pair * sigma + p[pair, pos]) * words + pos // 64,
-                     _ONE << (pos % 64).astype(np.uint64))
-    pairs = np.arange(n)[None, :]
-    pv = np.full((words, n), _ALL_ONES)  # column 0: D[i][0] = i, all +1 steps
-    mv = np.zeros((words, n), dtype=np.uint64)
-    out_p = np.zeros((words, n), dtype=np.uint64)  # each block's carry (bottom horizontal step)
-    out_m = np.zeros((words, n), dtype=np.uint64)
-    last = _ONE << ((p_len - 1) % 64).astype(np.uint64)  # the bit of row m in the last word
-    score = p_len.astype(np.int64)
-    finish = np.argsort(t_len, kind="stable")
-    done = 0
-    for wave in range(steps + words - 1):
-        lo, hi = max(0, wave - steps + 1), min(words - 1, wave)  # blocks in this wave, j = wave - w
-        blocks = np.arange(lo, hi + 1)
-        eq = peq[pairs, t[:, wave - blocks].T, blocks[:, None]]  # (blocks, pairs)
-        hin_p = np.empty_like(eq)
-        hin_m = np.empty_like(eq)
-        if lo == 0:  # block 0 sits under the top row D[0][j] = j: a +1 step
-            hin_p[0], hin_m[0] = _ONE, 0
-            hin_p[1:], hin_m[1:] = out_p[: hi], out_m[: hi]
-        else:
-            hin_p[:], hin_m[:] = out_p[lo - 1 : hi], out_m[lo - 1 : hi]
-        p_v, m_v = pv[lo : hi + 1], mv[lo : hi + 1]
-        xv = eq | m_v
-        eq |= hin_m
-        xh = eq & p_v
-        xh += p_v
-        xh ^= p_v
-        xh |= eq
-        ph = ~(xh | p_v)
-        ph |= m_v  # horizontal +1 steps
-        mh = p_v & xh  # horizontal -1 steps
-        if hi == words - 1:  # the last block: row m's horizontal step changes the distance
-            j = wave - hi
-            while done < n and t_len[finish[done]] <= j:  # a finished text stops counting
-                last[finish[done]] = 0
-                done += 1
-            score += (ph[-1] & last) != 0
-            score -= (mh[-1] & last) != 0
-        out_p[lo : hi + 1] = ph >> _TOP
-        out_m[lo : hi + 1] = mh >> _TOP
-        ph <<= _ONE
-        ph |= hin_p
-        mh <<= _ONE
-        mh |= hin_m
-        pv[lo : hi + 1] = mh | ~(xv | ph)
-        mv[lo : hi + 1] = ph & xv
-    return score
-
-
 def _dense_codes(flat: np.ndarray) -> tuple[np.ndarray, int]:
-    """``flat`` renumbered 0..k-1 (same order), and k: a small alphabet keeps the match tables small."""
+    """``flat`` renumbered 0..k-1 (same order), and k."""
     if flat.size == 0:
         return flat, 1
     low, high = int(flat.min()), int(flat.max())
@@ -251,13 +188,38 @@ def _dense_codes(flat: np.ndarray) -> tuple[np.ndarray, int]:
     return codes.reshape(-1), len(alphabet)
 
 
+#: one more than the largest code point a Python string holds
+_CODE_POINTS = 0x110000
+
+
+def _as_strings(codes: np.ndarray, lengths: np.ndarray, sigma: int) -> list[Any]:
+    """Each sequence of dense codes as one Python string (a code per character), for rapidfuzz.
+
+    Lone surrogates are fine: rapidfuzz compares code points, never decodes. Beyond 1,114,112 distinct
+    codes the rows go as lists of ints (rapidfuzz hashes them; slower, same distance).
+    """
+    ends = np.cumsum(lengths)
+    if sigma > _CODE_POINTS:
+        return [row.tolist() for row in np.split(codes, ends[:-1])]
+    text = codes.astype("<u4").tobytes().decode("utf-32-le", "surrogatepass")
+    return list(map(text.__getitem__, map(slice, (ends - lengths).tolist(), ends.tolist())))
+
+
+def _pair_distances(a: list[Any], b: list[Any]) -> np.ndarray:
+    """Levenshtein distance of each pair ``(a[i], b[i])``: rapidfuzz's C++ kernel on all cores."""
+    from rapidfuzz.distance import Levenshtein
+    from rapidfuzz.process import cpdist
+
+    return cpdist(a, b, scorer=Levenshtein.distance, dtype=np.int64, workers=-1)
+
+
 def levenshtein_distances(
     a_flat: np.ndarray, a_len: np.ndarray, b_flat: np.ndarray, b_len: np.ndarray
 ) -> np.ndarray:
     """Levenshtein distance of each pair of sequences given back to back (``flat``) with their lengths.
 
-    Insertions, deletions and substitutions each cost 1, as ``Levenshtein.distance`` counts them. Pairs
-    are bucketed by length; within a bucket the loop runs over characters, never over pairs.
+    Insertions, deletions and substitutions each cost 1, as ``Levenshtein.distance`` counts them. Each
+    sequence becomes a string of one character per distinct value, scored by rapidfuzz in one batch call.
 
     >>> a = np.array([1, 2, 3, 1, 2]); b = np.array([1, 3, 9, 9])
     >>> levenshtein_distances(a, np.array([3, 2]), b, np.array([2, 2])).tolist()
@@ -265,39 +227,9 @@ def levenshtein_distances(
     """
     a_len = np.asarray(a_len, dtype=np.int64)
     b_len = np.asarray(b_len, dtype=np.int64)
-    a_start = np.concatenate([[0], np.cumsum(a_len)[:-1]]).astype(np.int64)
-    b_start = np.concatenate([[0], np.cumsum(b_len)[:-1]]).astype(np.int64) + len(a_flat)
-    flat, sigma = _dense_codes(np.concatenate([np.asarray(a_flat, dtype=np.int64), np.asarray(b_flat, dtype=np.int64)]))
-    # The distance is symmetric: the shorter side is the bit-vector pattern, the longer one the loop.
-    swap = a_len > b_len
-    short_len, long_len = np.where(swap, b_len, a_len), np.where(swap, a_len, b_len)
-    short_start, long_start = np.where(swap, b_start, a_start), np.where(swap, a_start, b_start)
-    out = long_len.copy()  # an empty side: the distance is the other side's length
-    words = (short_len + 63) // 64
-    nonempty = np.flatnonzero(short_len > 0)
-    order = nonempty[np.lexsort((long_len[nonempty], words[nonempty]))]
-    words_sorted, long_sorted = words[order], long_len[order]
-    lo = 0
-    while lo < len(order):
-        first = order[lo]
-        # a bucket: one word count, long sides within twice the bucket's shortest
-        group_end = int(np.searchsorted(words_sorted, words_sorted[lo], side="right"))
-        limit = 2 * max(int(long_sorted[lo]), 16)
-        hi = lo + int(np.searchsorted(long_sorted[lo:group_end], limit, side="right"))
-        hi = min(hi, lo + _MAX_BUCKET, lo + max(1, _PADDED_CELLS // limit))  # long texts: fewer pairs
-        idx = order[lo:hi]
-        p = _padded(flat, short_start[idx], short_len[idx], int(short_len[idx].max()))
-        t = _padded(flat, long_start[idx], long_len[idx], int(long_len[idx].max()))
-        n_codes = sigma
-        if len(idx) * sigma * int(words[first]) > _TABLE_WORDS:  # a large alphabet: keep the bucket's own
-            alphabet, codes = np.unique(np.concatenate([p.ravel(), t.ravel()]), return_inverse=True)
-            n_codes = len(alphabet)
-            p, t = codes[: p.size].reshape(p.shape), codes[p.size :].reshape(t.shape)
-            hi = lo + max(1, min(len(idx), _TABLE_WORDS // (n_codes * int(words[first]))))
-            p, t, idx = p[: hi - lo], t[: hi - lo], idx[: hi - lo]
-        out[idx] = _myers_bucket(p, short_len[idx], t, long_len[idx], n_codes)
-        lo = hi
-    return out
+    codes, sigma = _dense_codes(np.concatenate([np.asarray(a_flat, dtype=np.int64), np.asarray(b_flat, dtype=np.int64)]))
+    n_a = int(a_len.sum())
+    return _pair_distances(_as_strings(codes[:n_a], a_len, sigma), _as_strings(codes[n_a:], b_len, sigma))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -323,10 +255,7 @@ def levenshtein_mean(y_true: Any, y_pred: Any) -> float:
     t = _string_list(y_true, metric, "y_true")
     p = _string_list(y_pred, metric, "y_pred")
     n = check_same_length(metric, ("y_true", t), ("y_pred", p))
-    t_codes, t_len = _string_codes(t)
-    p_codes, p_len = _string_codes(p)
-    distances = levenshtein_distances(t_codes, t_len, p_codes, p_len)
-    return float(distances.sum() / n)
+    return float(_pair_distances(t, p).sum() / n)
 
 
 @register("levenshtein_normalized", higher_is_better=False, bounds=(0.0, np.inf), aliases=("gesture_edit_distance",))
@@ -372,34 +301,23 @@ def _rows(values: Any, metric: str, what: str) -> list[Any]:
     return rows
 
 
-def _word_codes(t: list[str], p: list[str]):
-    """Each side's words as (row index, word code) arrays over one shared vocabulary, and its size."""
-    n = len(t)
-    t_text, p_text = f" {_SEP} ".join(t), f" {_SEP} ".join(p)
-    if t_text.count(_SEP) != n - 1 or p_text.count(_SEP) != n - 1:  # the separator occurs in the text
-        (t_flat, t_count), (p_flat, p_count) = split_rows(t), split_rows(p)
-        vocab = {word: i for i, word in enumerate(dict.fromkeys(chain(t_flat, p_flat)))}
-        rows = np.arange(n, dtype=np.int64)
-        sides = [
-            (np.repeat(rows, count), np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat)))
-            for flat, count in ((t_flat, t_count), (p_flat, p_count))
-        ]
-        return sides[0], sides[1], max(len(vocab), 1)
-    t_tokens, p_tokens = t_text.split(), p_text.split()
-    vocab = {word: i for i, word in enumerate(dict.fromkeys(chain([_SEP], t_tokens, p_tokens)))}
-    sides = []
-    for tokens in (t_tokens, p_tokens):
-        codes = np.fromiter(map(vocab.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-        is_sep = codes == 0
-        rows = np.cumsum(is_sep)
-        sides.append((rows[~is_sep], codes[~is_sep]))
-    return sides[0], sides[1], len(vocab)
+#: rows per chunk of word sets
+_CHUNK = 256
 
 
-def _unique_sorted(keys: np.ndarray) -> np.ndarray:
-    """Sorted distinct values (a plain sort: faster here than np.unique's hashing)."""
-    keys = np.sort(keys)
-    return keys[np.concatenate([[True], keys[1:] != keys[:-1]])] if keys.size else keys
+def _lowered(rows: list[str]) -> list[str]:
+    """``[r.lower() for r in rows]`` in one ``lower`` call on the rows joined by NUL.
+
+    NUL is neither cased nor case-ignorable, so it bounds the context of a final sigma just as the end of
+    a string does: the result is the same, character for character.
+
+    >>> _lowered(["ΟΔΟΣ", "ÀB", ""])
+    ['οδος', 'àb', '']
+    """
+    text = "\x00".join(rows)
+    if text.count("\x00") != len(rows) - 1:  # a row holds NUL itself
+        return list(map(str.lower, rows))
+    return text.lower().split("\x00")
 
 
 @register("jaccard_word", higher_is_better=True, bounds=(0.0, 1.0), aliases=("word_jaccard",))
@@ -433,15 +351,16 @@ def jaccard_word(y_true: Any, y_pred: Any, lowercase: bool = True, both_empty: f
     t = _string_list(y_true, metric, "y_true")
     p = _string_list(y_pred, metric, "y_pred")
     n = check_same_length(metric, ("y_true", t), ("y_pred", p))
-    if lowercase:
-        t = list(map(str.lower, t))
-        p = list(map(str.lower, p))
-    (t_rows, t_codes), (p_rows, p_codes), size = _word_codes(t, p)
-    t_keys = _unique_sorted(t_rows * size + t_codes)
-    p_keys = _unique_sorted(p_rows * size + p_codes)
-    shared = np.intersect1d(t_keys, p_keys, assume_unique=True)
-    n_shared = np.bincount(shared // size, minlength=n)
-    n_union = np.bincount(t_keys // size, minlength=n) + np.bincount(p_keys // size, minlength=n) - n_shared
+    n_shared, n_t, n_p = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    with paused_gc():  # live sets would make the collector rescan them again and again
+        for lo in range(0, n, _CHUNK):  # chunks of rows: their sets stay in cache and their memory is reused
+            hi = min(n, lo + _CHUNK)
+            t_sets = list(map(set, map(str.split, _lowered(t[lo:hi]) if lowercase else t[lo:hi])))
+            p_sets = list(map(set, map(str.split, _lowered(p[lo:hi]) if lowercase else p[lo:hi])))
+            n_shared[lo:hi] = np.fromiter(map(len, map(set.intersection, t_sets, p_sets)), np.int64, hi - lo)
+            n_t[lo:hi] = np.fromiter(map(len, t_sets), np.int64, hi - lo)
+            n_p[lo:hi] = np.fromiter(map(len, p_sets), np.int64, hi - lo)
+    n_union = n_t + n_p - n_shared
     empty = n_union == 0
     if empty.any():
         if both_empty == "raise":

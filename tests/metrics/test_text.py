@@ -49,16 +49,33 @@ def test_word_boundaries_of_the_bit_vectors():
     assert metrics.score("levenshtein_mean", y_true, y_pred) == np.mean(distances)
 
 
-def test_large_alphabets_use_smaller_buckets(monkeypatch):
+def test_levenshtein_mean_unicode_surrogates_and_empty_strings():
+    rows = ["", "é", "e\u0301", "漢字", "😀😀", "\ud800", "\udfff\ud800", "a" * 200, "\x00\x01", "ß", "SS"]
+    y_true = [a for a in rows for b in rows]
+    y_pred = [b for a in rows for b in rows]
+    distances = [Levenshtein.distance(a, b) for a, b in zip(y_true, y_pred)]
+    assert metrics.score("levenshtein_mean", y_true, y_pred) == np.mean(distances)
+    assert metrics.score("levenshtein_mean", np.array(y_true), y_pred) == np.mean(distances)  # np.str_ rows
+
+
+def test_levenshtein_mean_rejects_non_strings_by_row():
+    with pytest.raises(MetricInputError, match=r"1 value\(s\) that are not strings \(first at row 2"):
+        metrics.score("levenshtein_mean", ["a", "b", None], ["a", "b", "c"])
+    with pytest.raises(MetricInputError, match="first at row 0"):
+        metrics.score("levenshtein_mean", ["a"], [["a"]])  # a list of characters is not a string
+
+
+def test_token_distances_with_huge_ids_and_more_values_than_code_points(monkeypatch):
     import metrics.text as text
 
-    monkeypatch.setattr(text, "_TABLE_WORDS", 2000)  # force the per-bucket alphabet and bucket split
     rng = np.random.default_rng(9)
-    alphabet = [chr(0x4E00 + i) for i in range(300)]
-    y_true = ["".join(rng.choice(alphabet, int(rng.integers(1, 90)))) for _ in range(60)]
-    y_pred = ["".join(rng.choice(alphabet, int(rng.integers(1, 90)))) for _ in range(60)]
-    expected = np.mean([Levenshtein.distance(a, b) for a, b in zip(y_true, y_pred)])
-    assert metrics.score("levenshtein_mean", y_true, y_pred) == expected
+    a = [rng.integers(-(2**62), 2**62, int(rng.integers(0, 30))) for _ in range(60)]
+    b = [np.where(rng.random(len(x)) < 0.7, x, rng.integers(0, 5, len(x))) for x in a]
+    expected = [Levenshtein.distance(x.tolist(), y.tolist()) for x, y in zip(a, b)]
+    args = (np.concatenate(a), np.array(list(map(len, a))), np.concatenate(b), np.array(list(map(len, b))))
+    assert levenshtein_distances(*args).tolist() == expected
+    monkeypatch.setattr(text, "_CODE_POINTS", 3)  # as if there were more distinct ids than code points
+    assert levenshtein_distances(*args).tolist() == expected
 
 
 def test_batched_distances_match_pairwise_on_mixed_lengths():
@@ -134,9 +151,44 @@ def test_jaccard_word_case_sensitivity_and_both_empty_value():
     assert metrics.score("jaccard_word", ["", "a b"], ["  ", "a"], both_empty=1.0) == 0.75
 
 
+def test_jaccard_word_unicode_case_and_whitespace_match_python():
+    # every whitespace character str.split() knows, cased letters whose lowercase is special, and marks
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    rng = np.random.default_rng(3)
+    words = ["İstanbul", "ΟΔΟΣ", "οδος", "ß", "SS", "ǅ", "नमस्ते", "e\u0301", "😀", "\u200b", "a"]
+    y_true = ["".join(w + rng.choice(spaces) for w in rng.choice(words, 4)) for _ in range(200)]
+    y_pred = [rng.choice(spaces) + " ".join(rng.choice(words, 3)) for _ in range(200)]
+    for lower in (True, False):
+        fold = str.lower if lower else str
+        sets = [(set(fold(a).split()), set(fold(b).split())) for a, b in zip(y_true, y_pred)]
+        expected = float(np.mean([len(x & y) / len(x | y) for x, y in sets]))
+        assert metrics.score("jaccard_word", y_true, y_pred, lowercase=lower) == expected
+
+
+def test_jaccard_word_repeated_words_count_once_and_non_strings_raise():
+    assert metrics.score("jaccard_word", ["a a b"], ["a b b c"]) == 2 / 3
+    with pytest.raises(MetricInputError, match="not strings"):
+        metrics.score("jaccard_word", ["a", float("nan")], ["a", "b"])
+
+
 def test_both_empty_raises_by_default_with_the_fix():
     with pytest.raises(MetricInputError, match=r"no words in either text \(first at row 1\).*both_empty=0.0"):
         metrics.score("jaccard_word", ["a", " "], ["a", ""])
+
+
+def test_int_rows_decimal_path_matches_python_int_and_str_split():
+    spaces = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+    rows = [spaces + "1" + spaces + "-22 007", "", spaces, "9223372036854775807\t-9223372036854775808"]
+    values, counts = int_rows(rows, "m", "y")
+    expected = [list(map(int, r.split())) for r in rows]
+    assert values.tolist() == sum(expected, []) and counts.tolist() == list(map(len, expected))
+    for python_only in (["1_000 2"], ["+3"], ["\u0661\u0662"]):  # Arrow's parser rejects these: Python decides
+        values, counts = int_rows(python_only, "m", "y")
+        assert values.tolist() == list(map(int, python_only[0].split()))
+    with pytest.raises(MetricInputError, match="holds '0x10'"):  # Arrow would read hexadecimal; int() does not
+        int_rows(["0x10"], "m", "y")
+    with pytest.raises(MetricInputError, match="row 1 holds '9223372036854775808'"):
+        int_rows(["1", "9223372036854775808"], "m", "y")
 
 
 def test_int_rows_parses_like_python_int():
