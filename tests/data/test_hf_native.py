@@ -121,13 +121,6 @@ def test_audio_columns_hold_decodable_clips(cid, config, store, tmp_path, hf_cac
         assert (prepared.public_dir / clip["path"]).read_bytes() == clip["bytes"]
 
 
-def test_audio_decodes_through_datasets_when_its_decoder_is_installed(store, tmp_path, hf_cache):
-    pytest.importorskip("torchcodec", reason="datasets decodes audio with torchcodec (needs torch and FFmpeg)")
-    _stored(WHALE, tmp_path, store)
-    ds = _plain(store, WHALE, "sampleSubmission", split="sampleSubmission", cache_dir=hf_cache)
-    assert ds[0]["audio"].get_all_samples().data.numel() > 0
-
-
 def _folder_prepared(tmp_path: Path, zip_writer) -> Prepared:
     public, private = tmp_path / "public", tmp_path / "private"
     public.mkdir(parents=True), private.mkdir()
