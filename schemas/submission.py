@@ -492,7 +492,7 @@ class SubmissionContract:
         policy = self.id_policy
         m = 0 if expected is None else len(expected)
         # One hash pass over both id lists: every id gets an integer code, and the rest is integer work.
-        both = key if expected is None else pyarrow_.chunked_array([expected, key], type=pyarrow_.string())
+        both = pyarrow_.chunked_array([key] if expected is None else [expected, key], type=pyarrow_.string())
         codes = pc.dictionary_encode(both).combine_chunks().indices.to_numpy(zero_copy_only=False)
         n_codes = int(codes.max()) + 1 if len(codes) else 0
         exp_codes, key_codes = codes[:m], codes[m:]
