@@ -27,8 +27,13 @@ from tests.competitions.boards import shared_leaderboards
 from tests.schemas import toys
 
 #: (competition, check of the grader's InvalidSubmission) -> why validate cannot see it without the answers.
-#: Empty: every submission-side check the graders make is in the contract. A new entry needs its reason.
-ANSWER_DEPENDENT: dict[tuple[str, str], str] = {}
+#: Every other submission-side check the graders make is in the contract. A new entry needs its reason.
+ANSWER_DEPENDENT: dict[tuple[str, str], str] = {
+    ("osic-pulmonary-fibrosis-progression", "ids_match"):
+        "id_policy subset lets a submission hold only some ids; which rows are scored (each patient's last "
+        "three measured weeks) is known from the answers' FVC only, so a submission holding none of them is "
+        "found invalid at grading",
+}
 
 #: perturbations drawn per competition from the pool that fits its columns (the corpus is always run)
 RANDOM_PER_COMPETITION = 8
@@ -87,6 +92,7 @@ def _corpus(comp: Any) -> dict[str, Perturbation]:
         "missing ids": lambda f, rng: f.drop(index=_rows(f, rng, 1)),
         "unknown ids": _set(first, "zz-not-an-id"),
         "reordered rows": lambda f, rng: f.iloc[rng.permutation(len(f))],
+        "a single row": lambda f, rng: f.iloc[:1],
     }
     for col in comp.submission_columns:
         if col.name in ids:
@@ -196,3 +202,14 @@ def test_the_spooky_report_rows_that_do_not_sum_to_one_are_invalid_for_both(tmp_
 def test_every_exception_names_a_catalogue_competition_and_a_reason():
     for (cid, check), reason in ANSWER_DEPENDENT.items():
         assert cid in competitions.ids() and check and len(reason) > 20
+
+
+def test_the_osic_exception_is_real_a_valid_subset_without_scored_rows(tmp_path):
+    comp, case = toys.real_case("osic-pulmonary-fibrosis-progression")
+    sample = _write(case.sample_submission, tmp_path / "sample_submission.csv")
+    scored = set(case.answers.dropna(subset=["FVC"])[comp.id_columns[0]])
+    unscored = case.sample_submission[~case.sample_submission[comp.id_columns[0]].isin(scored)]
+    path = _write(unscored.iloc[:1], tmp_path / "submission.csv")
+    assert schemas.validate(comp, path, sample).valid
+    graded = competitions.grade(comp, path, case.answers, sample)
+    assert [e["check"] for e in graded.validation_errors] == ["ids_match"]
