@@ -16,10 +16,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Protocol
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 __all__ = [
     "DTYPES",
     "DOMAINS",
     "ID_POLICIES",
+    "ROW_SUM_RULES",
+    "TOKEN_RULES",
     "ColumnError",
     "SubmissionColumn",
     "SubmissionSpec",
@@ -48,7 +53,18 @@ DOMAINS = ("probability", "finite", "nonnegative", "label", "label_list", "rle",
 #: allowed (osic); any: no id check (graders that pair rows by position check what they need themselves).
 ID_POLICIES = ("exact", "superset", "subset", "any")
 
-_KEYS = ("name", "dtype", "domain", "nullable", "allowed", "group_size", "empty")
+#: How a row of class probabilities must sum to 1 (a column's ``row_sum``; the columns that name the same rule
+#: form one group, summed per row): isclose: ``np.isclose(sum, 1, atol=1e-6)``; round6: ``round(sum, 6) == 1``;
+#: round5: ``round(sum, 5) == 1`` (MLE-bench's rule differs by competition).
+ROW_SUM_RULES = ("isclose", "round6", "round5")
+
+#: How a column's whitespace-separated tokens relate to the sample submission's (a column's ``tokens``):
+#: sample_permutation: each value is a permutation of the sample submission's value of the same id (AI4Code
+#: orders every cell of its notebook, each once).
+TOKEN_RULES = ("sample_permutation",)
+
+_KEYS = ("name", "dtype", "domain", "nullable", "allowed", "group_size", "empty", "min", "max", "row_sum",
+         "pattern", "format", "tokens", "numbers", "positive", "separator", "any_nonnegative")
 
 
 class ColumnError(ValueError):
@@ -70,6 +86,26 @@ class SubmissionColumn:
     allowed: tuple[Any, ...] | None = None
     group_size: int | None = None
     empty: str | None = None
+    #: inclusive bounds of a numeric column's values (petfinder 1..100, latitudes -90..90)
+    min: float | None = None
+    max: float | None = None
+    #: one of :data:`ROW_SUM_RULES`: the column belongs to the group of columns whose rows must sum to 1
+    row_sum: str | None = None
+    #: a regular expression (RE2, as pyarrow matches) every non-missing value must match in full
+    pattern: str | None = None
+    #: how ``pattern`` reads to a person, said in the error message
+    format: str | None = None
+    #: one of :data:`TOKEN_RULES`
+    tokens: str | None = None
+    #: prediction strings: the positions in each group of ``group_size`` tokens that must be finite numbers
+    numbers: tuple[int, ...] = ()
+    #: prediction strings: the positions (among ``numbers``) that must be numbers > 0 (box sizes)
+    positive: tuple[int, ...] = ()
+    #: prediction strings: the token separator when it is one exact string (" ": MLE-bench's ``split(" ")``,
+    #: where a double space makes an empty token); None splits on any whitespace
+    separator: str | None = None
+    #: at least one value must be >= 0 (pf1's precision is 0/0 when every prediction is negative)
+    any_nonnegative: bool = False
 
 
 class SubmissionSpec(Protocol):
@@ -133,6 +169,34 @@ def parse_column(raw: Mapping[str, Any]) -> SubmissionColumn:
     if group_size is not None and (isinstance(group_size, bool) or not isinstance(group_size, int) or group_size < 1):
         raise ColumnError(f"column {name!r} has group_size {group_size!r}; it must be a positive integer",
                           key="group_size")
+    bounds = {k: raw.get(k) for k in ("min", "max")}
+    for key, value in bounds.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise ColumnError(f"column {name!r} has {key} {value!r}; it must be a number", key=key)
+        if value is not None and dtype not in ("int", "float"):
+            raise ColumnError(f"column {name!r} has a {key} but dtype {dtype!r}; bounds need int or float", key=key)
+    if None not in bounds.values() and bounds["min"] > bounds["max"]:
+        raise ColumnError(f"column {name!r} has min {bounds['min']} above max {bounds['max']}", key="min")
+    row_sum = raw.get("row_sum")
+    if row_sum is not None and (row_sum not in ROW_SUM_RULES or dtype != "float"):
+        raise ColumnError(f"column {name!r} has row_sum {row_sum!r}; use one of {', '.join(ROW_SUM_RULES)} on a "
+                          "float column", key="row_sum")
+    pattern = raw.get("pattern")
+    if pattern is not None:
+        _check_pattern(name, pattern, dtype)
+    tokens = raw.get("tokens")
+    if tokens is not None and tokens not in TOKEN_RULES:
+        raise ColumnError(f"column {name!r} has tokens {tokens!r}, not one of {', '.join(TOKEN_RULES)}", key="tokens")
+    numbers, positive = (_positions(name, raw, key) for key in ("numbers", "positive"))
+    if (numbers or positive) and not group_size:
+        raise ColumnError(f"column {name!r} has numbers or positive but no group_size", key="numbers")
+    if any(i >= group_size for i in numbers) or any(i not in numbers for i in positive):
+        raise ColumnError(f"column {name!r}: numbers must lie in a group of {group_size} tokens and positive "
+                          "among numbers", key="numbers" if any(i >= group_size for i in numbers) else "positive")
+    separator = raw.get("separator")
+    if separator is not None and (not isinstance(separator, str) or not separator):
+        raise ColumnError(f"column {name!r} has separator {separator!r}; it must be a non-empty string",
+                          key="separator")
     allowed = raw.get("allowed")
     return SubmissionColumn(
         name=name,
@@ -142,7 +206,38 @@ def parse_column(raw: Mapping[str, Any]) -> SubmissionColumn:
         allowed=tuple(allowed) if allowed is not None else None,
         group_size=group_size,
         empty=raw.get("empty"),
+        min=None if bounds["min"] is None else float(bounds["min"]),
+        max=None if bounds["max"] is None else float(bounds["max"]),
+        row_sum=row_sum,
+        pattern=pattern,
+        format=None if raw.get("format") is None else str(raw["format"]),
+        tokens=tokens,
+        numbers=numbers,
+        positive=positive,
+        separator=separator,
+        any_nonnegative=bool(raw.get("any_nonnegative", False)),
     )
+
+
+def _positions(name: str, raw: Mapping[str, Any], key: str) -> tuple[int, ...]:
+    """A list of token positions (non-negative integers) of a column mapping."""
+    value = raw.get(key) or ()
+    if not isinstance(value, (list, tuple)) or not all(
+            isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in value):
+        raise ColumnError(f"column {name!r} has {key} {value!r}; it must be a list of token positions", key=key)
+    return tuple(value)
+
+
+def _check_pattern(name: str, pattern: Any, dtype: str) -> None:
+    """A ``pattern`` must be a regular expression pyarrow compiles, on a text column."""
+    if not isinstance(pattern, str) or dtype != "str":
+        raise ColumnError(f"column {name!r} has pattern {pattern!r}; a pattern is a regex on a str column",
+                          key="pattern")
+    try:
+        pc.match_substring_regex(pa.array([""]), pattern)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as err:
+        raise ColumnError(f"column {name!r} has pattern {pattern!r}, which does not compile: {err}",
+                          key="pattern") from None
 
 
 def columns_from(raws: Iterable[Mapping[str, Any]]) -> tuple[SubmissionColumn, ...]:

@@ -21,14 +21,15 @@ import pandera.pandas as pa
 import pyarrow as pyarrow_
 import pyarrow.compute as pc
 
-from schemas.columns import ID_POLICIES, SubmissionColumn, SubmissionSpec
+from schemas.columns import ID_POLICIES, ROW_SUM_RULES, SubmissionColumn, SubmissionSpec
 from schemas.csvio import CSVReadError, check_limits, read_csv
 from schemas.report import MAX_EXAMPLES, ValidationError, ValidationReport, json_safe
 from schemas.specs import spec_for
 
 __all__ = [
     "ID_POLICIES", "SubmissionContract", "contract_for", "validate", "validate_frame", "validate_prepared",
-    "read_submission", "id_key",
+    "read_submission", "id_key", "value_errors", "pattern_ok", "row_sums_ok", "row_sum_error", "row_sum_groups",
+    "permutation_error", "token_groups_ok", "group_numbers_ok",
 ]
 
 _NUMERIC = ("float", "int")
@@ -104,14 +105,77 @@ def rle_ok(series: pd.Series, empty: str | None = None) -> np.ndarray:
 _RLE_SHAPE = r"^([0-9]{1,18}\s+[0-9]{1,18}(\s+[0-9]{1,18}\s+[0-9]{1,18})*)?$"
 
 
-def token_groups_ok(series: pd.Series, group_size: int) -> np.ndarray:
-    """True where a prediction string has a whole number of ``group_size``-token groups (empty included).
+#: a decimal number token (Python's ``float`` also reads "1_0", "nan" and "inf": stricter here)
+_NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+
+
+def _groups(series: pd.Series, group_size: int, separator: str | None) -> tuple[Any, np.ndarray, np.ndarray]:
+    """Each value's tokens (an arrow list array), its token count, and whether the count is a whole number
+    of groups. Tokens are split on any whitespace, or on exactly ``separator`` (then only an empty value has
+    no tokens, and a doubled separator makes an empty token)."""
+    text = _to_arrow_text(series.fillna(""))
+    if separator is None:
+        lists = pc.utf8_split_whitespace(pc.utf8_trim_whitespace(text))
+    else:
+        lists = pc.split_pattern(pc.if_else(pc.equal(text, ""), pyarrow_.scalar(None, pyarrow_.string()), text),
+                                 separator)
+    counts = pc.fill_null(pc.list_value_length(lists), 0).to_numpy(zero_copy_only=False).astype(np.int64)
+    if separator is None:  # a blank value splits into one empty token: it has none
+        counts[pc.equal(pc.utf8_trim_whitespace(text), "").to_numpy(zero_copy_only=False)] = 0
+    return lists, counts, counts % int(group_size) == 0
+
+
+def token_groups_ok(series: pd.Series, group_size: int, *, separator: str | None = None) -> np.ndarray:
+    """True where a prediction string has a whole number of ``group_size``-token groups (empty included);
+    tokens are split on any whitespace, or on exactly ``separator``.
 
     >>> token_groups_ok(pd.Series(["0.9 1 2 3 4", "", "0.5 1 2"]), 5).tolist()
     [True, True, False]
+    >>> token_groups_ok(pd.Series(["a b c", "a  b c"]), 3, separator=" ").tolist()
+    [True, False]
     """
-    _, _, counts = _tokens(_to_arrow_text(series.fillna("")))
-    return counts % int(group_size) == 0
+    return _groups(series, group_size, separator)[2]
+
+
+def group_numbers_ok(series: pd.Series, group_size: int, numbers: tuple[int, ...], *,
+                     positive: tuple[int, ...] = (), separator: str | None = None) -> np.ndarray:
+    """True where the tokens at positions ``numbers`` of each ``group_size``-token group are finite decimal
+    numbers and those at ``positive`` are above 0; values not made of whole groups are left to
+    :func:`token_groups_ok` (True here).
+
+    >>> group_numbers_ok(pd.Series(["car 1 2", "car x 2", "car 1 -2", "car 1 inf", "car 1"]), 3, (1, 2),
+    ...                  positive=(2,), separator=" ").tolist()
+    [True, False, False, False, True]
+    """
+    lists, counts, whole = _groups(series, group_size, separator)
+    good = np.ones(len(counts), dtype=bool)
+    parsed = whole & (counts > 0)
+    if not parsed.any():
+        return good
+    kept = pc.filter(lists, pyarrow_.array(parsed))
+    flat = pc.list_flatten(kept)
+    # every kept value is made of whole groups, so a token's place in its group is its flat index mod g
+    in_numbers = np.zeros(int(group_size), dtype=bool)
+    in_numbers[list(numbers)] = True
+    position = np.arange(len(flat)) % int(group_size)
+    checked = np.flatnonzero(in_numbers[position])
+    tokens = flat.take(pyarrow_.array(checked))
+    try:  # arrow parses what the graders' first parse accepts; only a failure needs the token-wise test
+        values = pc.cast(tokens, pyarrow_.float64()).to_numpy(zero_copy_only=False)
+    except pyarrow_.ArrowInvalid:
+        syntax = pc.match_substring_regex(tokens, _NUMBER).to_numpy(zero_copy_only=False)
+        values = np.full(len(tokens), np.nan)
+        values[syntax] = pc.cast(pc.filter(tokens, pyarrow_.array(syntax)), pyarrow_.float64()).to_numpy(
+            zero_copy_only=False)
+    bad = ~np.isfinite(values)
+    if positive:
+        in_positive = np.zeros(int(group_size), dtype=bool)
+        in_positive[list(positive)] = True
+        bad |= in_positive[position[checked]] & ~(values > 0)
+    parents = pc.list_parent_indices(kept).to_numpy(zero_copy_only=False)
+    rows = np.flatnonzero(parsed)[parents[checked[bad]]]
+    good[rows] = False
+    return good
 
 
 def labels_in(series: pd.Series, allowed: tuple[Any, ...]) -> np.ndarray:
@@ -132,6 +196,98 @@ def not_blank(series: pd.Series) -> np.ndarray:
     """True where a text value is not empty or whitespace only."""
     text = pc.utf8_trim_whitespace(_to_arrow_text(series.fillna("")))
     return pc.not_equal(text, "").to_numpy(zero_copy_only=False)
+
+
+def pattern_ok(series: pd.Series, pattern: str) -> np.ndarray:
+    r"""True where a text value matches the regular expression ``pattern`` (RE2) in full; missing values are
+    matched as "".
+
+    >>> pattern_ok(pd.Series(["12 a", " 3", "x 1", None]), r"\s*[+-]?\d+(\s.*)?").tolist()
+    [True, True, False, False]
+    """
+    text = _to_arrow_text(series.fillna(""))
+    return pc.match_substring_regex(text, f"^(?:{pattern})$").to_numpy(zero_copy_only=False)
+
+
+def row_sums_ok(values: np.ndarray, rule: str) -> np.ndarray:
+    """True where a row of ``values`` (rows x classes) sums to 1 by ``rule`` (see
+    :data:`~schemas.columns.ROW_SUM_RULES`).
+
+    >>> row_sums_ok(np.array([[0.5, 0.5], [0.5, 0.5000005], [0.9, 0.2]]), "isclose").tolist()
+    [True, True, False]
+    >>> row_sums_ok(np.array([[0.5, 0.5000005]]), "round6").tolist()
+    [False]
+    """
+    sums = values.sum(axis=1)
+    if rule == "isclose":
+        return np.isclose(sums, 1.0, atol=1e-6)
+    if rule == "round6":
+        return np.round(sums, 6) == 1.0
+    if rule == "round5":
+        return np.round(sums, 5) == 1.0
+    raise ValueError(f"unknown row_sum rule {rule!r}; use one of {', '.join(ROW_SUM_RULES)}")
+
+
+def row_sum_groups(comp: SubmissionSpec) -> dict[str, list[str]]:
+    """The columns that must sum to 1 per row, by rule, in the spec's order.
+
+    >>> from schemas.columns import SubmissionFormat, columns_from
+    >>> row_sum_groups(SubmissionFormat("toy", ("id",), columns_from([{"name": "id"},
+    ...     {"name": "a", "dtype": "float", "row_sum": "round6"}, {"name": "b", "dtype": "float", "row_sum": "round6"}])))
+    {'round6': ['a', 'b']}
+    """
+    groups: dict[str, list[str]] = {}
+    for col in comp.submission_columns:
+        if col.row_sum:
+            groups.setdefault(col.row_sum, []).append(col.name)
+    return groups
+
+
+def row_sum_error(values: np.ndarray, columns: list[str], rule: str) -> ValidationError | None:
+    """The error of the rows of ``values`` (the ``columns`` of a group, as floats) that do not sum to 1 by
+    ``rule``; rows holding a missing or infinite value are left to the value checks. None when all do.
+
+    >>> row_sum_error(np.array([[0.2, 0.3], [0.5, 0.5]]), ["a", "b"], "isclose").message
+    "1 row(s) of probabilities do not sum to 1 (columns 'a'..'b'); divide each row by its sum"
+    """
+    bad = ~row_sums_ok(values, rule) & np.isfinite(values).all(axis=1)
+    if not bad.any():
+        return None
+    count = int(bad.sum())
+    return ValidationError(",".join(columns), "row_sum", count, _examples(values[bad].sum(axis=1)),
+                           f"{count} row(s) of probabilities do not sum to 1 (columns {columns[0]!r}..{columns[-1]!r}); "
+                           "divide each row by its sum")
+
+
+def permutation_error(column: str, ids: pyarrow_.Array, values: pd.Series, sample_values: pd.Series) -> ValidationError | None:
+    """The error of the rows whose tokens are not a permutation of the tokens of their sample row
+    (``sample_values[i]`` is the sample's value of row ``i``'s id; ``ids`` the row ids, shown as examples).
+
+    >>> permutation_error("order", pyarrow_.array(["a", "b", "c"]), pd.Series(["x y", "y x z", "x x"]),
+    ...                   pd.Series(["y x", "x y", "x y"])).message
+    "order: 2 value(s) are not a permutation of the sample submission's value of the same id (e.g. ids ['b', 'c']); list every token of the sample submission's value exactly once"
+    """
+    flat, parents, got = _tokens(_to_arrow_text(values.fillna("")))
+    flat_s, parents_s, want = _tokens(_to_arrow_text(sample_values.fillna("")))
+    bad = got != want
+    # rows of equal counts: the sorted (row, token code) pairs of both sides must agree
+    codes = pc.dictionary_encode(pyarrow_.chunked_array([flat, flat_s], type=pyarrow_.string())).combine_chunks()
+    codes = codes.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    n_codes = int(codes.max()) + 1 if len(codes) else 1
+    pairs = []
+    for code, row in ((codes[:len(flat)], parents), (codes[len(flat):], parents_s)):
+        keep = ~bad[row]
+        pairs.append(np.sort(row[keep].astype(np.int64) * n_codes + code[keep]))
+    differ = pairs[0] != pairs[1]
+    bad[np.unique(pairs[0][differ] // n_codes)] = True
+    if not bad.any():
+        return None
+    count = int(bad.sum())
+    ex = _examples(pc.filter(ids, pyarrow_.array(bad)).to_pylist())
+    return ValidationError(column, "tokens", count, ex,
+                           f"{column}: {count} value(s) are not a permutation of the sample submission's value of "
+                           f"the same id (e.g. ids {list(ex)}); list every token of the sample submission's value "
+                           "exactly once")
 
 
 # ---- the contract ------------------------------------------------------------------------------------
@@ -171,9 +327,26 @@ def _rules(col: SubmissionColumn) -> list[_Rule]:
                            "malformed run-length encoding(s) (need 'start length' pairs of positive integers, "
                            "starts increasing, runs not overlapping)"))
     elif col.domain == "prediction_string" and col.group_size:
-        g = int(col.group_size)
-        rules.append(_Rule("prediction_string", lambda s: token_groups_ok(s, g),
-                           f"prediction string(s) whose token count is not a multiple of {g}"))
+        g, numbers, positive, separator = int(col.group_size), col.numbers, col.positive, col.separator
+        rules.append(_Rule("prediction_string", lambda s: token_groups_ok(s, g, separator=separator),
+                           f"prediction string(s) whose token count is not a multiple of {g}"
+                           + ("" if separator is None else f" (tokens separated by exactly {separator!r})")))
+        if numbers:
+            rules.append(_Rule("prediction_numbers", lambda s: group_numbers_ok(
+                s, g, numbers, positive=positive, separator=separator),
+                f"prediction string(s) whose tokens {list(numbers)} of each group of {g} are not all finite numbers"
+                + (f" (and tokens {list(positive)} above 0)" if positive else "")))
+    if col.any_nonnegative:
+        rules.append(_Rule("any_nonnegative", lambda s: np.full(len(s), bool((s >= 0).any())),
+                           "value(s) in a column where every value is negative (at least one must be >= 0)"))
+    if col.min is not None or col.max is not None:
+        lo = -np.inf if col.min is None else col.min
+        hi = np.inf if col.max is None else col.max
+        rules.append(_Rule("range", lambda s: (s >= lo) & (s <= hi), f"value(s) outside [{lo:g}, {hi:g}]"))
+    if col.pattern is not None:
+        pattern = col.pattern
+        rules.append(_Rule("format", lambda s: pattern_ok(s, pattern),
+                           f"value(s) not in the format {col.format or repr(pattern)}"))
     if not numeric and not col.nullable and col.domain in ("label", "label_list", "prediction_string"):
         rules.append(_Rule("not_empty", not_blank, "empty value(s)"))
     return rules
@@ -219,13 +392,15 @@ class SubmissionContract:
         *,
         reveal_missing: bool = True,
         tolerated: tuple[str, ...] = (),
+        sample: pd.DataFrame | None = None,
     ) -> tuple[ValidationReport, pd.DataFrame]:
         """Validate ``frame``; return the report and the frame with its columns coerced to the spec's dtypes.
 
         ``expected_ids`` is :func:`id_key` of the sample submission (None skips the id-set check);
         ``reveal_missing=False`` hides examples of missing ids (use it when they come from the answers);
         ``tolerated`` names extra columns the sample submission itself has (MLE-bench writes some, e.g. an
-        index column), which are accepted and dropped.
+        index column), which are accepted and dropped; ``sample`` is the public sample submission, which
+        the columns declaring ``tokens: sample_permutation`` are compared with (None skips that check).
         """
         report = ValidationReport(self.comp.id, n_rows=len(frame))
         if not self._check_columns(frame, report, tolerated):
@@ -233,7 +408,45 @@ class SubmissionContract:
         frame = self._coerce(frame[list(self.columns)], report)
         self._check_ids(frame, expected_ids, reveal_missing, report)
         self._check_values(frame, report)
+        self._check_rows(frame, report)
+        if sample is not None:
+            self._check_sample_tokens(frame, sample, report)
         return report, frame
+
+    def value_errors(self, frame: pd.DataFrame, columns: list[str]) -> list[ValidationError]:
+        """The value and row-sum checks of ``columns`` alone (coerced as :meth:`check` does): what a grader
+        runs to re-check, with the same rules and messages, what the contract declares."""
+        report = ValidationReport(self.comp.id, n_rows=len(frame))
+        names = [c for c in columns if c in self.columns and c in frame.columns]
+        coerced = self._coerce(frame[names], report, names)
+        self._check_values(coerced, report, names)
+        self._check_rows(coerced, report)
+        return list(report.errors)
+
+    def _check_rows(self, frame: pd.DataFrame, report: ValidationReport) -> None:
+        for rule, names in row_sum_groups(self.comp).items():
+            if all(n in frame.columns for n in names):
+                error = row_sum_error(frame[names].to_numpy(dtype=np.float64, na_value=np.nan), names, rule)
+                if error is not None:
+                    report.add(error)
+
+    def _check_sample_tokens(self, frame: pd.DataFrame, sample: pd.DataFrame, report: ValidationReport) -> None:
+        """Values of ``tokens: sample_permutation`` columns are permutations of the sample's value of their id."""
+        names = [c.name for c in self.comp.submission_columns if c.tokens == "sample_permutation" and c.name in sample]
+        ids = list(self.comp.id_columns)
+        if not names or any(c not in sample.columns for c in ids):
+            return
+        key = pc.fill_null(id_key(frame, ids), "")
+        if pc.count_distinct(key).as_py() != len(key):
+            return  # duplicated ids are reported by the id checks
+        row = pc.index_in(key, value_set=pc.fill_null(id_key(sample, ids), ""))
+        known = row.is_valid().to_numpy(zero_copy_only=False)  # unknown ids are reported by the id checks
+        rows = row.drop_null().to_numpy(zero_copy_only=False)
+        for name in names:
+            error = permutation_error(name, pc.filter(key, pyarrow_.array(known)), frame[name][known].reset_index(drop=True),
+                                      sample[name].iloc[rows].reset_index(drop=True))
+            if error is not None:
+                report.add(error)
 
     def _check_columns(self, frame: pd.DataFrame, report: ValidationReport, tolerated: tuple[str, ...]) -> bool:
         names = [str(c) for c in frame.columns]
@@ -254,10 +467,10 @@ class SubmissionContract:
                                        f"unexpected column(s) {extra[:10]}; the submission needs exactly {want}"))
         return not (dup or missing)
 
-    def _coerce(self, frame: pd.DataFrame, report: ValidationReport) -> pd.DataFrame:
+    def _coerce(self, frame: pd.DataFrame, report: ValidationReport, names: list[str] | None = None) -> pd.DataFrame:
         out = {}
-        for name, col in self.columns.items():
-            s = frame[name]
+        for name in self.columns if names is None else names:
+            col, s = self.columns[name], frame[name]
             if col.dtype in _NUMERIC:
                 s = _coerce_numeric(s, col, report)
             elif col.dtype == "bool":
@@ -279,7 +492,7 @@ class SubmissionContract:
         policy = self.id_policy
         m = 0 if expected is None else len(expected)
         # One hash pass over both id lists: every id gets an integer code, and the rest is integer work.
-        both = key if expected is None else pyarrow_.chunked_array([expected, key], type=pyarrow_.string())
+        both = pyarrow_.chunked_array([key] if expected is None else [expected, key], type=pyarrow_.string())
         codes = pc.dictionary_encode(both).combine_chunks().indices.to_numpy(zero_copy_only=False)
         n_codes = int(codes.max()) + 1 if len(codes) else 0
         exp_codes, key_codes = codes[:m], codes[m:]
@@ -298,6 +511,15 @@ class SubmissionContract:
             return
         in_expected = np.zeros(n_codes, dtype=bool)
         in_expected[exp_codes] = True
+        if repeats_by_design:  # each id as many times as in the sample (hms pairs the k-th rows of an id)
+            off = in_expected & (key_counts > 0) & (key_counts != np.bincount(exp_codes, minlength=n_codes))
+            if off.any():
+                ex = _examples(pc.filter(key, pyarrow_.array(off[key_codes])).unique().to_pylist())
+                report.add(ValidationError(
+                    ",".join(cols), "ids_count", int(off.sum()), ex,
+                    f"{int(off.sum())} id(s) appear a different number of times than in the sample submission "
+                    f"(the submission has {len(key_codes)} rows, the sample submission {m}), e.g. {list(ex)}; "
+                    "submit one row per row of the sample submission"))
         unknown_mask = ~in_expected[key_codes]
         missing_mask = key_counts[exp_codes] == 0
         n_unknown, n_missing = int(unknown_mask.sum()), int(missing_mask.sum())
@@ -313,14 +535,16 @@ class SubmissionContract:
                                        f"{n_missing} expected id(s) missing{shown}; submit one row per id of the "
                                        "sample submission"))
 
-    def _suspects(self, frame: pd.DataFrame) -> list[str]:
+    def _suspects(self, frame: pd.DataFrame, names: list[str] | None = None) -> list[str]:
         """Columns that may fail a value check. Numeric columns sharing a domain are screened together on one
         2-D array (pandera costs ~5 ms per column, 0.6 s for dog-breed's 120); only the columns that fail the
         screen, and the text columns, go through the pandera schema, which reports the failures."""
         groups: dict[tuple[Any, ...], list[str]] = {}
         suspects = []
-        for name, col in self.columns.items():
-            if col.dtype in _NUMERIC and col.domain in (None, "probability", "finite", "nonnegative"):
+        for name in self.columns if names is None else names:
+            col = self.columns[name]
+            if col.dtype in _NUMERIC and col.domain in (None, "probability", "finite", "nonnegative") \
+                    and col.min is None and col.max is None and not col.any_nonnegative:
                 groups.setdefault((col.domain, col.nullable), []).append(name)
             else:
                 suspects.append(name)
@@ -337,8 +561,8 @@ class SubmissionContract:
             suspects += [n for n, f in zip(names, failing) if f]
         return suspects
 
-    def _check_values(self, frame: pd.DataFrame, report: ValidationReport) -> None:
-        suspects = self._suspects(frame)
+    def _check_values(self, frame: pd.DataFrame, report: ValidationReport, names: list[str] | None = None) -> None:
+        suspects = self._suspects(frame, names)
         if not suspects:
             return
         schema = self.schema if len(suspects) == len(self.columns) else pa.DataFrameSchema(
@@ -429,6 +653,19 @@ def contract_for(comp: SubmissionSpec) -> SubmissionContract:
     return cached
 
 
+def value_errors(comp: SubmissionSpec, frame: pd.DataFrame, columns: list[str]) -> list[ValidationError]:
+    """The contract's value and row-sum errors of ``columns`` of ``frame`` (see
+    :meth:`SubmissionContract.value_errors`); graders call it to re-check what the spec declares.
+
+    >>> from schemas.columns import SubmissionFormat, columns_from
+    >>> comp = SubmissionFormat("toy", ("id",), columns_from([{"name": "id"},
+    ...     {"name": "y", "dtype": "float", "min": 1, "max": 100}]))
+    >>> [e.message for e in value_errors(comp, pd.DataFrame({"id": ["a", "b"], "y": [0.5, 7]}), ["y"])]
+    ['y: 1 value(s) outside [1, 100], e.g. [0.5]']
+    """
+    return contract_for(comp).value_errors(frame, columns)
+
+
 def read_submission(comp: SubmissionSpec, source: str | os.PathLike[str] | pd.DataFrame) -> pd.DataFrame:
     """A submission as a DataFrame: a path is read with the contract's text columns as strings, after its size
     and header width are checked against :data:`MAX_SUBMISSION_BYTES` and :data:`MAX_SUBMISSION_COLUMNS`."""
@@ -460,7 +697,8 @@ def validate_frame(
         expected_ids = id_key(expected, comp.id_columns)
         if reveal_missing:  # a public sample submission: its own extra columns are part of the format
             tolerated = tuple(str(c) for c in expected.columns)
-    return contract.check(submission, expected_ids, reveal_missing=reveal_missing, tolerated=tolerated)
+    sample = expected if reveal_missing else None
+    return contract.check(submission, expected_ids, reveal_missing=reveal_missing, tolerated=tolerated, sample=sample)
 
 
 def validate(

@@ -21,7 +21,8 @@ import pyarrow.compute as pc
 
 import metrics
 from competitions.faults import SUBMISSION, InvalidSubmission, fault_of
-from schemas.submission import id_key
+from schemas.report import ValidationError
+from schemas.submission import id_key, value_errors
 
 if TYPE_CHECKING:
     from competitions.spec import Competition
@@ -35,6 +36,8 @@ __all__ = [
     "align_by_id",
     "require_columns",
     "score_metric",
+    "raise_first",
+    "require_contract",
 ]
 
 
@@ -123,6 +126,36 @@ def score_metric(
             raise
         where = f"column {column!r}" if column else "the submission"
         raise InvalidSubmission(f"{where} cannot be scored: {err}", column=column, check="metric") from None
+
+
+def raise_first(errors: list[ValidationError | None]) -> None:
+    """Raise the first of the contract's ``errors`` (Nones skipped) as :class:`InvalidSubmission`, with its
+    message, column, check, count and examples: a grader re-checking what the contract checks says the same.
+
+    >>> raise_first([None])
+    >>> raise_first([ValidationError("p", "range", 1, (7,), "p: 1 value(s) outside [0, 1], e.g. [7]")])
+    Traceback (most recent call last):
+    ...
+    competitions.faults.InvalidSubmission: p: 1 value(s) outside [0, 1], e.g. [7]
+    """
+    for error in errors:
+        if error is not None:
+            raise InvalidSubmission(error.message, column=error.column, check=error.check, count=error.count,
+                                    examples=list(error.examples))
+
+
+def require_contract(comp: Competition, frame: pd.DataFrame, columns: list[str]) -> None:
+    """Re-check ``columns`` of ``frame`` with the contract's value and row-sum rules (the spec's
+    declarations, :func:`schemas.submission.value_errors`); the first failure raises :class:`InvalidSubmission`.
+
+    >>> import competitions
+    >>> comp = competitions.get("petfinder-pawpularity-score")
+    >>> require_contract(comp, pd.DataFrame({"Id": ["a"], "Pawpularity": [150.0]}), ["Pawpularity"])
+    Traceback (most recent call last):
+    ...
+    competitions.faults.InvalidSubmission: Pawpularity: 1 value(s) outside [1, 100], e.g. [150.0]
+    """
+    raise_first(value_errors(comp, frame, columns))
 
 
 def require_columns(frame: pd.DataFrame, columns: list[str], what: str = "submission") -> None:

@@ -34,6 +34,7 @@ from competitions.graders import (
     require_columns,
     score_metric,
 )
+from schemas.submission import pattern_ok
 
 __all__ = ["LabelColumn", "QuestionAnsweringSpans", "PANDAS_NA_TOKENS"]
 
@@ -71,18 +72,18 @@ class LabelColumn(Grader):
         require_columns(submission, [*ids, target])
         require_columns(answers, [*ids, answer_target], what="answers file")
         sub, ans = align_by_id(submission[[*ids, target]], answers[[*ids, answer_target]], ids)
-        y_pred = self._predictions(sub[target], params, target)
+        y_pred = self._predictions(sub[target], params, target, comp)
         y_true = self._truth(ans[answer_target], params)
         return score_metric(comp, y_true, y_pred, column=target)
 
     @staticmethod
-    def _predictions(values: pd.Series, params: dict[str, Any], column: str) -> Any:
+    def _predictions(values: pd.Series, params: dict[str, Any], column: str, comp: Any) -> Any:
         if params.get("text_na"):
             return _text_with_na(values)
         if "fill_missing" in params:
             values = values.astype(object).where(values.notna(), params["fill_missing"])
         if params.get("first_token_int"):
-            return _first_token_int(values, column)
+            return _first_token_int(values, column, _pattern(comp, column))
         return values.to_numpy(dtype=object) if values.dtype.kind not in "biuf" else values.to_numpy()
 
     @staticmethod
@@ -96,13 +97,22 @@ class LabelColumn(Grader):
 
 
 
-def _first_token_int(values: pd.Series, column: str) -> np.ndarray:
-    """The first whitespace-separated token of each cell, as int64 (iNaturalist's top-1 prediction)."""
+def _pattern(comp: Any, column: str) -> str:
+    """The ``pattern`` the spec declares for ``column`` (the contract checks it too)."""
+    (pattern,) = [c.pattern for c in comp.submission_columns if c.name == column]
+    if pattern is None:
+        raise ValueError(f"{comp.id}: the spec declares no pattern for column {column!r}")
+    return pattern
+
+
+def _first_token_int(values: pd.Series, column: str, pattern: str) -> np.ndarray:
+    """The first whitespace-separated token of each cell, as int64 (iNaturalist's top-1 prediction); cells
+    not matching ``pattern`` (the spec's: an integer first) are invalid."""
     if values.dtype.kind in "iu":
         return values.to_numpy(dtype=np.int64)
     text = values.astype(object).where(values.notna(), "").astype(str)
     first = text.str.strip().str.split(n=1).str[0].fillna("")
-    bad = ~first.str.fullmatch(_INTEGER).to_numpy(dtype=bool)
+    bad = ~pattern_ok(text, pattern) | ~first.str.fullmatch(_INTEGER).to_numpy(dtype=bool)
     if bad.any():
         raise InvalidSubmission(
             f"{int(bad.sum())} row(s) of {column!r} do not start with an integer class id "
@@ -148,7 +158,7 @@ class QuestionAnsweringSpans(Grader):
         sub, exp = align_by_id(sub, expected, ["example_id"])
         prediction = sub["PredictionString"].astype(object).where(sub["PredictionString"].notna(), "")
         prediction = prediction.astype(str).str.strip()
-        kind, start, end, filled = _parse_predictions(prediction)
+        kind, start, end, filled = _parse_predictions(prediction, _pattern(comp, "PredictionString"))
         valid = _valid_answers(records)
         keys = exp[["row"]].assign(kind=kind, start=start, end=end)
         hit = keys.merge(valid, on=["row", "kind", "start", "end"], how="left", indicator=True)["_merge"].eq("both")
@@ -165,13 +175,14 @@ def _expected_rows(records: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame({"example_id": example_id, "row": np.arange(len(example_id))})
 
 
-def _parse_predictions(prediction: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(kind, start, end, non-blank) per row; a value that is not blank, YES, NO or 'start:end' is invalid."""
+def _parse_predictions(prediction: pd.Series, pattern: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(kind, start, end, non-blank) per row; a value that is not blank, YES, NO or 'start:end' (the spec's
+    ``pattern``, which the contract checks too) is invalid."""
     parts = prediction.str.extract(r"^\s*([+-]?\d+)\s*:\s*([+-]?\d+)\s*$")
     span = parts[0].notna().to_numpy()
     yes, no = (prediction == "YES").to_numpy(), (prediction == "NO").to_numpy()
     blank = (prediction == "").to_numpy()
-    bad = ~(span | yes | no | blank)
+    bad = ~pattern_ok(prediction, pattern) | ~(span | yes | no | blank)
     if bad.any():
         raise InvalidSubmission(
             f"{int(bad.sum())} PredictionString value(s) are not blank, YES, NO or 'start:end' "

@@ -23,7 +23,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from competitions.graders import Grader, InvalidSubmission, align_by_id, register_grader, score_metric
+from competitions.graders import (
+    Grader,
+    InvalidSubmission,
+    align_by_id,
+    raise_first,
+    register_grader,
+    require_contract,
+    score_metric,
+)
+from schemas.submission import row_sum_error, row_sum_groups
 
 __all__ = [
     "OneHotLogLoss",
@@ -89,28 +98,9 @@ def _require_range(values: np.ndarray, columns: list[str], frame: pd.DataFrame, 
         )
 
 
-def _check_row_sums(values: np.ndarray, columns: list[str], frame: pd.DataFrame, rule: str, atol: float) -> None:
-    """Rows of class probabilities must sum to 1 by MLE-bench's rule for the competition.
-
-    ``isclose``: ``np.isclose(sum, 1, atol=atol)``; ``round6``: ``sum.round(6) == 1``; ``round5``:
-    ``round(sum, 5) == 1``.
-    """
-    sums = values.sum(axis=1)
-    if rule == "isclose":
-        ok = np.isclose(sums, 1.0, atol=atol)
-    elif rule == "round6":
-        ok = np.round(sums, 6) == 1.0
-    elif rule == "round5":
-        ok = np.round(sums, 5) == 1.0
-    else:
-        raise ValueError(f"unknown row-sum rule {rule!r}")
-    if not ok.all():
-        count = int((~ok).sum())
-        raise InvalidSubmission(
-            f"{count} row(s) of probabilities do not sum to 1 (columns {columns[0]!r}..{columns[-1]!r}); "
-            "divide each row by its sum",
-            column=",".join(columns), check="row_sum", count=count, examples=sums[~ok][:3].tolist(),
-        )
+def _check_row_sums(frame: pd.DataFrame, comp) -> None:
+    """Each group of columns the spec declares with a ``row_sum`` rule sums to 1 per row (the contract's check)."""
+    raise_first([row_sum_error(_numeric(frame, cols), cols, rule) for rule, cols in row_sum_groups(comp).items()])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -122,19 +112,17 @@ def _check_row_sums(values: np.ndarray, columns: list[str], frame: pd.DataFrame,
 class OneHotLogLoss(Grader):
     """Class-probability columns against one-hot answers: multiclass log loss.
 
-    ``grader_params``: ``row_sum`` ("isclose" with ``atol``, or "round6"). The classes are the spec's
-    non-id submission columns, in order; the answers hold the same columns one-hot (extra answer columns are
-    ignored).
+    The classes are the spec's non-id submission columns, in order, whose ``row_sum`` declares MLE-bench's
+    rule for their sum; the answers hold the same columns one-hot (extra answer columns are ignored).
     """
 
     name = "onehot_logloss"
 
     def grade(self, submission: pd.DataFrame, answers: pd.DataFrame, comp) -> float:
         classes = value_columns(comp)
-        params = comp.grader_params
         probs = _numeric(submission, classes)
         _require_range(probs, classes, submission, 0.0, 1.0)
-        _check_row_sums(probs, classes, submission, params.get("row_sum", "isclose"), float(params.get("atol", 1e-6)))
+        _check_row_sums(submission, comp)
         sub, ans = align_by_id(submission, answers, comp.id_columns)
         onehot = ans[classes].to_numpy(dtype=np.float64)
         return score_metric(comp, onehot, _numeric(sub, classes))
@@ -174,7 +162,8 @@ class RegressionColumns(Grader):
       (ventilator ``u_out == 0``, stanford ``keep == True``);
     - ``group_column``: an answers column passed to the metric as ``groups`` (champs ``type``, smartphone
       ``tripId``);
-    - ``value_range``: ``[lo, hi]`` every scored prediction must lie in (petfinder 1..100);
+    - the columns' ``min`` / ``max`` in the spec: bounds every prediction must lie in (petfinder 1..100,
+      latitudes -90..90), the contract's check;
     - ``nonnegative``: reject negative predictions (RMSLE, as scikit-learn 1.5 does);
     - ``round_to_int``: return ``int(round(score))`` (predict-volcanic).
     """
@@ -186,9 +175,7 @@ class RegressionColumns(Grader):
         targets = list(params["targets"])
         values = _numeric(submission, targets)
         _require_finite(values, targets, submission)
-        if "value_range" in params:
-            lo, hi = params["value_range"]
-            _require_range(values, targets, submission, float(lo), float(hi))
+        require_contract(comp, submission, targets)
         if params.get("nonnegative") and (values < 0).any():
             bad = values < 0
             j = int(np.flatnonzero(bad.any(axis=0))[0])
@@ -260,7 +247,7 @@ class HmsKL(Grader):
         # Kaggle's verify_valid_probabilities runs over every non-id column of the submission.
         prob_cols = [c for c in submission.columns if c != id_col]
         probs = _numeric(submission, prob_cols)
-        _check_row_sums(_numeric(submission, targets), targets, submission, "round5", 0.0)
+        _check_row_sums(submission, comp)
         _require_range(probs, prob_cols, submission, 0.0, 1.0)
         sums = probs.sum(axis=1)
         if not np.allclose(sums, 1.0):

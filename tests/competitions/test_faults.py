@@ -52,6 +52,9 @@ def test_fault_of_reads_the_argument_not_the_message(err, submitted, fault):
 
 def test_a_bad_submission_value_is_an_invalid_submission(boards):
     comp, case = _case("rsna-breast-cancer-detection")
+    # the contract catches it first (any_nonnegative); without that declaration the metric's check decides
+    columns = tuple(dataclasses.replace(c, any_nonnegative=False) for c in comp.submission_columns)
+    comp = dataclasses.replace(comp, submission_columns=columns)
     sub = case.perfect_submission.assign(cancer=-1.0)  # every prediction negative: pf1's precision is 0/0
     report = competitions.grade(comp, sub, case.answers, case.sample_submission)
     assert not report.valid_submission and not report.host_error and report.submission_exists
