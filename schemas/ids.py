@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["KeyHashes", "hash_key", "joint_codes", "positions_in"]
+__all__ = ["KeyHashes", "SubmissionIds", "hash_key", "joint_codes", "positions_in"]
 
 #: ids longer than this many bytes are encoded by pyarrow's hash table (one numpy pass per 8 bytes otherwise)
 MAX_HASHED_BYTES = 256
@@ -39,6 +39,18 @@ class KeyHashes:
         return len(self.key)
 
 
+@dataclass(frozen=True)
+class SubmissionIds:
+    """A submission's ids as its contract encoded them, for the grader to pair rows without hashing them again:
+    ``rows`` (one id per submission row), ``expected`` (the expected ids, e.g. the sample submission's; ``None``
+    when there were none) and ``expected_rows``, the submission row holding each expected id when every
+    expected id is there exactly once (else ``None``)."""
+
+    rows: KeyHashes
+    expected: pa.Array | None = None
+    expected_rows: np.ndarray | None = None
+
+
 def _mix(h: np.ndarray) -> np.ndarray:
     h ^= h >> np.uint64(30)
     h *= _K2
@@ -55,29 +67,38 @@ def _hash_strings(key: pa.Array) -> np.ndarray | None:
     key = key.cast(pa.large_string()) if key.type != pa.large_string() else key
     offsets = np.frombuffer(key.buffers()[1], dtype=np.int64)[key.offset:key.offset + n + 1]
     starts, lengths = offsets[:-1], np.diff(offsets)
-    longest = int(lengths.max())
+    longest, shortest = int(lengths.max()), int(lengths.min())
     if longest > MAX_HASHED_BYTES:
         return None
     data = key.buffers()[2]
-    raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
     end = int(offsets[-1])
     padded = np.zeros(end + 8, dtype=np.uint8)
-    padded[:end] = raw[:end]
+    if data is not None:
+        padded[:end] = np.frombuffer(data, dtype=np.uint8)[:end]
     # every 8-byte (unaligned, little-endian) word of the buffer, one per byte offset
     words = np.ndarray((end + 1,), dtype="<u8", buffer=padded, strides=(1,))
-    h = lengths.astype(np.uint64) * _K1
-    rows = None  # None: every row still has bytes left
+    h = lengths.astype(np.uint64)
+    h *= _K1
+    rows = np.arange(n)
     for w in range(0, longest, 8):
-        if rows is None and int(lengths.min()) <= w:
-            rows = np.flatnonzero(lengths > w)
-        if rows is None:
-            word = words[starts + w] & _MASKS[np.minimum(lengths - w, 8)]
-            h = _mix((h ^ word) * _K1)
-        else:
+        if w >= shortest:  # from here on only the longer ids have bytes left
             rows = rows[lengths[rows] > w]
-            word = words[starts[rows] + w] & _MASKS[np.minimum(lengths[rows] - w, 8)]
-            h[rows] = _mix((h[rows] ^ word) * _K1)
+        at = starts[rows] + w if w >= shortest else starts + w
+        word = words[at]
+        if w + 8 > shortest:
+            word &= _MASKS[np.minimum(lengths[rows] - w, 8)]
+        if w >= shortest:
+            h[rows] = _step(h[rows], word)
+        else:
+            h = _step(h, word)
     return _mix(h)
+
+
+def _step(h: np.ndarray, word: np.ndarray) -> np.ndarray:
+    h ^= word
+    h *= _K1
+    h ^= h >> np.uint64(29)
+    return h
 
 
 def hash_key(key: pa.Array | pa.ChunkedArray) -> KeyHashes:
@@ -103,19 +124,19 @@ def joint_codes(*parts: KeyHashes) -> tuple[list[np.ndarray], int]:
     """
     sizes = [len(p) for p in parts]
     bounds = np.cumsum([0, *sizes])
+    keys = pa.concat_arrays([p.key for p in parts]) if len(parts) > 1 else parts[0].key
     if all(p.hashes is not None for p in parts):
-        both = np.concatenate([p.hashes for p in parts])
-        codes, uniques = pd.factorize(both)
+        codes, uniques = pd.factorize(np.concatenate([p.hashes for p in parts]))
         n_codes = len(uniques)
-        keys = pa.chunked_array([p.key for p in parts], type=pa.string())
-        # each id against one row holding its code (whichever the assignment keeps): equal everywhere = exact
-        some_row = np.zeros(n_codes, dtype=np.int64)
+        # each id against one row holding its code (whichever the assignment keeps): all equal = exact
+        some_row = np.empty(n_codes, dtype=np.int64)
         some_row[codes] = np.arange(len(codes))
-        if len(codes) == 0 or pc.all(pc.equal(keys, keys.take(pa.array(some_row[codes])))).as_py():
+        other = np.flatnonzero(some_row[codes] != np.arange(len(codes)))
+        if pc.all(pc.equal(keys.take(pa.array(other)), keys.take(pa.array(some_row[codes[other]])))).as_py() \
+                is not False:
             return [codes[a:b] for a, b in zip(bounds[:-1], bounds[1:])], n_codes
     # a hash collision (or ids too long to hash): arrow's exact hash table
-    keys = pa.chunked_array([p.key for p in parts], type=pa.string())
-    codes = pc.dictionary_encode(keys).combine_chunks().indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    codes = pc.dictionary_encode(keys).indices.to_numpy(zero_copy_only=False).astype(np.int64)
     n_codes = int(codes.max()) + 1 if len(codes) else 0
     return [codes[a:b] for a, b in zip(bounds[:-1], bounds[1:])], n_codes
 

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from schemas.columns import ID_POLICIES, SubmissionColumn, SubmissionSpec
 from schemas.csvio import CSVReadError, check_limits, read_csv
-from schemas.ids import KeyHashes, hash_key, joint_codes
+from schemas.ids import SubmissionIds, hash_key, joint_codes
 from schemas.report import MAX_EXAMPLES, ValidationError, ValidationReport, json_safe
 from schemas.specs import spec_for
 
@@ -140,11 +140,11 @@ def not_blank(series: pd.Series) -> np.ndarray:
 @dataclass(frozen=True)
 class CheckedSubmission:
     """A submission after its contract: the report, the frame with its columns coerced to the spec's dtypes, and
-    its ids hashed once (``None`` when the columns check failed), for the grader to pair rows by id."""
+    its ids encoded once (``None`` when the columns check failed), for the grader to pair rows by id."""
 
     report: ValidationReport
     frame: pd.DataFrame
-    ids: KeyHashes | None
+    ids: SubmissionIds | None
 
 
 @dataclass(frozen=True)
@@ -292,7 +292,7 @@ class SubmissionContract:
         return pd.DataFrame(out, index=frame.index)
 
     def _check_ids(self, frame: pd.DataFrame, expected: pyarrow_.Array | None, reveal_missing: bool,
-                   report: ValidationReport) -> KeyHashes:
+                   report: ValidationReport) -> SubmissionIds:
         cols = list(self.comp.id_columns)
         nulls = frame[cols].isna().any(axis=1).to_numpy()
         if nulls.any():
@@ -305,6 +305,10 @@ class SubmissionContract:
         if expected is None:
             (key_codes,), n_codes = joint_codes(hashed)
             exp_codes = key_codes[:0]
+        elif len(expected) == len(key) and expected.null_count == 0 and pc.all(pc.equal(expected, key)).as_py():
+            expected = key  # the sample submission's order (what most agents write): one list to encode
+            (key_codes,), n_codes = joint_codes(hashed)
+            exp_codes = key_codes
         else:
             expected_hashed = hash_key(expected)
             expected = expected_hashed.key
@@ -321,7 +325,7 @@ class SubmissionContract:
             report.add(ValidationError(",".join(cols), "ids_unique", len(dups), _examples(dups),
                                        f"{len(dups)} duplicated id(s), e.g. {list(_examples(dups))}; submit each id once"))
         if expected is None or policy == "any":
-            return hashed
+            return SubmissionIds(hashed, expected)
         in_expected = np.zeros(n_codes, dtype=bool)
         in_expected[exp_codes] = True
         unknown_mask = ~in_expected[key_codes]
@@ -338,7 +342,11 @@ class SubmissionContract:
             report.add(ValidationError(",".join(cols), "ids_missing", n_missing, ex,
                                        f"{n_missing} expected id(s) missing{shown}; submit one row per id of the "
                                        "sample submission"))
-        return hashed
+        if n_missing or repeats_by_design or (key_counts > 1).any() or (n_unknown and policy != "superset"):
+            return SubmissionIds(hashed, expected)
+        row_of_code = np.empty(n_codes, dtype=np.int64)
+        row_of_code[key_codes] = np.arange(len(key_codes))
+        return SubmissionIds(hashed, expected, row_of_code[exp_codes])
 
     def _suspects(self, frame: pd.DataFrame) -> list[str]:
         """Columns that may fail a value check. Numeric columns sharing a domain are screened together on one
@@ -494,8 +502,8 @@ def validate_submission(
     >>> comp = SubmissionFormat("toy", ("id",), columns_from([{"name": "id"}, {"name": "p", "dtype": "float"}]))
     >>> checked = validate_submission(comp, pd.DataFrame({"id": ["b", "a"], "p": [0.5, 1.0]}),
     ...                               pd.DataFrame({"id": ["a", "b"]}))
-    >>> checked.report.valid, checked.ids.key.to_pylist()
-    (True, ['b', 'a'])
+    >>> checked.report.valid, checked.ids.rows.key.to_pylist(), checked.ids.expected_rows.tolist()
+    (True, ['b', 'a'], [1, 0])
     """
     contract = contract_for(comp)
     expected_ids = None

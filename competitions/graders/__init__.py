@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 import metrics
 from competitions.faults import SUBMISSION, InvalidSubmission, fault_of
-from schemas.ids import KeyHashes, hash_key, joint_codes, positions_in
+from schemas.ids import SubmissionIds, hash_key, joint_codes, positions_in
 from schemas.submission import id_key
 
 if TYPE_CHECKING:
@@ -205,13 +205,16 @@ def _same_ids(a: pa.Array, b: pa.Array) -> bool:
     return len(a) == len(b) and a.null_count == 0 and b.null_count == 0 and bool(pc.all(pc.equal(a, b)).as_py())
 
 
-def order_like_answers(submission: pd.DataFrame, ids: KeyHashes | None, answers: Any, comp: Competition) -> pd.DataFrame:
+def order_like_answers(submission: pd.DataFrame, ids: SubmissionIds | None, answers: Any,
+                       comp: Competition) -> pd.DataFrame:
     """The submission's rows in the answers' order when the two pair one to one by the competition's id columns
     (each answer id once, each submission id once, the same set; under ``id_policy: superset`` the submission's
     ids the answers lack are dropped, as the graders do); otherwise the submission unchanged.
 
-    ``ids`` are the submission's ids as the contract hashed them, so pairing costs one hash pass over the
-    answers' ids; a grader's :func:`align_by_id` then finds the rows in order and compares strings only.
+    ``ids`` are the submission's ids as the contract encoded them: when the answers list the expected ids in
+    their order (the usual case) the contract's pairing is reused after one string comparison, otherwise the
+    answers' ids are hashed once. A grader's :func:`align_by_id` then finds the rows in order and compares
+    strings only.
     Under ``id_policy: any`` (rows paired by position), and for graders that read the submission's own row
     order (``Grader.keeps_submission_order``), nothing is reordered.
 
@@ -220,17 +223,22 @@ def order_like_answers(submission: pd.DataFrame, ids: KeyHashes | None, answers:
     >>> comp = competitions.get("aerial-cactus-identification")
     >>> sub = pd.DataFrame({"id": ["b", "a"], "has_cactus": [0.2, 0.9]})
     >>> ans = pd.DataFrame({"id": ["a", "b"], "has_cactus": [1, 0]})
-    >>> order_like_answers(sub, hash_key(id_key(sub, ["id"])), ans, comp)["id"].tolist()
+    >>> order_like_answers(sub, SubmissionIds(hash_key(id_key(sub, ["id"]))), ans, comp)["id"].tolist()
     ['a', 'b']
     """
     cols = list(comp.id_columns)
     superset = comp.id_policy == "superset"
     if ids is None or comp.id_policy == "any" or get_grader(comp.grader).keeps_submission_order \
             or not isinstance(answers, pd.DataFrame) or any(c not in answers.columns for c in cols) \
-            or not (len(answers) == len(ids) or (superset and len(answers) < len(ids))):
+            or not (len(answers) == len(ids.rows) or (superset and len(answers) < len(ids.rows))):
         return submission
     ans_key = id_key(answers, cols)
-    if _same_ids(ids.key, ans_key):
+    if _same_ids(ids.rows.key, ans_key):
         return submission
-    rows = positions_in(ids, hash_key(ans_key), extra_rows=superset)
-    return submission if rows is None else submission.take(rows).reset_index(drop=True)
+    if ids.expected_rows is not None and ids.expected is not None and _same_ids(ids.expected, ans_key):
+        rows = ids.expected_rows
+    else:
+        rows = positions_in(ids.rows, hash_key(ans_key), extra_rows=superset)
+    if rows is None or (not superset and len(rows) != len(submission)):
+        return submission
+    return submission.take(rows).reset_index(drop=True)
