@@ -175,8 +175,8 @@ def _ascii_int_rows(rows: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
     if int(np.count_nonzero(is_sep)) != n - 1:
         return None  # a row holds the separator itself
     digit = (buf >= ord("0")) & (buf <= ord("9"))
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], digit.view(np.int8), [0]])))
-    starts, ends = edges[0::2], edges[1::2]
+    starts = np.flatnonzero(digit & ~np.concatenate([[False], digit[:-1]]))
+    ends = np.flatnonzero(digit & ~np.concatenate([digit[1:], [False]])) + 1
     width = ends - starts
     if width.size and int(width.max()) > _MAX_DIGITS:
         return None

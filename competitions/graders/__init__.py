@@ -35,6 +35,7 @@ __all__ = [
     "grader_names",
     "align_by_id",
     "order_like_answers",
+    "ids_in",
     "require_columns",
     "score_metric",
 ]
@@ -203,6 +204,22 @@ def align_by_id(
 def _same_ids(a: pa.Array, b: pa.Array) -> bool:
     """Whether two id arrays hold the same ids in the same order (no null anywhere)."""
     return len(a) == len(b) and a.null_count == 0 and b.null_count == 0 and bool(pc.all(pc.equal(a, b)).as_py())
+
+
+def ids_in(frame: pd.DataFrame, other: pd.DataFrame, id_columns: tuple[str, ...] | list[str]) -> np.ndarray:
+    """Whether each row's id (``id_columns``) is also an id of ``other``, as a boolean mask.
+
+    >>> ids_in(pd.DataFrame({"id": ["a", "b", "c"]}), pd.DataFrame({"id": ["c", "a"]}), ["id"]).tolist()
+    [True, False, True]
+    """
+    cols = list(id_columns)
+    key, other_key = id_key(frame, cols), id_key(other, cols)
+    if _same_ids(key, other_key):
+        return np.ones(len(frame), dtype=bool)
+    (codes, other_codes), n_codes = joint_codes(hash_key(key), hash_key(other_key))
+    known = np.zeros(n_codes, dtype=bool)
+    known[other_codes] = True
+    return known[codes]
 
 
 def order_like_answers(submission: pd.DataFrame, ids: SubmissionIds | None, answers: Any,
