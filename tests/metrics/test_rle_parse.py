@@ -41,3 +41,25 @@ def test_parse_rles_still_names_the_bad_row(row, problem):
     with pytest.raises(MetricInputError) as err:
         parse_rles(["1 2", row], n_pixels=100)
     assert err.value.rows.tolist() == [1] and problem in str(err.value)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_run_intersections_equal_decoded_masks(seed):
+    from metrics.segmentation import _run_intersections, rle_decode
+
+    rng = np.random.default_rng(seed)
+    shapes = np.array([[7, 5], [3, 4], [10, 10], [1, 1]] * 5)
+    def rle(h, w):
+        mask = rng.random(h * w) < rng.random()
+        return " ".join(f"{s + 1} {n}" for s, n in _runs_of(mask))
+    y_true = [rle(h, w) for h, w in shapes]
+    y_pred = [rle(h, w) for h, w in shapes]
+    n_pixels = shapes[:, 0] * shapes[:, 1]
+    got = _run_intersections(parse_rles(y_true, n_pixels), parse_rles(y_pred, n_pixels), n_pixels)
+    want = [int((rle_decode(a, tuple(s)) & rle_decode(b, tuple(s))).sum()) for a, b, s in zip(y_true, y_pred, shapes)]
+    assert got.tolist() == want
+
+
+def _runs_of(mask: np.ndarray) -> list[tuple[int, int]]:
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    return list(zip(edges[0::2].tolist(), (edges[1::2] - edges[0::2]).tolist()))
