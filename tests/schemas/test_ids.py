@@ -75,3 +75,35 @@ def test_positions_pair_one_to_one_or_not_at_all():
     assert positions_in(rows, hash_key(pa.array(["a", "b"]))) is None
     assert positions_in(rows, hash_key(pa.array(["a", "b"])), extra_rows=True).tolist() == [1, 2]
     assert positions_in(hash_key(pa.array(["a", "a", "b"])), hash_key(pa.array(["a", "b"])), extra_rows=True) is None
+
+
+def _toy_comp(policy: str = "exact"):
+    from schemas.columns import SubmissionFormat, columns_from
+
+    return SubmissionFormat(f"toy-ids-{policy}", ("id",), columns_from([{"name": "id"}, {"name": "p", "dtype": "float"}]),
+                            id_policy=policy)
+
+
+@pytest.mark.parametrize("order", ["sample", "reversed"])
+def test_the_contract_returns_the_row_of_each_expected_id(order):
+    import pandas as pd
+
+    from schemas.submission import validate_submission
+
+    sample = pd.DataFrame({"id": [f"{i:03d}" for i in range(50)], "p": 0.5})
+    sub = sample if order == "sample" else sample.iloc[::-1].reset_index(drop=True)
+    checked = validate_submission(_toy_comp(), sub, sample)
+    assert checked.report.valid
+    rows = checked.ids.expected_rows
+    assert sub["id"].to_numpy()[rows].tolist() == sample["id"].tolist()
+
+
+@pytest.mark.parametrize("ids", [["000", "000", "002"], ["000", "001"], ["000", "001", "002", "009"]])
+def test_no_pairing_when_the_ids_do_not_pair_one_to_one(ids):
+    import pandas as pd
+
+    from schemas.submission import validate_submission
+
+    sample = pd.DataFrame({"id": ["000", "001", "002"], "p": 0.5})
+    checked = validate_submission(_toy_comp(), pd.DataFrame({"id": ids, "p": 0.1}), sample)
+    assert not checked.report.valid and checked.ids.expected_rows is None
