@@ -21,14 +21,14 @@ import pandas as pd
 
 from competitions.catalogue import get
 from competitions.faults import HOST, SUBMISSION, InvalidSubmission, fault_of
-from competitions.graders import get_grader
+from competitions.graders import get_grader, order_like_answers
 from competitions.leaderboards import LeaderboardError, leaderboard
 from competitions.medals import leaderboard_placement, rank_score, thresholds_from_leaderboard
 from competitions.reports import GradeReport
 from competitions.spec import Competition
 from metrics import MetricInputError
 from schemas.csvio import CSVReadError, read_csv
-from schemas.submission import ID_POLICIES, read_submission, validate_frame
+from schemas.submission import ID_POLICIES, CheckedSubmission, read_submission, validate_submission
 
 __all__ = ["GradingError", "grade", "round_score", "read_answers", "read_expected_ids", "fault_of", "SUBMISSION", "HOST", "ID_POLICIES"]
 
@@ -106,7 +106,7 @@ def _expected_ids(comp: Competition, sample: Any, answers: Any) -> tuple[pd.Data
 
 
 def _check_submission(comp: Competition, submission: Any, sample: Any, answers: Any,
-                      failed: Callable[..., GradeReport]) -> pd.DataFrame | GradeReport:
+                      failed: Callable[..., GradeReport]) -> CheckedSubmission | GradeReport:
     """The submission read and validated, or the report saying why it is missing or invalid."""
     try:
         frame = read_submission(comp, submission)
@@ -114,17 +114,20 @@ def _check_submission(comp: Competition, submission: Any, sample: Any, answers: 
         errors = [{"column": None, "check": f"read:{err.check}", "count": 1, "examples": [], "message": err.message}]
         return failed(err.message, kind="invalid", validation_errors=errors)
     expected, reveal = _expected_ids(comp, sample, answers)
-    validation, frame = validate_frame(comp, frame, expected, reveal_missing=reveal)
+    checked = validate_submission(comp, frame, expected, reveal_missing=reveal)
+    validation = checked.report
     if not validation.valid:
         return failed("invalid submission: " + validation.summary(), kind="invalid",
                       validation_errors=[e.to_dict() for e in validation.errors])
-    return frame
+    return checked
 
 
-def _score(comp: Competition, frame: pd.DataFrame, answers: Any,
+def _score(comp: Competition, checked: CheckedSubmission, answers: Any,
            failed: Callable[..., GradeReport]) -> float | GradeReport:
-    """The rounded score, or the report of a submission that could not be scored (whose fault: :func:`fault_of`)."""
+    """The rounded score, or the report of a submission that could not be scored (whose fault: :func:`fault_of`).
+    The submission reaches the grader in the answers' row order when its ids pair one to one with theirs."""
     try:
+        frame = order_like_answers(checked.frame, checked.ids, answers, comp)
         raw = get_grader(comp.grader).grade(frame, answers, comp)
     except Exception as err:  # noqa: BLE001 - every grader failure is reported, never raised
         if fault_of(err) == SUBMISSION:
@@ -223,7 +226,7 @@ def grade(
 
     answers = read_answers(comp, answers)
     outcome: Any = _check_submission(comp, submission, sample_submission, answers, failed)
-    if isinstance(outcome, pd.DataFrame):
+    if isinstance(outcome, CheckedSubmission):
         outcome = _score(comp, outcome, answers, failed)
     if isinstance(outcome, GradeReport):
         report = outcome

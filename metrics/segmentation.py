@@ -106,8 +106,9 @@ def parse_rles(
         arr = np.array(rows, dtype=object)
         arr[arr == empty] = ""
         rows = arr.tolist()
+    parsed = _ascii_int_rows(rows)
     try:
-        values, counts = int_rows(rows, metric, what)
+        values, counts = parsed if parsed is not None else int_rows(rows, metric, what)
     except MetricInputError as err:
         raise _rle_error(metric, what, err.rows, "a value is not an integer", "write integers only") from None
     odd = np.flatnonzero(counts % 2)
@@ -143,6 +144,48 @@ def parse_rles(
     if overlap.any():
         raise _rle_error(metric, what, np.unique(row[1:][overlap]), "runs overlap", "merge overlapping runs")
     return Runs(row=row, start=start, length=end - start, n_rows=n, n_pixels=size)
+
+
+#: bytes the vectorised RLE parser takes: ASCII digits, ASCII whitespace and its row separator (``,``)
+_ASCII_INT_BYTES = np.zeros(256, dtype=bool)
+_ASCII_INT_BYTES[np.frombuffer(b"0123456789 \t\n\r\x0b\x0c,", dtype=np.uint8)] = True
+#: the most digits a token may have to be parsed as int64 without overflow
+_MAX_DIGITS = 18
+
+
+def _ascii_int_rows(rows: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Every row's whitespace-separated integers back to back and their count per row, parsed in numpy from one
+    joined buffer (no Python object per token); ``None`` when some row holds anything but ASCII digits and
+    whitespace (or a token too long for int64), for :func:`metrics.text.int_rows` to parse and explain.
+
+    >>> values, counts = _ascii_int_rows(["1 3 10 2", "", " 5  1 "])
+    >>> values.tolist(), counts.tolist()
+    ([1, 3, 10, 2, 5, 1], [4, 0, 2])
+    >>> _ascii_int_rows(["1 -3"]) is None, _ascii_int_rows(["1,3"]) is None
+    (True, True)
+    """
+    n = len(rows)
+    try:
+        buf = np.frombuffer(",".join(rows).encode("ascii"), dtype=np.uint8)
+    except UnicodeEncodeError:
+        return None
+    if not _ASCII_INT_BYTES[buf].all():
+        return None
+    is_sep = buf == ord(",")
+    if int(np.count_nonzero(is_sep)) != n - 1:
+        return None  # a row holds the separator itself
+    digit = (buf >= ord("0")) & (buf <= ord("9"))
+    starts = np.flatnonzero(digit & ~np.concatenate([[False], digit[:-1]]))
+    ends = np.flatnonzero(digit & ~np.concatenate([digit[1:], [False]])) + 1
+    width = ends - starts
+    if width.size and int(width.max()) > _MAX_DIGITS:
+        return None
+    row = np.searchsorted(np.flatnonzero(is_sep), starts)
+    values = np.zeros(len(starts), dtype=np.int64)
+    for k in range(int(width.max()) if width.size else 0):  # Horner's rule, one digit of every token a pass
+        digit_k = buf[np.minimum(starts + k, len(buf) - 1)].astype(np.int64) - ord("0")
+        values = np.where(width > k, values * 10 + digit_k, values)
+    return values, np.bincount(row, minlength=n).astype(np.int64)
 
 
 def validate_rle(rle: str, shape: tuple[int, int] | None = None, *, clip: bool = False, empty: str = "") -> None:
@@ -362,20 +405,19 @@ def _read_pair(y_true: Any, y_pred: Any, shape: Any, order: str, clip_runs: bool
 
 
 def _run_intersections(t: Runs, p: Runs, n_pixels: np.ndarray) -> np.ndarray:
-    """Pixels in both masks, per row, from the runs: a sweep over all run ends in one sorted pass."""
+    """Pixels in both masks, per row, from the runs. Each side's runs, placed one image after another, are
+    sorted and disjoint, so the runs of ``p`` overlapping a run of ``t`` form one range, found by binary search;
+    every overlapping pair is then measured at once (there are at most as many pairs as runs on both sides)."""
     offset = np.concatenate([[0], np.cumsum(n_pixels)[:-1]])
     t_start, p_start = t.start + offset[t.row], p.start + offset[p.row]
-    pos = np.concatenate([t_start, t_start + t.length, p_start, p_start + p.length])
-    one_t, one_p = np.ones(t.row.size, dtype=np.int64), np.ones(p.row.size, dtype=np.int64)
-    step = np.concatenate([one_t, -one_t, one_p, -one_p])
-    order = np.argsort(pos, kind="stable")
-    sorted_pos = pos[order]
-    depth = np.cumsum(step[order])[:-1]
-    length = np.diff(sorted_pos)
-    both = (depth == 2) & (length > 0)  # each side's runs are disjoint: depth 2 means covered by both
-    # a covered stretch lies inside one image: find it from where the stretch begins
-    rows = np.searchsorted(offset, sorted_pos[:-1][both], side="right") - 1
-    return np.bincount(rows, weights=length[both], minlength=t.n_rows).astype(np.int64)
+    t_end, p_end = t_start + t.length, p_start + p.length
+    first = np.searchsorted(p_end, t_start, side="right")  # the first p run ending after the t run starts
+    stop = np.searchsorted(p_start, t_end, side="left")  # past the last p run starting before it ends
+    n_pairs = np.maximum(stop - first, 0)
+    ti = np.repeat(np.arange(len(t_start)), n_pairs)
+    pj = np.arange(int(n_pairs.sum())) - np.repeat(np.cumsum(n_pairs) - n_pairs, n_pairs) + first[ti]
+    overlap = np.minimum(t_end[ti], p_end[pj]) - np.maximum(t_start[ti], p_start[pj])
+    return np.bincount(t.row[ti], weights=np.maximum(overlap, 0), minlength=t.n_rows).astype(np.int64)
 
 
 def _overlap_counts(pair: _MaskPair) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -23,13 +23,14 @@ import pyarrow.compute as pc
 
 from schemas.columns import ID_POLICIES, ROW_SUM_RULES, SubmissionColumn, SubmissionSpec
 from schemas.csvio import CSVReadError, check_limits, read_csv
+from schemas.ids import SubmissionIds, hash_key, joint_codes
 from schemas.report import MAX_EXAMPLES, ValidationError, ValidationReport, json_safe
 from schemas.specs import spec_for
 
 __all__ = [
-    "ID_POLICIES", "SubmissionContract", "contract_for", "validate", "validate_frame", "validate_prepared",
-    "read_submission", "id_key", "value_errors", "pattern_ok", "row_sums_ok", "row_sum_error", "row_sum_groups",
-    "permutation_error", "token_groups_ok", "group_numbers_ok",
+    "ID_POLICIES", "SubmissionContract", "CheckedSubmission", "contract_for", "validate", "validate_frame",
+    "validate_submission", "validate_prepared", "read_submission", "id_key", "value_errors", "pattern_ok",
+    "row_sums_ok", "row_sum_error", "row_sum_groups", "permutation_error", "token_groups_ok", "group_numbers_ok",
 ]
 
 _NUMERIC = ("float", "int")
@@ -293,6 +294,16 @@ def permutation_error(column: str, ids: pyarrow_.Array, values: pd.Series, sampl
 # ---- the contract ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class CheckedSubmission:
+    """A submission after its contract: the report, the frame with its columns coerced to the spec's dtypes, and
+    its ids encoded once (``None`` when the columns check failed), for the grader to pair rows by id."""
+
+    report: ValidationReport
+    frame: pd.DataFrame
+    ids: SubmissionIds | None
+
+
+@dataclass(frozen=True)
 class _Rule:
     """One named value check of a column: ``fn(series) -> bool mask`` and how to say what is wrong."""
 
@@ -394,7 +405,22 @@ class SubmissionContract:
         tolerated: tuple[str, ...] = (),
         sample: pd.DataFrame | None = None,
     ) -> tuple[ValidationReport, pd.DataFrame]:
-        """Validate ``frame``; return the report and the frame with its columns coerced to the spec's dtypes.
+        """Validate ``frame``; return the report and the frame with its columns coerced to the spec's dtypes
+        (:meth:`check_submission` also returns the hashed ids)."""
+        checked = self.check_submission(frame, expected_ids, reveal_missing=reveal_missing, tolerated=tolerated,
+                                        sample=sample)
+        return checked.report, checked.frame
+
+    def check_submission(
+        self,
+        frame: pd.DataFrame,
+        expected_ids: pyarrow_.Array | None,
+        *,
+        reveal_missing: bool = True,
+        tolerated: tuple[str, ...] = (),
+        sample: pd.DataFrame | None = None,
+    ) -> CheckedSubmission:
+        """Validate ``frame``: the report, the coerced frame and the submission's hashed ids.
 
         ``expected_ids`` is :func:`id_key` of the sample submission (None skips the id-set check);
         ``reveal_missing=False`` hides examples of missing ids (use it when they come from the answers);
@@ -404,14 +430,14 @@ class SubmissionContract:
         """
         report = ValidationReport(self.comp.id, n_rows=len(frame))
         if not self._check_columns(frame, report, tolerated):
-            return report, frame
+            return CheckedSubmission(report, frame, None)
         frame = self._coerce(frame[list(self.columns)], report)
-        self._check_ids(frame, expected_ids, reveal_missing, report)
+        ids = self._check_ids(frame, expected_ids, reveal_missing, report)
         self._check_values(frame, report)
         self._check_rows(frame, report)
         if sample is not None:
             self._check_sample_tokens(frame, sample, report)
-        return report, frame
+        return CheckedSubmission(report, frame, ids)
 
     def value_errors(self, frame: pd.DataFrame, columns: list[str]) -> list[ValidationError]:
         """The value and row-sum checks of ``columns`` alone (coerced as :meth:`check` does): what a grader
@@ -481,21 +507,27 @@ class SubmissionContract:
         return pd.DataFrame(out, index=frame.index)
 
     def _check_ids(self, frame: pd.DataFrame, expected: pyarrow_.Array | None, reveal_missing: bool,
-                   report: ValidationReport) -> None:
+                   report: ValidationReport) -> SubmissionIds:
         cols = list(self.comp.id_columns)
         nulls = frame[cols].isna().any(axis=1).to_numpy()
         if nulls.any():
             report.add(ValidationError(",".join(cols), "ids_not_null", int(nulls.sum()), (),
                                        f"{int(nulls.sum())} row(s) without an id; every row needs its id"))
-        key = pc.fill_null(id_key(frame, cols), "")  # null ids are reported above; here they count as ""
-        expected = None if expected is None else pc.fill_null(expected, "")
+        hashed = hash_key(id_key(frame, cols))  # null ids are reported above; here they count as ""
+        key = hashed.key
         policy = self.id_policy
-        m = 0 if expected is None else len(expected)
         # One hash pass over both id lists: every id gets an integer code, and the rest is integer work.
-        both = pyarrow_.chunked_array([key] if expected is None else [expected, key], type=pyarrow_.string())
-        codes = pc.dictionary_encode(both).combine_chunks().indices.to_numpy(zero_copy_only=False)
-        n_codes = int(codes.max()) + 1 if len(codes) else 0
-        exp_codes, key_codes = codes[:m], codes[m:]
+        if expected is None:
+            (key_codes,), n_codes = joint_codes(hashed)
+            exp_codes = key_codes[:0]
+        elif len(expected) == len(key) and expected.null_count == 0 and pc.all(pc.equal(expected, key)).as_py():
+            expected = key  # the sample submission's order (what most agents write): one list to encode
+            (key_codes,), n_codes = joint_codes(hashed)
+            exp_codes = key_codes
+        else:
+            expected_hashed = hash_key(expected)
+            expected = expected_hashed.key
+            (exp_codes, key_codes), n_codes = joint_codes(expected_hashed, hashed)
         key_counts = np.bincount(key_codes, minlength=n_codes)
         # ids that repeat by design in the sample submission (e.g. hms eeg_id) cannot be asked to be unique
         repeats_by_design = expected is not None and np.bincount(exp_codes, minlength=n_codes).max() > 1
@@ -508,7 +540,7 @@ class SubmissionContract:
             report.add(ValidationError(",".join(cols), "ids_unique", len(dups), _examples(dups),
                                        f"{len(dups)} duplicated id(s), e.g. {list(_examples(dups))}; submit each id once"))
         if expected is None or policy == "any":
-            return
+            return SubmissionIds(hashed, expected)
         in_expected = np.zeros(n_codes, dtype=bool)
         in_expected[exp_codes] = True
         if repeats_by_design:  # each id as many times as in the sample (hms pairs the k-th rows of an id)
@@ -518,7 +550,7 @@ class SubmissionContract:
                 report.add(ValidationError(
                     ",".join(cols), "ids_count", int(off.sum()), ex,
                     f"{int(off.sum())} id(s) appear a different number of times than in the sample submission "
-                    f"(the submission has {len(key_codes)} rows, the sample submission {m}), e.g. {list(ex)}; "
+                    f"(the submission has {len(key_codes)} rows, the sample submission {len(exp_codes)}), e.g. {list(ex)}; "
                     "submit one row per row of the sample submission"))
         unknown_mask = ~in_expected[key_codes]
         missing_mask = key_counts[exp_codes] == 0
@@ -534,6 +566,11 @@ class SubmissionContract:
             report.add(ValidationError(",".join(cols), "ids_missing", n_missing, ex,
                                        f"{n_missing} expected id(s) missing{shown}; submit one row per id of the "
                                        "sample submission"))
+        if n_missing or repeats_by_design or (key_counts > 1).any() or (n_unknown and policy != "superset"):
+            return SubmissionIds(hashed, expected)
+        row_of_code = np.empty(n_codes, dtype=np.int64)
+        row_of_code[key_codes] = np.arange(len(key_codes))
+        return SubmissionIds(hashed, expected, row_of_code[exp_codes])
 
     def _suspects(self, frame: pd.DataFrame, names: list[str] | None = None) -> list[str]:
         """Columns that may fail a value check. Numeric columns sharing a domain are screened together on one
@@ -687,6 +724,26 @@ def validate_frame(
 
     Returns the report and the submission with its columns coerced to the spec's dtypes.
     """
+    checked = validate_submission(comp, submission, expected, reveal_missing=reveal_missing)
+    return checked.report, checked.frame
+
+
+def validate_submission(
+    comp: SubmissionSpec,
+    submission: pd.DataFrame,
+    expected: pd.DataFrame | None,
+    *,
+    reveal_missing: bool = True,
+) -> CheckedSubmission:
+    """:func:`validate_frame`, also returning the submission's ids hashed once (for the grader's alignment).
+
+    >>> from schemas.columns import SubmissionFormat, columns_from
+    >>> comp = SubmissionFormat("toy", ("id",), columns_from([{"name": "id"}, {"name": "p", "dtype": "float"}]))
+    >>> checked = validate_submission(comp, pd.DataFrame({"id": ["b", "a"], "p": [0.5, 1.0]}),
+    ...                               pd.DataFrame({"id": ["a", "b"]}))
+    >>> checked.report.valid, checked.ids.rows.key.to_pylist(), checked.ids.expected_rows.tolist()
+    (True, ['b', 'a'], [1, 0])
+    """
     contract = contract_for(comp)
     expected_ids = None
     tolerated: tuple[str, ...] = ()
@@ -698,7 +755,8 @@ def validate_frame(
         if reveal_missing:  # a public sample submission: its own extra columns are part of the format
             tolerated = tuple(str(c) for c in expected.columns)
     sample = expected if reveal_missing else None
-    return contract.check(submission, expected_ids, reveal_missing=reveal_missing, tolerated=tolerated, sample=sample)
+    return contract.check_submission(submission, expected_ids, reveal_missing=reveal_missing, tolerated=tolerated,
+                                     sample=sample)
 
 
 def validate(

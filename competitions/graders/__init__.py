@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 
 import metrics
 from competitions.faults import SUBMISSION, InvalidSubmission, fault_of
+from schemas.ids import SubmissionIds, hash_key, joint_codes, positions_in
 from schemas.report import ValidationError
 from schemas.submission import id_key, value_errors
 
@@ -34,6 +35,8 @@ __all__ = [
     "get_grader",
     "grader_names",
     "align_by_id",
+    "order_like_answers",
+    "ids_in",
     "require_columns",
     "score_metric",
     "raise_first",
@@ -45,6 +48,8 @@ class Grader(ABC):
     """Base class. Subclasses set ``name`` and implement :meth:`grade`."""
 
     name: ClassVar[str] = ""
+    #: True when the score depends on the submission's own row order (then grading never reorders it)
+    keeps_submission_order: ClassVar[bool] = False
 
     @abstractmethod
     def grade(self, submission: pd.DataFrame, answers: Any, comp: Competition) -> float:
@@ -181,7 +186,8 @@ def align_by_id(
 
     Raises :class:`InvalidSubmission` when the id sets differ or an id repeats; the message counts the
     missing and unknown ids and shows unknown ones only (missing ids would reveal the answers' ids).
-    Ids are matched with one hash pass (pyarrow) over both id lists, then integer work.
+    Ids are matched with one vectorised hash pass (:mod:`schemas.ids`) over both id lists, then integer work;
+    rows already in the answers' order (see :func:`order_like_answers`) cost one string comparison.
 
     >>> sub = pd.DataFrame({"id": ["b", "a"], "p": [0.2, 0.9]})
     >>> ans = pd.DataFrame({"id": ["a", "b"], "y": [1, 0]})
@@ -195,13 +201,12 @@ def align_by_id(
         if missing:
             raise InvalidSubmission(f"missing id column(s) {missing}", column=",".join(missing), check="columns")
     sub_key, ans_key = id_key(submission, cols), id_key(answers, cols)
-    if len(sub_key) == len(ans_key) and pc.all(pc.equal(sub_key, ans_key)).as_py():
+    if _same_ids(sub_key, ans_key):
         return submission.reset_index(drop=True), answers.reset_index(drop=True)  # already in answers order
+    sub_hashed = hash_key(sub_key)
+    sub_key = sub_hashed.key
     n_sub = len(sub_key)
-    both = pa.chunked_array([sub_key, ans_key], type=pa.string())
-    codes = pc.dictionary_encode(both).combine_chunks().indices.to_numpy(zero_copy_only=False)
-    sub_codes, ans_codes = codes[:n_sub], codes[n_sub:]
-    n_codes = int(codes.max()) + 1 if len(codes) else 0
+    (sub_codes, ans_codes), n_codes = joint_codes(sub_hashed, hash_key(ans_key))
     sub_counts = np.bincount(sub_codes, minlength=n_codes)
     duplicated = sub_counts[sub_codes] > 1
     if duplicated.any():
@@ -227,3 +232,63 @@ def align_by_id(
     row_of_code = np.empty(n_codes, dtype=np.int64)
     row_of_code[sub_codes] = np.arange(n_sub)
     return submission.iloc[row_of_code[ans_codes]].reset_index(drop=True), answers.reset_index(drop=True)
+
+
+def _same_ids(a: pa.Array, b: pa.Array) -> bool:
+    """Whether two id arrays hold the same ids in the same order (no null anywhere)."""
+    return len(a) == len(b) and a.null_count == 0 and b.null_count == 0 and bool(pc.all(pc.equal(a, b)).as_py())
+
+
+def ids_in(frame: pd.DataFrame, other: pd.DataFrame, id_columns: tuple[str, ...] | list[str]) -> np.ndarray:
+    """Whether each row's id (``id_columns``) is also an id of ``other``, as a boolean mask.
+
+    >>> ids_in(pd.DataFrame({"id": ["a", "b", "c"]}), pd.DataFrame({"id": ["c", "a"]}), ["id"]).tolist()
+    [True, False, True]
+    """
+    cols = list(id_columns)
+    key, other_key = id_key(frame, cols), id_key(other, cols)
+    if _same_ids(key, other_key):
+        return np.ones(len(frame), dtype=bool)
+    (codes, other_codes), n_codes = joint_codes(hash_key(key), hash_key(other_key))
+    known = np.zeros(n_codes, dtype=bool)
+    known[other_codes] = True
+    return known[codes]
+
+
+def order_like_answers(submission: pd.DataFrame, ids: SubmissionIds | None, answers: Any,
+                       comp: Competition) -> pd.DataFrame:
+    """The submission's rows in the answers' order when the two pair one to one by the competition's id columns
+    (each answer id once, each submission id once, the same set; under ``id_policy: superset`` the submission's
+    ids the answers lack are dropped, as the graders do); otherwise the submission unchanged.
+
+    ``ids`` are the submission's ids as the contract encoded them: when the answers list the expected ids in
+    their order (the usual case) the contract's pairing is reused after one string comparison, otherwise the
+    answers' ids are hashed once. A grader's :func:`align_by_id` then finds the rows in order and compares
+    strings only.
+    Under ``id_policy: any`` (rows paired by position), and for graders that read the submission's own row
+    order (``Grader.keeps_submission_order``), nothing is reordered.
+
+    >>> import competitions
+    >>> from schemas.ids import hash_key
+    >>> comp = competitions.get("aerial-cactus-identification")
+    >>> sub = pd.DataFrame({"id": ["b", "a"], "has_cactus": [0.2, 0.9]})
+    >>> ans = pd.DataFrame({"id": ["a", "b"], "has_cactus": [1, 0]})
+    >>> order_like_answers(sub, SubmissionIds(hash_key(id_key(sub, ["id"]))), ans, comp)["id"].tolist()
+    ['a', 'b']
+    """
+    cols = list(comp.id_columns)
+    superset = comp.id_policy == "superset"
+    if ids is None or comp.id_policy == "any" or get_grader(comp.grader).keeps_submission_order \
+            or not isinstance(answers, pd.DataFrame) or any(c not in answers.columns for c in cols) \
+            or not (len(answers) == len(ids.rows) or (superset and len(answers) < len(ids.rows))):
+        return submission
+    ans_key = id_key(answers, cols)
+    if _same_ids(ids.rows.key, ans_key):
+        return submission
+    if ids.expected_rows is not None and ids.expected is not None and _same_ids(ids.expected, ans_key):
+        rows = ids.expected_rows
+    else:
+        rows = positions_in(ids.rows, hash_key(ans_key), extra_rows=superset)
+    if rows is None or (not superset and len(rows) != len(submission)):
+        return submission
+    return submission.take(rows).reset_index(drop=True)

@@ -296,6 +296,7 @@ class VinBigDataCocoBoxes(Grader):
     """
 
     name = "vinbigdata_coco_boxes"
+    keeps_submission_order = True  # the zero-id quirk reads the submission's first row
 
     def grade(self, submission: pd.DataFrame, answers: Any, comp) -> float:
         params = comp.grader_params

@@ -34,6 +34,7 @@ from competitions.graders import (
     Grader,
     InvalidSubmission,
     align_by_id,
+    ids_in,
     register_grader,
     require_columns,
     score_metric,
@@ -179,10 +180,7 @@ class MapAtKStrings(Grader):
     @staticmethod
     def _restrict(submission: pd.DataFrame, answers: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
         """Keep the submission rows whose id is in the answers (H&M scores buyers only)."""
-        sub_key = submission[ids[0]].astype(str)
-        known = pd.Index(answers[ids[0]].astype(str))
-        kept = submission[sub_key.isin(known).to_numpy()]
-        return kept
+        return submission[ids_in(submission, answers, ids)]
 
 
 # ---------------------------------------------------------------------------------------------

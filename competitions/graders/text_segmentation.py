@@ -50,6 +50,10 @@ def _fill_missing(column: pd.Series, rule: str, name: str, *, submission: bool) 
                 "write a non-empty value in every row",
                 column=name, check="missing", count=int(missing.sum()),
             )
+    if isinstance(column.dtype, pd.StringDtype):  # text already (the contract's typed read): no object round trip
+        if missing.any() and rule in ("empty", "nan"):
+            column = column.fillna("" if rule == "empty" else "nan")
+        return column.tolist()
     values = column.astype(object).to_numpy(copy=True)
     # pandas may have parsed a text column as numbers; MLE-bench casts such values with str()
     is_text = np.fromiter(map(isinstance, values, [str] * len(values)), dtype=bool, count=len(values))
@@ -144,7 +148,7 @@ class RleMasks(Grader):
     def _rles(column: pd.Series, p: dict[str, Any], name: str, *, submission: bool) -> list[str]:
         token = p.get("empty_token")
         if token:
-            column = column.where(column.astype(object) != token, "")
+            column = column.where(column != token, "")
         return _fill_missing(column, p.get("missing", "empty"), name, submission=submission)
 
 
