@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import metrics
 from competitions.spec import SpecError
+from schemas.columns import re2_error
 
 if TYPE_CHECKING:
     from competitions.spec import Competition
@@ -28,7 +29,7 @@ __all__ = ["check_references"]
 
 def check_references(spec: Competition, source: str) -> None:
     """Raise :class:`~competitions.spec.SpecError` (naming ``source`` and the key) unless the spec's grader is
-    registered, its metric is known and each of its ``metric_params`` is a parameter of that metric."""
+    registered, its metric is known, its column patterns compile as pyarrow compiles them, and each of its ``metric_params`` is a parameter of that metric."""
     from competitions.graders import grader_names
 
     graders = grader_names()
@@ -40,6 +41,11 @@ def check_references(spec: Competition, source: str) -> None:
     except metrics.MetricInputError:
         raise SpecError(source, f"unknown metric {spec.metric!r}; known metrics: {', '.join(metrics.names())}",
                         key="metric") from None
+    for column in spec.submission_columns:
+        problem = column.pattern and re2_error(column.pattern)
+        if problem:
+            raise SpecError(source, f"column {column.name!r} has pattern {column.pattern!r}, which pyarrow cannot "
+                            f"compile: {problem}", key=f"submission_columns.{column.name}.pattern")
     known = metrics.parameters(metric.name)
     for key in spec.metric_params:
         if key not in known:

@@ -13,11 +13,10 @@ submissions against them from public inputs only. What schemas needs of a spec i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Protocol
 
-import pyarrow as pa
-import pyarrow.compute as pc
 
 __all__ = [
     "DTYPES",
@@ -229,15 +228,33 @@ def _positions(name: str, raw: Mapping[str, Any], key: str) -> tuple[int, ...]:
 
 
 def _check_pattern(name: str, pattern: Any, dtype: str) -> None:
-    """A ``pattern`` must be a regular expression pyarrow compiles, on a text column."""
+    """A ``pattern`` must be a regular expression on a text column. Its syntax is checked here with Python's
+    ``re`` (cheap: listing the catalogue imports no pyarrow); :func:`re2_error` checks it as pyarrow compiles
+    it, which the catalogue's full load does."""
     if not isinstance(pattern, str) or dtype != "str":
         raise ColumnError(f"column {name!r} has pattern {pattern!r}; a pattern is a regex on a str column",
                           key="pattern")
     try:
-        pc.match_substring_regex(pa.array([""]), pattern)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as err:
+        re.compile(pattern)
+    except re.error as err:
         raise ColumnError(f"column {name!r} has pattern {pattern!r}, which does not compile: {err}",
                           key="pattern") from None
+
+
+def re2_error(pattern: str) -> str | None:
+    """Why pyarrow (RE2) cannot compile ``pattern``, or None when it can.
+
+    >>> re2_error("[0-9]+"), re2_error("(?=x)") is not None
+    (None, True)
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        pc.match_substring_regex(pa.array([""]), pattern)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as err:
+        return str(err)
+    return None
 
 
 def columns_from(raws: Iterable[Mapping[str, Any]]) -> tuple[SubmissionColumn, ...]:
