@@ -116,9 +116,9 @@ BLOCK_BYTES = 1 << 24
 
 
 def iter_batches(path: str | Path, columns: list[str] | None = None, string_columns: tuple[str, ...] = (),
-                 block_bytes: int = BLOCK_BYTES) -> Iterator[pa.RecordBatch]:
+                 block_bytes: int | None = None) -> Iterator[pa.RecordBatch]:
     """Record batches of a table file, as :func:`read_table` reads it whole: CSV and parquet streamed (about
-    ``block_bytes`` of CSV text, or one row group, at a time), JSON read whole. Column types are guessed from
+    ``block_bytes``, by default :data:`BLOCK_BYTES`, of CSV text, or one row group, at a time), JSON read whole. Column types are guessed from
     the first block (``pa.ArrowInvalid`` when a later block disagrees).
 
     >>> import tempfile, pathlib
@@ -131,7 +131,7 @@ def iter_batches(path: str | Path, columns: list[str] | None = None, string_colu
     if suffix == ".csv":
         convert = _csv_convert(path, columns, string_columns)
         with pa.memory_map(str(path)) as source:
-            reader = pacsv.open_csv(source, read_options=pacsv.ReadOptions(block_size=block_bytes),
+            reader = pacsv.open_csv(source, read_options=pacsv.ReadOptions(block_size=block_bytes or BLOCK_BYTES),
                                     convert_options=convert)
             yield from reader
     elif suffix == ".parquet":
