@@ -111,8 +111,8 @@ def _csv_convert(path: Path, columns: list[str] | None, string_columns: tuple[st
     return pacsv.ConvertOptions(column_types=types, include_columns=include, strings_can_be_null=False)
 
 
-#: Bytes of CSV text parsed at a time when a table is read in batches.
-BLOCK_BYTES = 1 << 24
+#: Bytes of CSV text parsed at a time when a table is read in batches (pyarrow reads a few dozen blocks ahead).
+BLOCK_BYTES = 1 << 22
 
 
 def iter_batches(path: str | Path, columns: list[str] | None = None, string_columns: tuple[str, ...] = (),
@@ -130,7 +130,7 @@ def iter_batches(path: str | Path, columns: list[str] | None = None, string_colu
     suffix = path.suffix.lower()
     if suffix == ".csv":
         convert = _csv_convert(path, columns, string_columns)
-        with pa.memory_map(str(path)) as source:
+        with pa.OSFile(str(path)) as source:  # not mapped: the pages of a mapping count as the process's memory
             reader = pacsv.open_csv(source, read_options=pacsv.ReadOptions(block_size=block_bytes or BLOCK_BYTES),
                                     convert_options=convert)
             yield from reader
