@@ -520,8 +520,8 @@ def _arrow_copy(src: Path, dst: Path) -> None:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    with pa.memory_map(str(src)) as source:
-        reader = pacsv.open_csv(source, read_options=pacsv.ReadOptions(block_size=1 << 24))
+    with pa.OSFile(str(src)) as source:  # as prepare reads it (a memory map's pages would count as its RSS)
+        reader = pacsv.open_csv(source, read_options=pacsv.ReadOptions(block_size=1 << 22))
         with pacsv.CSVWriter(dst, reader.schema) as writer:
             for batch in reader:
                 writer.write_batch(batch)

@@ -570,6 +570,8 @@ def csv_lines(batch: pa_lib.RecordBatch | pa_lib.Table) -> pa_lib.LargeStringArr
 
     >>> csv_lines(pa_lib.table({"k": ["a,b", "c"], "x": [0.5, None], "n": [1, 2]})).to_pylist()
     ['"a,b",0.5,1\n', 'c,,2\n']
+    >>> csv_lines(pa_lib.table({"x": [None, 1.5]})).to_pylist()
+    ['""\n', '1.5\n']
     """
     columns = []
     for name, column in zip(batch.column_names, batch.columns):
@@ -584,6 +586,9 @@ def csv_lines(batch: pa_lib.RecordBatch | pa_lib.Table) -> pa_lib.LargeStringArr
         columns.append(text)
     if not columns:
         raise TypeError("a table without columns has no CSV lines")
+    if len(columns) == 1:  # csv quotes the empty field of a one-field row (an empty line would mean no row)
+        empty = pc.equal(columns[0], "")
+        columns = [pc.if_else(empty, pa_lib.scalar('""', pa_lib.large_string()), columns[0])]
     return _join_lines(columns)
 
 

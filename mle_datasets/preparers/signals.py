@@ -26,7 +26,9 @@ from . import _common
 from ._common import (
     binary,
     check_csv,
+    _lines_bytes,
     csv_bytes,
+    csv_lines,
     fast_csv_bytes,
     hex_id,
     link_files,
@@ -72,7 +74,21 @@ class CsvSink:
         self._fh.write(_frame_bytes(pd.DataFrame({c: [] for c in self.columns}), header=True))
 
     def write(self, data: pa_lib.Table | pa_lib.RecordBatch | pd.DataFrame) -> None:
-        """Append rows (a pyarrow Table/RecordBatch or a DataFrame with this sink's columns)."""
+        """Append rows (a pyarrow Table/RecordBatch or a DataFrame with this sink's columns).
+
+        pyarrow rows are turned into text by :func:`._common.csv_lines` (no Python objects per row) where their
+        column types allow, else through pandas (same bytes)."""
+        if not isinstance(data, pd.DataFrame) and self.float_format is None:
+            if not data.num_rows:
+                return
+            try:
+                lines = csv_lines(data.select(self.columns))
+            except TypeError:
+                lines = None
+            if lines is not None:
+                self._fh.write(_lines_bytes(lines))
+                self.rows += data.num_rows
+                return
         df = data if isinstance(data, pd.DataFrame) else data.to_pandas()
         df = df[self.columns]
         if not len(df):
