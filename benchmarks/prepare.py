@@ -28,8 +28,15 @@ pages of memory-mapped files read, i.e. page cache) and the peak of anonymous me
 ``/proc/self/status`` sampled every 10 ms: what the stage allocates). The ``prepare`` stage also reports its
 phases (checksums, raw contract, preparer, prepared contract) with the seconds and peak anonymous memory of each.
 
+Section ``streaming`` (``--section streaming``): preparation at Kaggle's sizes in bounded memory. Taxi at
+5, 20 and 55 million rows (Kaggle's train.csv has 55 million) and H&M at 4 GB (Kaggle's transactions: 31.8
+million rows, 3.4 GiB), each a synthetic raw written under /tmp and deleted after; ``prepare`` beside the plain
+pyarrow streaming read + CSV write of the same big table (``arrow``), each in a fresh interpreter whose peak RSS
+is ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` read by a lean parent (standard library only) after it exits.
+
 Usage: ``python -m benchmarks.prepare [--rows 5000000] [--images 10000] [--dir DIR]``;
-``python -m benchmarks.prepare --section sizes [--sizes 0.25,1,4] [--competitions hm,cdiscount,rsna]``.
+``python -m benchmarks.prepare --section sizes [--sizes 0.25,1,4] [--competitions hm,cdiscount,rsna]``;
+``python -m benchmarks.prepare --section streaming [--taxi-rows 5000000,20000000,55000000] [--hm-sizes 4]``.
 """
 
 from __future__ import annotations
@@ -471,6 +478,14 @@ def _child(stage: str, work: Path, competition: str | None = None) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _prepare_then(reference: str, folder: Path, key: str, run) -> tuple[dict, dict]:
+    """``run`` the ``prepare`` stage of ``folder/raw``, then the ``reference`` stage, each after ``sync``."""
+    os.sync()
+    prep = run("sized-prepare", folder, key)
+    os.sync()
+    return prep, run(reference, folder, key)
+
+
 def run_sizes(work: Path, sizes: list[float], keys: list[str]) -> list[dict]:
     """The ``sizes`` section: for each competition and raw size (GB), write the raw, run ``prepare`` and ``cp -r``
     of it (fresh interpreters, the page cache flushed before each), delete what was written; return the results."""
@@ -483,10 +498,7 @@ def run_sizes(work: Path, sizes: list[float], keys: list[str]) -> list[dict]:
             MAKERS[key](folder / "raw", int(gb * GB))
             made = time.perf_counter() - t0
             raw_bytes, raw_files = _tree_bytes(folder / "raw")
-            os.sync()
-            prep = _child("sized-prepare", folder, key)
-            os.sync()
-            copy = _child("cp", folder)
+            prep, copy = _prepare_then("cp", folder, key, _child)
             shutil.rmtree(folder, ignore_errors=True)
             row = {"competition": LARGEST[key], "key": key, "gb": gb, "raw_bytes": raw_bytes, "raw_files": raw_files,
                    "make_seconds": made, "prepare": prep, "cp": copy}
@@ -504,10 +516,15 @@ def print_sizes(results: list[dict]) -> None:
         print(f"{r['competition']:<44} {r['raw_bytes'] / GB:7.2f} {r['raw_files']:7,} {p['seconds']:9.1f} "
               f"{c['seconds']:6.1f} {p['seconds'] / c['seconds']:5.2f} {p['peak_mb']:10,.0f} "
               f"{p['peak_anon_mb']:8,.0f} {c['peak_mb']:6,.0f}")
+    _print_phases(results, lambda r: f"{r['key']:<10} {r['gb']:>5g} GB")
+
+
+def _print_phases(results: list[dict], label) -> None:
+    """The phases of each result's ``prepare``, after ``label(result)``."""
     print("\nphases of prepare: seconds / peak anonymous MiB (after imports: start)")
     for r in results:
         phases = "  ".join(f"{ph['phase']} {ph['seconds']:.1f}s/{ph['peak_anon_mb']:,.0f}" for ph in r["prepare"]["phases"])
-        print(f"{r['key']:<10} {r['gb']:>5g} GB  start {r['prepare']['start_anon_mb']:,.0f}  {phases}")
+        print(f"{label(r)}  start {r['prepare']['start_anon_mb']:,.0f}  {phases}")
 
 
 # ------------------------------------------------------------------ section "streaming": bounded memory at scale
@@ -560,10 +577,7 @@ def run_streaming(work: Path, taxi_rows: list[int], hm_sizes: list[float]) -> li
             table = folder / "raw" / STREAMED[key][1]
             with open(table, "rb") as fh:
                 rows = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 24), b"")) - 1
-            os.sync()
-            prep = _measured("sized-prepare", folder, key)
-            os.sync()
-            ref = _measured("arrow-copy", folder, key)
+            prep, ref = _prepare_then("arrow-copy", folder, key, _measured)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         row = {"competition": STREAMED[key][0], "key": key, "rows": rows, "raw_bytes": raw_bytes,
@@ -582,10 +596,7 @@ def print_streaming(results: list[dict]) -> None:
         print(f"{r['competition']:<44} {r['rows']:11,} {r['raw_bytes'] / GB:7.2f} {p['seconds']:9.1f} "
               f"{a['seconds']:7.1f} {p['seconds'] / a['seconds']:5.2f} {p['child_maxrss_mb']:8,.0f} "
               f"{p['peak_anon_mb']:8,.0f} {a['child_maxrss_mb']:9,.0f}")
-    print("\nphases of prepare: seconds / peak anonymous MiB (after imports: start)")
-    for r in results:
-        phases = "  ".join(f"{ph['phase']} {ph['seconds']:.1f}s/{ph['peak_anon_mb']:,.0f}" for ph in r["prepare"]["phases"])
-        print(f"{r['key']:<5} {r['rows']:>11,}  start {r['prepare']['start_anon_mb']:,.0f}  {phases}")
+    _print_phases(results, lambda r: f"{r['key']:<5} {r['rows']:>11,}")
 
 
 def main(argv: list[str] | None = None) -> None:
