@@ -119,10 +119,16 @@ def _needs_quotes_pattern() -> str:
 
 
 _NEEDS_QUOTES = _needs_quotes_pattern()
+#: Whether each byte value is one of those characters (a text buffer holding none needs no quoting at all).
+_QUOTE_BYTES = np.zeros(256, bool)
+_QUOTE_BYTES[list(b',"\n\r' if "\\r" in _NEEDS_QUOTES else b',"\n')] = True
 
 
 def _quote_minimal(text: pa_lib.Array) -> pa_lib.Array:
     """Quote fields holding a comma, a quote or a line break, as ``csv.QUOTE_MINIMAL`` does."""
+    data = text.buffers()[2] if isinstance(text, pa_lib.Array) and text.offset == 0 else None
+    if data is not None and not _QUOTE_BYTES[np.frombuffer(data, np.uint8)].any():
+        return text  # no field needs quotes (ids, dates): skip the per-field work
     needs = pc.match_substring_regex(text, _NEEDS_QUOTES)
     quote, empty = pa_lib.scalar('"', pa_lib.large_string()), pa_lib.scalar("", pa_lib.large_string())
     quoted = pc.binary_join_element_wise(quote, pc.replace_substring(text, '"', '""'), quote, empty)
