@@ -502,9 +502,14 @@ def run_sizes(work: Path, sizes: list[float], keys: list[str]) -> list[dict]:
             shutil.rmtree(folder, ignore_errors=True)
             row = {"competition": LARGEST[key], "key": key, "gb": gb, "raw_bytes": raw_bytes, "raw_files": raw_files,
                    "make_seconds": made, "prepare": prep, "cp": copy}
-            results.append(row)
-            print(json.dumps(row), flush=True)
+            _record(results, row)
     return results
+
+
+def _record(results: list[dict], row: dict) -> None:
+    """Keep a result row and print it as one JSON line at once (a long run shows its progress)."""
+    results.append(row)
+    print(json.dumps(row), flush=True)
 
 
 def print_sizes(results: list[dict]) -> None:
@@ -582,8 +587,7 @@ def run_streaming(work: Path, taxi_rows: list[int], hm_sizes: list[float]) -> li
             shutil.rmtree(folder, ignore_errors=True)
         row = {"competition": STREAMED[key][0], "key": key, "rows": rows, "raw_bytes": raw_bytes,
                "raw_files": raw_files, "prepare": prep, "arrow": ref}
-        results.append(row)
-        print(json.dumps(row), flush=True)
+        _record(results, row)
     return results
 
 
