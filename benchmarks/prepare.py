@@ -38,9 +38,16 @@ named by ``train.csv``), each stage in a fresh interpreter:
   the same iteration (the reference);
 - ``media-cp``: ``cp -r`` of the public folder (the floor for storing).
 
+Section ``streaming`` (``--section streaming``): preparation at Kaggle's sizes in bounded memory. Taxi at
+5, 20 and 55 million rows (Kaggle's train.csv has 55 million) and H&M at 4 GB (Kaggle's transactions: 31.8
+million rows, 3.4 GiB), each a synthetic raw written under /tmp and deleted after; ``prepare`` beside the plain
+pyarrow streaming read + CSV write of the same big table (``arrow``), each in a fresh interpreter whose peak RSS
+is ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` read by a lean parent (standard library only) after it exits.
+
 Usage: ``python -m benchmarks.prepare [--rows 5000000] [--images 10000] [--dir DIR]``;
 ``python -m benchmarks.prepare --section media [--images 10000]``;
-``python -m benchmarks.prepare --section sizes [--sizes 0.25,1,4] [--competitions hm,cdiscount,rsna]``.
+``python -m benchmarks.prepare --section sizes [--sizes 0.25,1,4] [--competitions hm,cdiscount,rsna]``;
+``python -m benchmarks.prepare --section streaming [--taxi-rows 5000000,20000000,55000000] [--hm-sizes 4]``.
 """
 
 from __future__ import annotations
@@ -546,10 +553,13 @@ def run_stage(stage: str, work: Path, competition: str | None = None) -> dict:
         Store(work / "image-store").add(prepared, spec=spec)
     elif stage == "copytree":
         shutil.copytree(work / "images" / "public", work / "images-copy")
+    elif stage == "arrow-copy":
+        _arrow_copy(work / "raw" / STREAMED[competition][1], work / "arrow_out.csv")
     elif stage == "sized-prepare":
         with _AnonPeak() as sampler:
             t0 = time.perf_counter()
-            _prepare_profiled(LARGEST[competition], work / "raw", work / "prepared", sampler)
+            competition_id = LARGEST[competition] if competition in LARGEST else STREAMED[competition][0]
+            _prepare_profiled(competition_id, work / "raw", work / "prepared", sampler)
             seconds = time.perf_counter() - t0
         return {"stage": stage, "seconds": seconds, "peak_mb": _peak_rss_mb(),
                 "start_anon_mb": sampler.start_mb, "peak_anon_mb": sampler.peak_mb, "phases": sampler.phases}
@@ -571,6 +581,14 @@ def _child(stage: str, work: Path, competition: str | None = None) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _prepare_then(reference: str, folder: Path, key: str, run) -> tuple[dict, dict]:
+    """``run`` the ``prepare`` stage of ``folder/raw``, then the ``reference`` stage, each after ``sync``."""
+    os.sync()
+    prep = run("sized-prepare", folder, key)
+    os.sync()
+    return prep, run(reference, folder, key)
+
+
 def run_sizes(work: Path, sizes: list[float], keys: list[str]) -> list[dict]:
     """The ``sizes`` section: for each competition and raw size (GB), write the raw, run ``prepare`` and ``cp -r``
     of it (fresh interpreters, the page cache flushed before each), delete what was written; return the results."""
@@ -583,16 +601,18 @@ def run_sizes(work: Path, sizes: list[float], keys: list[str]) -> list[dict]:
             MAKERS[key](folder / "raw", int(gb * GB))
             made = time.perf_counter() - t0
             raw_bytes, raw_files = _tree_bytes(folder / "raw")
-            os.sync()
-            prep = _child("sized-prepare", folder, key)
-            os.sync()
-            copy = _child("cp", folder)
+            prep, copy = _prepare_then("cp", folder, key, _child)
             shutil.rmtree(folder, ignore_errors=True)
             row = {"competition": LARGEST[key], "key": key, "gb": gb, "raw_bytes": raw_bytes, "raw_files": raw_files,
                    "make_seconds": made, "prepare": prep, "cp": copy}
-            results.append(row)
-            print(json.dumps(row), flush=True)
+            _record(results, row)
     return results
+
+
+def _record(results: list[dict], row: dict) -> None:
+    """Keep a result row and print it as one JSON line at once (a long run shows its progress)."""
+    results.append(row)
+    print(json.dumps(row), flush=True)
 
 
 def print_sizes(results: list[dict]) -> None:
@@ -604,18 +624,98 @@ def print_sizes(results: list[dict]) -> None:
         print(f"{r['competition']:<44} {r['raw_bytes'] / GB:7.2f} {r['raw_files']:7,} {p['seconds']:9.1f} "
               f"{c['seconds']:6.1f} {p['seconds'] / c['seconds']:5.2f} {p['peak_mb']:10,.0f} "
               f"{p['peak_anon_mb']:8,.0f} {c['peak_mb']:6,.0f}")
+    _print_phases(results, lambda r: f"{r['key']:<10} {r['gb']:>5g} GB")
+
+
+def _print_phases(results: list[dict], label) -> None:
+    """The phases of each result's ``prepare``, after ``label(result)``."""
     print("\nphases of prepare: seconds / peak anonymous MiB (after imports: start)")
     for r in results:
         phases = "  ".join(f"{ph['phase']} {ph['seconds']:.1f}s/{ph['peak_anon_mb']:,.0f}" for ph in r["prepare"]["phases"])
-        print(f"{r['key']:<10} {r['gb']:>5g} GB  start {r['prepare']['start_anon_mb']:,.0f}  {phases}")
+        print(f"{label(r)}  start {r['prepare']['start_anon_mb']:,.0f}  {phases}")
+
+
+# ------------------------------------------------------------------ section "streaming": bounded memory at scale
+#: The streamed competitions by key: competition id and the big table the reference reads and writes.
+STREAMED = {"taxi": (TAXI, "train.csv"), "hm": (LARGEST["hm"], "transactions_train.csv")}
+
+
+def _arrow_copy(src: Path, dst: Path) -> None:
+    """The reference: pyarrow's streaming CSV reader over ``src`` and its CSV writer, batch by batch, to ``dst``."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    with pa.OSFile(str(src)) as source:  # as prepare reads it (a memory map's pages would count as its RSS)
+        reader = pacsv.open_csv(source, read_options=pacsv.ReadOptions(block_size=1 << 22))
+        with pacsv.CSVWriter(dst, reader.schema) as writer:
+            for batch in reader:
+                writer.write_batch(batch)
+
+
+def _measured(stage: str, work: Path, competition: str) -> dict:
+    """Run a stage in a child of a lean interpreter (standard library only, so the child's ``ru_maxrss`` does not
+    start from a big parent's RSS) and add that child's peak RSS, ``getrusage(RUSAGE_CHILDREN).ru_maxrss``."""
+    out = subprocess.run([sys.executable, "-m", "benchmarks.prepare", "--measure", stage, "--dir", str(work),
+                          "--competition", competition], capture_output=True, text=True, check=False,
+                         cwd=Path(__file__).resolve().parents[1])
+    if out.returncode != 0:
+        raise SystemExit(f"stage {stage} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _measure_child(stage: str, work: Path, competition: str) -> dict:
+    result = _child(stage, work, competition)
+    result["child_maxrss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return result
+
+
+def run_streaming(work: Path, taxi_rows: list[int], hm_sizes: list[float]) -> list[dict]:
+    """The ``streaming`` section: taxi at each row count and H&M at each raw size (GB), each written as a synthetic
+    raw under ``work``; ``prepare`` beside the plain pyarrow streaming read + CSV write of the big table (fresh
+    interpreters, page cache flushed before each); everything written is deleted after each size."""
+    results = []
+    cases = [("taxi", rows, lambda d, n=rows: make_taxi_raw(d, n)) for rows in taxi_rows]
+    cases += [("hm", gb, lambda d, g=gb: make_hm_raw(d, int(g * GB))) for gb in hm_sizes]
+    for key, size, make in cases:
+        folder = work / f"stream-{key}-{size:g}"
+        shutil.rmtree(folder, ignore_errors=True)
+        try:
+            make(folder / "raw")
+            raw_bytes, raw_files = _tree_bytes(folder / "raw")
+            table = folder / "raw" / STREAMED[key][1]
+            with open(table, "rb") as fh:
+                rows = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 24), b"")) - 1
+            prep, ref = _prepare_then("arrow-copy", folder, key, _measured)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        row = {"competition": STREAMED[key][0], "key": key, "rows": rows, "raw_bytes": raw_bytes,
+               "raw_files": raw_files, "prepare": prep, "arrow": ref}
+        _record(results, row)
+    return results
+
+
+def print_streaming(results: list[dict]) -> None:
+    """The section's table (one row per competition and size), then the phases of each ``prepare``."""
+    print(f"\n{'competition':<44} {'rows':>11} {'raw GiB':>7} {'prepare s':>9} {'arrow s':>7} {'ratio':>5} "
+          f"{'RSS MiB':>8} {'anon MiB':>8} {'arrow RSS':>9}")
+    for r in results:
+        p, a = r["prepare"], r["arrow"]
+        print(f"{r['competition']:<44} {r['rows']:11,} {r['raw_bytes'] / GB:7.2f} {p['seconds']:9.1f} "
+              f"{a['seconds']:7.1f} {p['seconds'] / a['seconds']:5.2f} {p['child_maxrss_mb']:8,.0f} "
+              f"{p['peak_anon_mb']:8,.0f} {a['child_maxrss_mb']:9,.0f}")
+    _print_phases(results, lambda r: f"{r['key']:<5} {r['rows']:>11,}")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--section", choices=("taxi", "sizes", "media", "all"), default="taxi",
+    parser.add_argument("--section", choices=("taxi", "sizes", "media", "streaming", "all"), default="taxi",
                         help="taxi: the taxi and image-folder stages (default); sizes: the largest competitions "
                              "at several raw sizes; media: a 1e4-image competition stored and loaded back beside "
-                             "datasets' imagefolder; all: every section")
+                             "datasets' imagefolder; streaming: taxi and H&M preparation at Kaggle's sizes beside "
+                             "a plain pyarrow read + write; all: every section")
+    parser.add_argument("--taxi-rows", default="5000000,20000000,55000000",
+                        help="taxi train.csv rows for --section streaming (Kaggle's has 55 million)")
+    parser.add_argument("--hm-sizes", default="4", help="H&M raw sizes in GB for --section streaming")
     parser.add_argument("--rows", type=int, default=5_000_000, help="rows of the synthetic taxi train.csv")
     parser.add_argument("--images", type=int, default=10_000, help="files in the synthetic image folder")
     parser.add_argument("--sizes", default="0.25,1,4", help="raw sizes in GB (2**30 bytes) for --section sizes")
@@ -624,12 +724,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", type=Path, default=None, help="also write the sizes results to this file")
     parser.add_argument("--dir", type=Path, default=None, help="work folder (default: a temporary one)")
     parser.add_argument("--stage", help=argparse.SUPPRESS)
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--competition", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.stage:
         print(json.dumps(run_stage(args.stage, args.dir, args.competition)))
         return
-    work = args.dir or Path(tempfile.mkdtemp(prefix="bench-prepare-"))
+    if args.measure:
+        print(json.dumps(_measure_child(args.measure, args.dir, args.competition)))
+        return
+    work = args.dir or Path(tempfile.mkdtemp(prefix="bench-prepare-", dir="/tmp"))
     os.environ.setdefault("MLE_BENCH_HOME", str(work / "home"))
     try:
         if args.section in ("taxi", "all"):
@@ -643,6 +747,12 @@ def main(argv: list[str] | None = None) -> None:
                 parser.error(f"unknown competition key(s) {unknown}; choose from {', '.join(LARGEST)}")
             results = run_sizes(work, [float(x) for x in args.sizes.split(",")], keys)
             print_sizes(results)
+            if args.json:
+                args.json.write_text(json.dumps(results, indent=1) + "\n")
+        if args.section in ("streaming", "all"):
+            results = run_streaming(work, [int(float(x)) for x in args.taxi_rows.split(",") if x.strip()],
+                                    [float(x) for x in args.hm_sizes.split(",") if x.strip()])
+            print_streaming(results)
             if args.json:
                 args.json.write_text(json.dumps(results, indent=1) + "\n")
     finally:

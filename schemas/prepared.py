@@ -17,6 +17,7 @@ not a target).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -32,7 +33,7 @@ from schemas.checksums import sha256_file
 from schemas.columns import SubmissionSpec
 
 __all__ = ["PreparedContractError", "PreparedSpec", "PreparedReport", "check_prepared", "read_table",
-           "TABLE_SUFFIXES", "is_table"]
+           "TABLE_SUFFIXES", "is_table", "string_hashes"]
 
 #: file suffixes read as tables by the audit (and stored as parquet configs)
 TABLE_SUFFIXES = (".csv", ".parquet", ".json", ".jsonl")
@@ -90,11 +91,7 @@ def read_table(path: str | Path, columns: list[str] | None = None, string_column
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        header = table_columns(path)
-        types = {c: pa.string() for c in string_columns if c in header}
-        include = [c for c in columns if c in header] if columns is not None else None
-        convert = pacsv.ConvertOptions(column_types=types, include_columns=include, strings_can_be_null=False)
-        return pacsv.read_csv(path, convert_options=convert)
+        return pacsv.read_csv(path, convert_options=_csv_convert(path, columns, string_columns))
     if suffix == ".parquet":
         names = pq.read_schema(path).names
         return pq.read_table(path, columns=[c for c in columns if c in names] if columns is not None else None)
@@ -104,6 +101,45 @@ def read_table(path: str | Path, columns: list[str] | None = None, string_column
             frame = frame[[c for c in columns if c in frame.columns]]
         return pa.Table.from_pandas(frame, preserve_index=False)
     raise PreparedContractError(f"{path.name}: cannot read a {suffix or 'suffix-less'} file as a table")
+
+
+def _csv_convert(path: Path, columns: list[str] | None, string_columns: tuple[str, ...]) -> pacsv.ConvertOptions:
+    """Only ``columns`` (those the header has), ``string_columns`` as strings, text never null."""
+    header = table_columns(path)
+    types = {c: pa.string() for c in string_columns if c in header}
+    include = [c for c in columns if c in header] if columns is not None else None
+    return pacsv.ConvertOptions(column_types=types, include_columns=include, strings_can_be_null=False)
+
+
+#: Bytes of CSV text parsed at a time when a table is read in batches (pyarrow reads a few dozen blocks ahead).
+BLOCK_BYTES = 1 << 22
+
+
+def iter_batches(path: str | Path, columns: list[str] | None = None, string_columns: tuple[str, ...] = (),
+                 block_bytes: int | None = None) -> Iterator[pa.RecordBatch]:
+    """Record batches of a table file, as :func:`read_table` reads it whole: CSV and parquet streamed (about
+    ``block_bytes``, by default :data:`BLOCK_BYTES`, of CSV text, or one row group, at a time), JSON read whole. Column types are guessed from
+    the first block (``pa.ArrowInvalid`` when a later block disagrees).
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"; _ = p.write_text("id,y\\n007,1\\n008,2\\n")
+    >>> [b.num_rows for b in iter_batches(p, ["id"], ("id",), block_bytes=8)], next(iter_batches(p)).num_rows
+    ([1, 1], 2)
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        convert = _csv_convert(path, columns, string_columns)
+        with pa.OSFile(str(path)) as source:  # not mapped: the pages of a mapping count as the process's memory
+            reader = pacsv.open_csv(source, read_options=pacsv.ReadOptions(block_size=block_bytes or BLOCK_BYTES),
+                                    convert_options=convert)
+            yield from reader
+    elif suffix == ".parquet":
+        parquet = pq.ParquetFile(path)
+        names = parquet.schema_arrow.names
+        yield from parquet.iter_batches(columns=[c for c in columns if c in names] if columns is not None else None)
+    else:
+        yield from read_table(path, columns, string_columns).to_batches()
 
 
 def table_columns(path: str | Path) -> list[str]:
@@ -159,9 +195,17 @@ def _check_ids(table: pa.Table, id_columns: tuple[str, ...], what: str, unique: 
         nulls += part.null_count + int(pc.sum(pc.equal(part, "")).as_py() or 0)
     if nulls:
         raise PreparedContractError(f"the {what} has {nulls} empty id(s) in {list(id_columns)}; every row needs an id")
-    counts = pc.value_counts(key)
+    if not unique:
+        return key
+    hashes = np.sort(string_hashes(key))  # 8 bytes an id, not a hash table of the strings (13e6 IceCube events)
+    repeated = hashes[1:][hashes[1:] == hashes[:-1]]
+    del hashes
+    if not len(repeated):
+        return key
+    maybe = key.filter(pa.array(np.isin(string_hashes(key), repeated)))  # confirm on the strings themselves
+    counts = pc.value_counts(maybe)
     dup = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
-    if len(dup) and unique:
+    if len(dup):
         raise PreparedContractError(
             f"the {what} repeats {len(dup)} id(s), e.g. {dup.slice(0, 3).to_pylist()}; ids must be unique"
         )
@@ -301,13 +345,31 @@ def check_prepared(prepared_dir: str | Path, spec: PreparedSpec) -> PreparedRepo
             )
         if not is_test and not present:
             continue  # no answer column to look for; reading its ids would cost GBs (h-and-m's transactions)
-        table = _read(path, "public table", ids, columns=[*ids, *present])
-        key = _check_ids(table, ids, rel, unique="public_test" not in repeated) if is_test else _key(table, ids)
+        if is_test:
+            table = _read(path, "public table", ids, columns=[*ids, *present])
+            key = _check_ids(table, ids, rel, unique="public_test" not in repeated)
+        else:  # only the rows of answer ids matter: a train table may be far larger than the answers (taxi)
+            table = _answer_rows(path, ids, present, ans_key)
+            key = _key(table, ids)
         if is_test:
             _compare_ids(key, ans_key, f"public test table {rel}", _id_policy(spec))
         _audit_values(table, key, answers, ans_key, present, rel)
         report.audited.append(rel)
     return report
+
+
+def _answer_rows(path: Path, ids: tuple[str, ...], columns: list[str], ans_key: pa.Array) -> pa.Table:
+    """The rows of a public table whose ids are answer ids (in file order), read in batches of
+    :data:`BLOCK_BYTES`: memory follows the answers, not the table."""
+    wanted = [*ids, *columns]
+    parts = []
+    try:
+        for batch in iter_batches(path, wanted, ids):
+            table = pa.Table.from_batches([batch])
+            parts.append(table.filter(pc.is_in(_key(table, ids), value_set=ans_key)))
+    except (pa.ArrowInvalid, OSError):
+        parts = []  # a column whose type the first block guessed wrong: read the table whole (or report it)
+    return pa.concat_tables(parts) if parts else _read(path, "public table", ids, columns=wanted)
 
 
 def _refuse_copies(public_dir: Path, answers_path: Path) -> None:
@@ -378,3 +440,40 @@ def _audit_values(table: pa.Table, key: pa.Array, answers: pa.Table, ans_key: pa
                 "ids; public files must not hold the answers"
             )
 
+
+
+# ------------------------------------------------------------------------------------------- streaming
+_FNV_OFFSET, _FNV_PRIME = np.uint64(0xCBF29CE484222325), np.uint64(0x100000001B3)
+#: Longest string hashed byte column by byte column; longer ones go through pandas' hash (ids are short).
+_HASH_WIDTH = 64
+
+
+def string_hashes(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A 64-bit hash (FNV-1a over the UTF-8 bytes, length mixed in) of each string of ``values``, vectorised.
+
+    Ids of a table too large to hold as strings (tens of millions of keys) are compared and checked for
+    uniqueness as hashes: 8 bytes each. Equal strings give equal hashes; two different strings give the same
+    hash with a chance of about 2**-64, so callers confirm a collision on the strings themselves.
+
+    >>> h = string_hashes(pa.array(["a", "bb", "a", ""]))
+    >>> h.dtype.name, bool(h[0] == h[2]), len(set(h.tolist()))
+    ('uint64', True, 3)
+    """
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks() if values.num_chunks else pa.array([], pa.large_string())
+    values = pc.fill_null(pc.cast(values, pa.large_string()), "")
+    n = len(values)
+    offsets = np.frombuffer(values.buffers()[1], np.int64)[values.offset:values.offset + n + 1]
+    lengths = np.diff(offsets)
+    width = int(lengths.max()) if n else 0
+    if width > _HASH_WIDTH:
+        return pd.util.hash_array(values.to_numpy(zero_copy_only=False).astype(object))
+    data = np.frombuffer(values.buffers()[2], np.uint8) if width else np.zeros(1, np.uint8)
+    hashes = np.full(n, _FNV_OFFSET, np.uint64) ^ lengths.astype(np.uint64)
+    starts = offsets[:-1]
+    with np.errstate(over="ignore"):
+        for j in range(width):  # a loop over byte positions, each step over every row
+            inside = lengths > j
+            byte = data[np.where(inside, starts + j, 0)].astype(np.uint64)
+            hashes = np.where(inside, (hashes ^ byte) * _FNV_PRIME, hashes)
+    return hashes

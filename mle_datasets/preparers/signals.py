@@ -17,19 +17,22 @@ import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pa_lib
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from mle_datasets.errors import RawDataError
 
 from . import register_preparer
 from ._sevenzip import SevenZip, pack_7z
+from . import _common
 from ._common import (
     binary,
     check_csv,
+    _lines_bytes,
     csv_bytes,
+    csv_lines,
     fast_csv_bytes,
     hex_id,
     link_files,
+    read_arrow_csv,
     read_csv,
     require_named_files,
     require_unique,
@@ -39,51 +42,15 @@ from ._common import (
 )
 
 #: Bytes of raw CSV pyarrow parses per record batch when a table is streamed.
-BLOCK_BYTES = 1 << 24
+BLOCK_BYTES = _common.BLOCK_BYTES
 #: Rows turned into CSV text at a time when a table held in memory is written.
 CSV_ROWS = 1 << 20
 
 
-# -------------------------------------------------------------------------------------------- arrow tables
-def _arrow_error(name: str, err: Exception) -> RawDataError:
-    return RawDataError(f"{name} cannot be read as the expected CSV ({err}); the file may be truncated or "
-                        "changed: download it again")
-
-
-def _convert(types: Mapping[str, pa_lib.DataType], only: bool = False) -> pacsv.ConvertOptions:
-    """Columns typed as given (so every batch of a stream agrees), with ``only`` no others; text never becomes
-    null (pandas writes ``""`` for both)."""
-    return pacsv.ConvertOptions(column_types=dict(types), strings_can_be_null=False,
-                                include_columns=list(types) if only else None)
-
-
-def read_arrow_csv(path: Path, name: str, types: Mapping[str, pa_lib.DataType]) -> pa_lib.Table:
-    """A whole raw CSV as a pyarrow Table with the given column types (a :class:`RawDataError` if unreadable)."""
-    try:
-        return pacsv.read_csv(path, convert_options=_convert(types))
-    except (pa_lib.ArrowInvalid, OSError) as err:
-        raise _arrow_error(name, err) from None
-
-
 def iter_arrow_csv(path: Path, name: str, types: Mapping[str, pa_lib.DataType],
                    only: bool = False) -> Iterator[pa_lib.RecordBatch]:
-    """Record batches of a raw CSV (about :data:`BLOCK_BYTES` of text each), typed as given (``only``: just
-    those columns are parsed).
-
-    The file is memory-mapped: pyarrow's reader given a path reads the text ahead of the batches consumed (most
-    of the file when writing is slower than parsing); from a mapping it allocates only a few blocks.
-    """
-    try:
-        with pa_lib.memory_map(str(path)) as source:
-            reader = pacsv.open_csv(source, read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES),
-                                    convert_options=_convert(types, only))
-            try:
-                for batch in reader:
-                    yield batch
-            finally:
-                reader.close()
-    except (pa_lib.ArrowInvalid, OSError) as err:
-        raise _arrow_error(name, err) from None
+    """:func:`._common.iter_arrow_csv` in blocks of this module's :data:`BLOCK_BYTES` (read at each call)."""
+    return _common.iter_arrow_csv(path, name, types, only, block_bytes=BLOCK_BYTES)
 
 
 def _frame_bytes(df: pd.DataFrame, header: bool) -> bytes:
@@ -107,7 +74,21 @@ class CsvSink:
         self._fh.write(_frame_bytes(pd.DataFrame({c: [] for c in self.columns}), header=True))
 
     def write(self, data: pa_lib.Table | pa_lib.RecordBatch | pd.DataFrame) -> None:
-        """Append rows (a pyarrow Table/RecordBatch or a DataFrame with this sink's columns)."""
+        """Append rows (a pyarrow Table/RecordBatch or a DataFrame with this sink's columns).
+
+        pyarrow rows are turned into text by :func:`._common.csv_lines` (no Python objects per row) where their
+        column types allow, else through pandas (same bytes)."""
+        if not isinstance(data, pd.DataFrame) and self.float_format is None:
+            if not data.num_rows:
+                return
+            try:
+                lines = csv_lines(data.select(self.columns))
+            except TypeError:
+                lines = None
+            if lines is not None:
+                self._fh.write(_lines_bytes(lines))
+                self.rows += data.num_rows
+                return
         df = data if isinstance(data, pd.DataFrame) else data.to_pandas()
         df = df[self.columns]
         if not len(df):

@@ -132,3 +132,16 @@ def test_ids_may_repeat_only_where_the_spec_says_v1_repeats_them(tmp_path):
         _check(tmp_path / "b", repeated_ids=("sample_submission",), **{"private/test.csv": answers})
     test = "id,feature\n005,0.3\n005,0.4\n006,0.9\n007,0.4\n008,0.8\n"  # rsna-breast: one row per image
     _check(tmp_path / "c", repeated_ids=("public_test",), **{"public/test.csv": test})
+
+
+def test_a_large_train_table_is_audited_batch_by_batch(tmp_path, monkeypatch):
+    """A train table read in many batches (as taxi's 55 million rows are): its answer rows are still found."""
+    import schemas.prepared as contract
+
+    monkeypatch.setattr(contract, "BLOCK_BYTES", 64)
+    filler = "".join(f"{i:03d},0.5,{i % 2}\n" for i in range(100, 400))
+    leak = "id,feature,label\n" + filler[:3000] + "005,0.3,0\n006,0.9,1\n" + filler[3000:] + "007,0.4,0\n"
+    with pytest.raises(PreparedContractError, match=r"public/train.csv reproduces the answers' 'label' for 3 of 4"):
+        _check(tmp_path, **{"public/train.csv": leak})
+    report = _check(tmp_path, **{"public/train.csv": "id,feature,label\n" + filler})
+    assert "public/train.csv" in report.audited

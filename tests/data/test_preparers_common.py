@@ -224,3 +224,23 @@ def test_split_rules_and_versions_are_recorded():
         preparer = get_preparer(cid)
         assert preparer.split_rule and preparer.version
         json.dumps({"split_rule": preparer.split_rule, "raw_files": preparer.raw_files})
+
+
+def test_link_and_copy_files_in_threads_make_every_file_and_report_a_missing_one(tmp_path):
+    from mle_datasets.preparers._common import FILE_THREADS, copy_files, link_files
+
+    src = tmp_path / "src"
+    src.mkdir()
+    names = [f"{i:03d}/{i}.jpg" for i in range(5 * FILE_THREADS)]  # enough for the thread pool
+    for i, name in enumerate(names):
+        (src / name).parent.mkdir(exist_ok=True)
+        (src / name).write_bytes(bytes([i % 256]) * (i + 1))
+    link_files((src / n, tmp_path / "linked" / n) for n in names)
+    copy_files((src / n, tmp_path / "copied" / n) for n in names)
+    for n in names:
+        assert (tmp_path / "linked" / n).read_bytes() == (tmp_path / "copied" / n).read_bytes() == (src / n).read_bytes()
+    assert (tmp_path / "linked" / names[0]).stat().st_ino == (src / names[0]).stat().st_ino
+    (src / names[-3]).unlink()
+    with pytest.raises(RawDataError, match=f"raw file {src / names[-3]} is missing"):
+        link_files((src / n, tmp_path / "again" / n) for n in names)
+    assert (tmp_path / "again" / names[0]).is_file()  # the others were linked

@@ -14,7 +14,9 @@ from sklearn.model_selection import train_test_split
 from mle_datasets.errors import RawDataError
 from mle_datasets.fixtures import make_raw_fixture
 from mle_datasets.preparers import get_preparer
-from mle_datasets.preparers._common import csv_bytes, fast_csv_bytes, preformat_floats
+from mle_datasets.preparers._common import (csv_bytes, fast_csv_bytes, float_text, preformat_floats, read_csv,
+                                            split_frame, write_csv)
+from mle_datasets.preparers.tabular import prepare_taxi
 from tests.data.test_preparers_common import prepared
 
 
@@ -70,6 +72,60 @@ def test_taxi_too_few_rows_is_a_raw_error(tmp_path):
     (raw / "train.csv").write_bytes(csv_bytes(table.iloc[:9914]))
     with pytest.raises(RawDataError, match="cannot split 9914 rows"):
         get_preparer("new-york-city-taxi-fare-prediction").run(raw, tmp_path / "pub", tmp_path / "priv")
+
+
+def _taxi_v1(raw, public, private):
+    """The previous, whole-table path (MLE-bench v1's): pandas read, train_test_split, pandas write."""
+    old = read_csv(raw / "train.csv", "train.csv")
+    train, test = split_frame(old, 9914)
+    write_csv(train, public / "labels.csv")
+    write_csv(test.drop(columns=["fare_amount"]), public / "test.csv")
+    write_csv(test[["key"]].assign(fare_amount=11.35), public / "sample_submission.csv")
+    write_csv(test, private / "test.csv")
+
+
+@pytest.mark.parametrize("holes", [False, True])
+def test_taxi_streamed_in_small_pieces_gives_the_whole_table_bytes(holes, tmp_path):
+    """Many CSV batches and many buckets (as Kaggle's 55 million rows are) give v1's bytes; with empty fields
+    (a float column, and the integer column, which pandas then reads and writes as floats) too."""
+    raw = make_raw_fixture("new-york-city-taxi-fare-prediction", tmp_path / "raw")
+    if holes:
+        table = pd.read_csv(raw / "train.csv", dtype=str, keep_default_na=False)
+        table.loc[[5, 700, 11000], "dropoff_longitude"] = ""
+        table.loc[[9000], "pickup_latitude"] = "NA"
+        table.loc[[11999], "passenger_count"] = ""
+        (raw / "train.csv").write_bytes(csv_bytes(table))
+    for part in ("v1", "streamed"):
+        (tmp_path / part / "public").mkdir(parents=True)
+        (tmp_path / part / "private").mkdir()
+    _taxi_v1(raw, tmp_path / "v1" / "public", tmp_path / "v1" / "private")
+    prepare_taxi(raw, tmp_path / "streamed" / "public", tmp_path / "streamed" / "private", block_bytes=50_000,
+                 bucket_rows=700)
+    assert (raw / "train.csv").stat().st_size > 20 * 50_000  # > 20 batches; 2,087 train rows: 3 buckets
+    for name in ("public/labels.csv", "public/test.csv", "public/sample_submission.csv", "private/test.csv"):
+        assert (tmp_path / "streamed" / name).read_bytes() == (tmp_path / "v1" / name).read_bytes(), name
+    assert sorted(p.name for p in (tmp_path / "streamed" / "public").iterdir()) == [
+        "GCP-Coupons-Instructions.rtf", "labels.csv", "sample_submission.csv", "test.csv"]
+    if holes:
+        assert b",1.0\n" in (tmp_path / "streamed" / "public" / "labels.csv").read_bytes()
+
+
+@pytest.mark.parametrize("row, column, value, message", [
+    (11500, "key", "2009-06-15 17:26:21.0000001", "duplicated value"),
+    (11500, "key", "NA", "column 'key' has 1 value"),
+    (30, "pickup_datetime", "2009-06-15 17:26:21", "column 'pickup_datetime' has 1 value"),
+    (11999, "passenger_count", "two", "cannot be read as the expected CSV"),
+])
+def test_taxi_bad_rows_far_into_the_file_are_raw_errors(row, column, value, message, tmp_path):
+    """Checks the raw contract makes on the first rows hold for every row of the streamed file."""
+    raw = make_raw_fixture("new-york-city-taxi-fare-prediction", tmp_path / "raw")
+    table = pd.read_csv(raw / "train.csv", dtype=str, keep_default_na=False)
+    if message == "duplicated value":
+        value = table.loc[2, "key"]
+    table.loc[row, column] = value
+    (raw / "train.csv").write_bytes(csv_bytes(table))
+    with pytest.raises(RawDataError, match=message):
+        prepare_taxi(raw, tmp_path / "pub", tmp_path / "priv", block_bytes=50_000, bucket_rows=700)
 
 
 def test_nomad_renumbers_ids_and_geometry(tmp_path_factory):
@@ -172,3 +228,10 @@ def test_fast_csv_writer_leaves_other_dtypes_to_pandas():
     assert fast_csv_bytes(dates) is None
     assert fast_csv_bytes(pd.DataFrame({"a": [1]})) is None
     assert fast_csv_bytes(pd.DataFrame({"a": [1, 2], "m": pd.Series([1, "x"], dtype=object)})) is None
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-2**53, 2**53).map(float),
+                          st.floats(1e-5, 1e-3), st.floats(1e15, 1e17)), max_size=40))
+def test_float_text_is_repr(values):
+    assert float_text(np.array(values, dtype=np.float64)).to_pylist() == list(map(repr, values))
