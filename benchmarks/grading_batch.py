@@ -70,6 +70,12 @@ def _case(comp, rows: int):
             rows //= 2
 
 
+def _same(a, b) -> bool:
+    """Two reports agree on validity and score (NaN equal to NaN)."""
+    both_nan = isinstance(a.score, float) and isinstance(b.score, float) and a.score != a.score and b.score != b.score
+    return a.valid_submission == b.valid_submission and (both_nan or a.score == b.score)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", default="all")
@@ -86,16 +92,21 @@ def main(argv: list[str] | None = None) -> int:
     ids = competitions.ids(args.split)
     with tempfile.TemporaryDirectory() as tmp:
         entries, files = write_cases(ids, args.rows, args.seeds, Path(tmp))
+        serial, seconds = [], {}
         start = time.perf_counter()
-        serial = [competitions.grade(e["competition_id"], e["submission_path"], files[e["competition_id"]].answers,
-                                     files[e["competition_id"]].sample_submission) for e in entries]
+        for e in entries:
+            cid, began = e["competition_id"], time.perf_counter()
+            serial.append(competitions.grade(cid, e["submission_path"], files[cid].answers,
+                                             files[cid].sample_submission))
+            seconds[cid] = seconds.get(cid, 0.0) + time.perf_counter() - began
         serial_s = time.perf_counter() - start
         start = time.perf_counter()
         batch = grade_batch(entries, lambda cid: files[cid], max_workers=args.workers)
         batch_s = time.perf_counter() - start
-    same = [(a.score, a.valid_submission) for a in serial] == [(b.score, b.valid_submission) for b in batch]
-    if not same:
-        raise SystemExit("the batch's reports differ from the one-by-one reports")
+    differ = [(a.competition_id, a.score, b.score, a.error, b.error) for a, b in zip(serial, batch)
+              if not _same(a, b)]
+    if differ:
+        raise SystemExit(f"the batch's reports differ from the one-by-one reports: {differ[:5]}")
     n = len(entries)
     print(f"{len(ids)} competitions x {args.seeds} seeds = {n} gradings, {args.rows} rows each; "
           f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, {date.today()}\n")
@@ -105,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| batch | {args.workers} | {batch_s:.1f} | {n / batch_s:.2f} |")
     print(f"\nbatch / one by one: {serial_s / batch_s:.2f}x; valid in both: "
           f"{sum(r.valid_submission for r in batch)} of {n}")
+    slowest = sorted(seconds.items(), key=lambda kv: -kv[1])[:5]
+    print("slowest competitions one by one (all seeds): " + ", ".join(f"{c} {s:.1f} s" for c, s in slowest))
     return 0
 
 
