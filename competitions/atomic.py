@@ -14,12 +14,13 @@ __all__ = ["write_atomic", "write_json_atomic"]
 
 def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:
     """Write ``data`` (bytes, or text written as UTF-8) to ``path`` through a temporary file and a rename;
-    create the parent folders. Returns the path.
+    create the parent folders. The file gets the permissions a plain ``open`` would give it (0666 less the
+    umask), not the temporary file's 0600. Returns the path.
 
     >>> import tempfile, pathlib
     >>> p = write_atomic(pathlib.Path(tempfile.mkdtemp()) / "sub" / "a.txt", "hello\\n")
-    >>> p.read_text()
-    'hello\\n'
+    >>> p.read_text(), oct(p.stat().st_mode & 0o777) == oct(0o666 & ~_umask())
+    ('hello\\n', True)
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -28,11 +29,25 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
+            os.fchmod(fh.fileno(), 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask() -> int:
+    return _UMASK
+
+
+def _read_umask() -> int:
+    mask = os.umask(0)  # the only way to read it; done once at import, before threads write files
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
 
 
 def write_json_atomic(data: Any, path: str | os.PathLike[str]) -> Path:
