@@ -14,6 +14,7 @@ import pytest
 
 import competitions
 import mle_datasets
+from mle_datasets.cards import check_card
 from mle_datasets.errors import ChecksumError
 from mle_datasets.prepare import Prepared
 from mle_datasets.raw import checksum_tree
@@ -57,6 +58,10 @@ def test_materialize_rebuilds_the_public_folder_from_parquet(cid, store, tmp_pat
     loaded = _plain(store, cid, cache_dir=hf_cache)
     (split,) = loaded
     assert loaded[split].num_rows == manifest["tables"][split]["rows"]
+    # both cards pass the offline card validation (huggingface_hub's card classes, datasets' metadata parsers)
+    for private in (False, True):
+        card = check_card((store.repo_dir(cid, private) / "README.md").read_text())
+        assert ("private" in card.data.to_dict()["tags"]) == private
 
 
 def _media_paths(repo: Path, table: dict) -> set[str]:
