@@ -754,16 +754,19 @@ def _volumes(pair: _MaskPair, rows: np.ndarray, codes: np.ndarray, order: str, m
             f"{metric}: the slices of one volume have different image sizes; check shape",
             argument="shape",
         )
-    first_of_slice = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])  # rows arrive sorted by slice
+    starts_slice = np.r_[True, codes[1:] != codes[:-1]]  # rows arrive sorted by slice
+    n_slices = int(starts_slice.sum())
     vols = []
     for side in (0, 1):
         if pair.runs is not None:
-            runs = pair.runs[side]
-            sub = Runs(*_select_runs(runs, rows), n_rows=len(rows))
-            masks = _decode_runs(sub, np.broadcast_to(shapes[0], (len(rows), 2)).copy(), order)
+            # every run decoded straight into its slice: rows of one slice OR together as they overlap
+            row, start, length = _select_runs(pair.runs[side], rows)
+            slice_of_row = np.cumsum(starts_slice) - 1
+            sub = Runs(slice_of_row[row], start, length, n_rows=n_slices)
+            vols.append(_decode_runs(sub, np.broadcast_to(shapes[0], (n_slices, 2)).copy(), order))
         else:
             masks = np.stack([pair.dense[side][r] for r in rows])
-        vols.append(np.logical_or.reduceat(np.ascontiguousarray(masks), first_of_slice, axis=0))
+            vols.append(np.logical_or.reduceat(masks, np.flatnonzero(starts_slice), axis=0))
     return vols[0], vols[1]
 
 
@@ -775,14 +778,35 @@ def _select_runs(runs: Runs, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     return new_index[runs.row[picked]], runs.start[picked], runs.length[picked]
 
 
+def _surface_points(mask: np.ndarray) -> np.ndarray:
+    """Coordinates (``np.argwhere`` order) of the voxels of ``mask`` that erosion removes: its surface.
+
+    Computed on the bounding box of ``mask`` plus one voxel, which gives the same voxels (erosion treats
+    outside the array as empty, as it treats the margin) at a fraction of the cost for small organs.
+
+    >>> m = np.zeros((4, 5, 5), dtype=bool); m[1:4, 1:4, 1:4] = True
+    >>> len(_surface_points(m)), _surface_points(m)[0].tolist()
+    (26, [1, 1, 1])
+    """
+    from scipy.ndimage import binary_erosion
+
+    lo, hi = [], []
+    for axis in range(mask.ndim):
+        present = np.flatnonzero(mask.any(axis=tuple(a for a in range(mask.ndim) if a != axis)))
+        lo.append(max(int(present[0]) - 1, 0))
+        hi.append(min(int(present[-1]) + 2, mask.shape[axis]))
+    box = mask[tuple(slice(a, b) for a, b in zip(lo, hi))]
+    return np.argwhere(box & ~binary_erosion(box)) + np.asarray(lo)
+
+
 def _hausdorff(t_vol: np.ndarray, p_vol: np.ndarray, max_ratio: float | None) -> float:
     """Symmetric Hausdorff distance of two non-empty 3-D masks, coordinates divided by the shape, ÷√3.
 
     1 without computing it when the prediction has more than ``max_ratio`` times the true voxels.
     """
-    from scipy.ndimage import binary_erosion
     from scipy.spatial.distance import directed_hausdorff
 
+    t_vol, p_vol = np.ascontiguousarray(t_vol), np.ascontiguousarray(p_vol)  # argwhere is slow on views
     if np.array_equal(t_vol, p_vol):
         return 0.0
     if max_ratio is not None and np.count_nonzero(p_vol) > max_ratio * np.count_nonzero(t_vol):
@@ -795,7 +819,6 @@ def _hausdorff(t_vol: np.ndarray, p_vol: np.ndarray, max_ratio: float | None) ->
         outside = a & ~b
         if not outside.any():
             return 0.0
-        surface = b & ~binary_erosion(b)
-        return directed_hausdorff(np.argwhere(outside) / scale, np.argwhere(surface) / scale)[0]
+        return directed_hausdorff(np.argwhere(outside) / scale, _surface_points(b) / scale)[0]
 
     return max(directed(t_vol, p_vol), directed(p_vol, t_vol)) / np.sqrt(3)

@@ -352,3 +352,21 @@ M = np.zeros((2, 3, 3), dtype=int)
 def test_bad_inputs_raise_a_clear_error(name, y_true, y_pred, params, message):
     with pytest.raises(MetricInputError, match=message):
         metrics.score(name, y_true, y_pred, **params)
+
+
+def test_surface_points_on_the_bounding_box_equal_the_whole_volume():
+    from scipy.ndimage import binary_erosion
+
+    from metrics.segmentation import _surface_points
+
+    rng = np.random.default_rng(3)
+    for _ in range(30):
+        mask = np.zeros(tuple(rng.integers(1, 12, size=3)), dtype=bool)
+        lo = [int(rng.integers(0, n)) for n in mask.shape]
+        hi = [int(rng.integers(a, n)) + 1 for a, n in zip(lo, mask.shape)]
+        box = tuple(slice(a, b) for a, b in zip(lo, hi))
+        mask[box] = rng.random(mask[box].shape) < 0.7  # blobs touching the borders too
+        if not mask.any():
+            continue
+        whole = np.argwhere(mask & ~binary_erosion(mask))
+        assert np.array_equal(_surface_points(mask), whole)
