@@ -384,6 +384,34 @@ def python_iou_map(y, p, params):
     return float(np.mean([ref_iou_image(rle_decode(a, (h, w)), rle_decode(b, (h, w)), False) for a, b in zip(y, p)]))
 
 
+def uw_madison_volumes(rng, n, h=128, w=128, slices=48):
+    """RLE rows of UW-Madison's layout: volumes of ``slices`` slices x 3 organ classes, a blob per organ that
+    drifts across slices, predicted shifted by a few pixels; slice and volume ids per row."""
+    truth, pred, slice_ids, volume_ids = [], [], [], []
+    from metrics.segmentation import rle_encode
+
+    for row in range(n):
+        volume, rest = divmod(row, slices * 3)
+        z, organ = divmod(rest, 3)
+        mask = np.zeros((h, w), dtype=bool)
+        y0, x0 = 10 + 30 * organ + z % 7, 20 + (volume * 5 + z) % 40
+        mask[y0:y0 + 20, x0:x0 + 24] = rng.random() < 0.8
+        truth.append(rle_encode(mask))
+        pred.append(rle_encode(np.roll(mask, int(rng.integers(-3, 4)), axis=int(rng.integers(0, 2)))))
+        slice_ids.append(f"case{volume}_day0_slice_{z:04d}")
+        volume_ids.append(f"case{volume}_day0")
+    return truth, pred, {"shape": (h, w), "slice_ids": slice_ids, "volume_ids": volume_ids, "max_volume_ratio": 10.0}
+
+
+def python_dice_hausdorff(y, p, params):
+    from metrics.segmentation import rle_decode
+    from tests.metrics.test_segmentation import ref_dice_hausdorff
+
+    h, w = params["shape"]
+    return ref_dice_hausdorff([rle_decode(a, (h, w)) for a in y], [rle_decode(b, (h, w)) for b in p],
+                              params["slice_ids"], params["volume_ids"], params["max_volume_ratio"])
+
+
 def python_weighted_logloss(y, p, params):
     import pandas as pd
 
@@ -534,6 +562,8 @@ BENCHES: list[Bench] = [
                         [s.rsplit(" ", 2)[0] for s in t], {}),
           [R("Python sets (Kaggle function)", python_jaccard)]),
     Bench("dice", 2_000, rle_masks, [R("decode each RLE + numpy per image", python_dice)]),
+    Bench("dice_hausdorff", 1_440, uw_madison_volumes,
+          [R("decode each RLE, volumes by list, directed_hausdorff on every voxel", python_dice_hausdorff)]),
     Bench("map_detection_coco", 1_500, lambda r, n: boxes_2d(r, n), [R("pycocotools COCOeval", pycocotools_ap)]),
     Bench("map_detection_voc", 1_500, lambda r, n: boxes_2d(r, n, n_classes=4),
           [R("Python matching + sklearn AP (MLE-bench)", siim_reference)]),
