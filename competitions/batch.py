@@ -177,6 +177,7 @@ def plan_chunks(entries: list[dict[str, Any]], data: DataLocator, workers: int
 
     ``data`` is called once per competition. A competition's submissions form one chunk, or several when there
     are fewer competitions than ``workers``, so that one competition with many submissions still fills the pool.
+    Chunks come largest first (bytes of submissions).
     """
     done: dict[int, GradeReport] = {}
     by_competition: dict[str, list[tuple[int, str]]] = {}
@@ -199,7 +200,17 @@ def plan_chunks(entries: list[dict[str, Any]], data: DataLocator, workers: int
             continue
         size = math.ceil(len(submissions) / per_competition)
         chunks += [Chunk(comp, files, tuple(submissions[k:k + size])) for k in range(0, len(submissions), size)]
+    # the largest first (by bytes to read, the cost a worker can know in advance), so that a slow competition
+    # does not start last and leave the other workers idle
+    chunks.sort(key=lambda c: -sum(_size(path) for _, path in c.submissions))
     return done, chunks
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
 
 
 def grade_batch(entries: list[dict[str, Any]], data: DataLocator, *, max_workers: int | None = None,
