@@ -19,6 +19,7 @@ compression, attributes), checked at write time to give the same bytes, else the
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import shutil
 import tempfile
@@ -32,6 +33,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+
+log = logging.getLogger(__name__)
 
 __all__ = ["IMAGE_SUFFIXES", "AUDIO_SUFFIXES", "media_kind", "config_name", "MediaFile", "MediaPlan", "plan_media",
            "write_media_table", "write_files_config", "rebuild_media"]
@@ -203,7 +206,9 @@ def _zip_members(path: Path, name: str) -> tuple[list[MediaFile], dict[str, Any]
             members = [MediaFile(f"{name}/{i.filename}", name, i.filename, i.file_size, media_kind(i.filename))
                        for i in infos if not i.is_dir()]
             recipe["kept"] = not _rebuilds(zf, recipe)
-    except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError):
+    except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError) as err:
+        # an unreadable zip (corrupt, encrypted, an unsupported compression) is stored whole, as a plain file
+        log.info("%s is stored as a plain file: its members cannot be read (%s)", path.name, err)
         return [], None
     recipe["order"] = {m.member: i for i, m in enumerate(members)}
     return members, recipe
@@ -214,7 +219,8 @@ def _rebuilds(zf: zipfile.ZipFile, recipe: dict[str, Any]) -> bool:
     with tempfile.TemporaryFile() as out:  # seekable, as the zip was written: no data descriptors
         try:
             _write_zip(out, recipe, zf.read)
-        except (ValueError, OSError, zipfile.BadZipFile, NotImplementedError):
+        except (ValueError, OSError, zipfile.BadZipFile, NotImplementedError) as err:
+            log.info("%s is kept whole: writing it again from its members failed (%s)", zf.filename, err)
             return False
         out.seek(0)
         digest = hashlib.file_digest(out, "sha256")

@@ -14,7 +14,9 @@ limit is graded again one submission at a time, so only the culprit is marked.
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,28 +108,24 @@ def regrade_group(
     group_dir = Path(group_dir)
     limits = limits or GradingLimits()
     runs = group_runs(group_dir)
-    entries: list[dict[str, Any]] = []
     reports: dict[int, dict[str, Any]] = {}
+    gradable: list[tuple[int, dict[str, Any]]] = []  # (run index, JSONL-style entry)
+    versions: dict[str, str | None] = {}
     for index, (run_dir, meta) in enumerate(runs):
-        submission = run_dir / "submission" / "submission.csv"
-        entries.append({"competition_id": meta["competition_id"], "submission_path": str(submission)})
         if meta.get("status") != "finished":
-            entries[-1] = {"_skip": True}
-            continue
+            continue  # the infrastructure never completed it: it keeps its failure
+        cid, submission = meta["competition_id"], run_dir / "submission" / "submission.csv"
         reason = refusal(submission, limits.max_submission_bytes)
         if reason is not None:
             reports[index] = GradeReport.failed(
-                meta["competition_id"], reason, kind="invalid", submission_path=str(submission),
+                cid, reason, kind="invalid", submission_path=str(submission),
                 competition_version=meta.get("competition_version"),
                 dataset_revision=meta.get("dataset_revision")).to_dict()
-            entries[-1] = {"_skip": True}
-    gradable = [(i, e) for i, e in enumerate(entries) if "_skip" not in e]
-    versions: dict[str, str | None] = {}
-    for i, entry in gradable:
-        version = runs[i][1].get("dataset_version")
-        if versions.setdefault(entry["competition_id"], version) != version:
-            log.warning("runs of %s used several data versions; regrading all against %s",
-                        entry["competition_id"], versions[entry["competition_id"]])
+            continue
+        gradable.append((index, {"competition_id": cid, "submission_path": str(submission)}))
+        version = meta.get("dataset_version")
+        if versions.setdefault(cid, version) != version:
+            log.warning("runs of %s used several data versions; regrading all against %s", cid, versions[cid])
 
     def locate(cid: str) -> PreparedRef:
         version = versions.get(cid)
@@ -145,21 +143,23 @@ def regrade_group(
     changed = 0
     for index, report in reports.items():
         run_dir, meta = runs[index]
-        old = meta.get("report") or {}
-        changed += (old.get("score"), old.get("valid_submission")) != (report.get("score"),
-                                                                      report.get("valid_submission"))
+        changed += not _same_result(meta.get("report") or {}, report)
         meta["report"] = report
         meta["regraded_at"] = now()
         write_json_atomic(meta, run_dir / "metadata.json")
-    competition_ids = _group_competitions(group_dir, runs)
-    summary = summarize_group(group_dir, [m for _, m in group_runs(group_dir)], competition_ids)
+    summary = summarize_group(group_dir, [m for _, m in runs], _group_competitions(group_dir, runs))
     return RegradeResult(regraded=len(reports), infra_failed=len(runs) - len(reports), changed=changed,
                          summary=summary)
 
 
-def _group_competitions(group_dir: Path, runs: list[tuple[Path, dict[str, Any]]]) -> list[str]:
-    import json
+def _same_result(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """The same validity and score (a NaN score equals a NaN score)."""
+    a, b = old.get("score"), new.get("score")
+    same_score = a == b or (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b))
+    return same_score and old.get("valid_submission") == new.get("valid_submission")
 
+
+def _group_competitions(group_dir: Path, runs: list[tuple[Path, dict[str, Any]]]) -> list[str]:
     try:
         return list(json.loads((group_dir / "group.json").read_text())["competitions"])
     except (OSError, ValueError, KeyError, TypeError):
