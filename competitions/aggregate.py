@@ -219,10 +219,9 @@ def seed_table(
     split: list[str],
     *,
     num_seeds: int = -1,
-    pad_missing: bool = False,
 ) -> RunTable:
     """The :class:`RunTable` of the split's reports; its seeds: the most attempts of any competition, or
-    ``num_seeds``. (``pad_missing`` is accepted for symmetry with :func:`aggregate`; the table is the same.)
+    ``num_seeds``.
 
     >>> groups = {"a": [{"gold_medal": True}, {}], "b": [{"above_median": True}]}
     >>> t = seed_table(groups, ["a", "b"])
@@ -303,7 +302,7 @@ def aggregate(
     33.33333333333333
     """
     groups = group_by_competition(grading_reports)
-    table = seed_table(groups, split, num_seeds=num_seeds, pad_missing=pad_missing)
+    table = seed_table(groups, split, num_seeds=num_seeds)
     seeds = table.flags.shape[0]
     runs = table.present.sum(axis=1)  # [seed]
     denominator = np.full(seeds, len(split)) if pad_missing else runs

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mle_datasets.errors import DataError, UnknownVersionError
-from mle_datasets.store import MANIFEST, Store, _version_key
+from mle_datasets.store import Store, is_version, versions_of_tags
 
 __all__ = ["LEADERBOARD_CONFIG", "LEADERBOARD_PATH", "FromHub", "hub_tags", "hub_versions", "tag_commit", "prepare_from_hub",
            "private_repo_name"]
@@ -69,8 +69,7 @@ def hub_versions(tags: dict[str, str]) -> list[str]:
     >>> hub_versions({"v1.10.0": "a", "v1.2.0": "b", "draft": "c"})
     ['1.2.0', '1.10.0']
     """
-    names = [t[1:] for t in tags if t.startswith("v") and t[1:].replace(".", "").isdigit()]
-    return sorted(names, key=_version_key)
+    return versions_of_tags(tags)
 
 
 def tag_commit(repo_id: str, version: str | None, api: Any = None) -> tuple[str, str]:
@@ -133,7 +132,7 @@ def prepare_from_hub(competition_id: str, org: str, version: str | None = None, 
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import HfHubHTTPError
 
-    if version is not None and not version.removeprefix("v").replace(".", "").isdigit():
+    if version is not None and not is_version(version.removeprefix("v")):
         raise UnknownVersionError(f"{version!r} is not a version such as 1.0.0")
     store = store or Store()
     api = _api(api, endpoint, token)

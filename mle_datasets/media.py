@@ -34,6 +34,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from schemas.checksums import sha256_file
+
 log = logging.getLogger(__name__)
 
 __all__ = ["IMAGE_SUFFIXES", "AUDIO_SUFFIXES", "media_kind", "config_name", "MediaFile", "MediaPlan", "plan_media",
@@ -197,7 +199,7 @@ def _zip_members(path: Path, name: str) -> tuple[list[MediaFile], dict[str, Any]
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
             recipe = {
-                "sha256": _sha256(path), "comment": zf.comment.hex(), "zlib": zlib.ZLIB_RUNTIME_VERSION,
+                "sha256": sha256_file(path), "comment": zf.comment.hex(), "zlib": zlib.ZLIB_RUNTIME_VERSION,
                 "members": [{"name": i.filename, "date_time": list(i.date_time), "extra": i.extra.hex(),
                              "comment": i.comment.hex(), **{k: getattr(i, k) for k in _ZIP_FIELDS}} for i in infos],
             }
@@ -239,10 +241,6 @@ def _write_zip(target, recipe: dict[str, Any], read) -> None:
         out.comment = bytes.fromhex(recipe["comment"])
 
 
-def _sha256(path: Path) -> str:
-    from schemas import sha256_file
-
-    return sha256_file(path)
 
 
 # -- links -----------------------------------------------------------------------------------------------------
@@ -451,7 +449,7 @@ def rebuild_media(folder: Path, manifest: dict[str, Any], dest: Path) -> None:
         with open(dest / name, "wb") as out:
             _write_zip(out, recipe, lambda member: (base / member).read_bytes())
         if recipe.get("zlib", zlib.ZLIB_RUNTIME_VERSION) != zlib.ZLIB_RUNTIME_VERSION and \
-                _sha256(dest / name) != recipe["sha256"]:
+                sha256_file(dest / name) != recipe["sha256"]:
             from mle_datasets.errors import ChecksumError
 
             raise ChecksumError(

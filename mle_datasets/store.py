@@ -81,6 +81,24 @@ STORED_PROVENANCE = ("spec_version", "preparer_version", "tool_version", "raw_fi
 _VERSION_RE = re.compile(r"^\d+(\.\d+)*$")
 
 
+def is_version(text: str) -> bool:
+    """Dotted numbers such as ``1.0.0``.
+
+    >>> is_version("1.10.0"), is_version("1..2"), is_version("v1")
+    (True, False, False)
+    """
+    return bool(_VERSION_RE.match(text))
+
+
+def versions_of_tags(tags) -> list[str]:
+    """The versions among tags spelled ``v<dotted numbers>``, oldest first.
+
+    >>> versions_of_tags(["v1.10.0", "v1.2.0", "draft", "v1..2"])
+    ['1.2.0', '1.10.0']
+    """
+    return sorted((t[1:] for t in tags if t.startswith("v") and is_version(t[1:])), key=_version_key)
+
+
 def store_root(root: str | os.PathLike | None = None) -> Path:
     """Return the store's root: ``root``, else the home folder (``$MLE_BENCH_HOME``, else
     ``<user cache>/open-mle-bench``; :func:`competitions.paths.home`).
@@ -180,8 +198,7 @@ class Store:
         repo = self.repo_dir(competition_id, private)
         if not (repo / ".git").is_dir():
             return []
-        tags = _git(repo, "tag", "--list", "v*").split()
-        return sorted((t[1:] for t in tags if _VERSION_RE.match(t[1:])), key=_version_key)
+        return versions_of_tags(_git(repo, "tag", "--list", "v*").split())
 
     def resolve_version(self, competition_id: str, version: str | None = None, private: bool = False) -> str:
         """``version`` checked to exist (the latest when None); :class:`UnknownVersionError` otherwise."""
@@ -279,7 +296,7 @@ class Store:
 
         spec = spec or get_spec(prepared.competition_id)
         version = (version or spec.version).removeprefix("v")
-        if not _VERSION_RE.match(version):
+        if not is_version(version):
             raise StoreError(f"version {version!r} is not dotted numbers such as 1.0.0")
         provenance = {"spec_version": spec.version, "preparer_version": "unknown", "raw_files": {},
                       "raw_sha256": "", **prepared.provenance}

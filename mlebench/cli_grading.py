@@ -188,8 +188,7 @@ def cmd_grade_sample(args: argparse.Namespace) -> int:
     if report.host_error:
         hint = (f"check that --answers {args.answers} is the private answers file of {comp.id} (not its sample "
                 "submission)" if args.answers else f"re-run `mle-bench prepare -c {comp.id} --force`")
-        reason = (report.error or "").split("; ")[0]  # the rest (e.g. a missing leaderboard) is in the report
-        print(f"{_prog(args)} grade-sample: error: the host could not grade this submission: {reason}",
+        print(f"{_prog(args)} grade-sample: error: the host could not grade this submission: {report.error}",
               file=sys.stderr)
         print(f"hint: {hint}", file=sys.stderr)
         return 2

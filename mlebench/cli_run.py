@@ -81,10 +81,11 @@ def _regrade(args: argparse.Namespace) -> int:
 
     from runner.agent_spec import AgentSpecError, parse_bytes
     from runner.grading import GradingLimits
+    from competitions.aggregate import GROUP_FILE
     from runner.regrade import regrade_group
 
     group = Path(args.group)
-    if not (group / "group.json").is_file() and not any(group.glob("runs/*/seed-*/metadata.json")):
+    if not (group / GROUP_FILE).is_file() and not any(group.glob("runs/*/seed-*/metadata.json")):
         raise UsageError(f"{group} is not a run group folder (it has neither group.json nor finished runs)")
     try:
         limits = GradingLimits(max_submission_bytes=parse_bytes(args.max_submission_size))
@@ -228,6 +229,6 @@ def _medal(report: dict[str, Any]) -> str:
 
 
 def _pm(agg: dict[str, Any], flag: str) -> str:
-    if "error" in agg:
-        return agg["error"]
-    return f"{agg[flag]['mean']:.1f} ± {agg[flag]['sem']:.1f}"
+    from mlebench.report_tables import pm
+
+    return agg["error"] if "error" in agg else pm(agg, flag)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from competitions.aggregate import GROUP_FILE
 from competitions.atomic import write_json_atomic
 from competitions.batch import Chunk, grade_chunk, plan_chunks
 from competitions.reports import GradeReport
@@ -161,6 +162,6 @@ def _same_result(old: dict[str, Any], new: dict[str, Any]) -> bool:
 
 def _group_competitions(group_dir: Path, runs: list[tuple[Path, dict[str, Any]]]) -> list[str]:
     try:
-        return list(json.loads((group_dir / "group.json").read_text())["competitions"])
+        return list(json.loads((group_dir / GROUP_FILE).read_text())["competitions"])
     except (OSError, ValueError, KeyError, TypeError):
         return sorted({meta["competition_id"] for _, meta in runs})

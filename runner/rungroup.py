@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import competitions
-from competitions.aggregate import aggregate_by_split, default_splits
+from competitions.aggregate import GROUP_FILE, aggregate_by_split, default_splits
 from competitions.atomic import write_json_atomic
 from competitions.reports import GradeReport, batch_report
 from mle_datasets import PreparedRef, resolve
@@ -193,7 +193,7 @@ class RunGroup:
         write_json_atomic({
             "agent": self.agent.name, "agent_spec": str(self.agent.source or ""), "backend": self.backend.name,
             "competitions": self.competition_ids, "seeds": self.seeds, "parallel": self.parallel,
-        }, self.group_dir / "group.json")
+        }, self.group_dir / GROUP_FILE)
         self.backend.check(self.agent)
         warm_up()  # the grading server starts while the first agents run
         self.reap("start")
