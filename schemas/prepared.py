@@ -17,6 +17,8 @@ not a target).
 
 from __future__ import annotations
 
+import logging
+
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +33,8 @@ import pyarrow.parquet as pq
 
 from schemas.checksums import sha256_file
 from schemas.columns import SubmissionSpec
+
+log = logging.getLogger(__name__)
 
 __all__ = ["PreparedContractError", "PreparedSpec", "PreparedReport", "check_prepared", "read_table",
            "TABLE_SUFFIXES", "is_table", "string_hashes"]
@@ -367,8 +371,10 @@ def _answer_rows(path: Path, ids: tuple[str, ...], columns: list[str], ans_key: 
         for batch in iter_batches(path, wanted, ids):
             table = pa.Table.from_batches([batch])
             parts.append(table.filter(pc.is_in(_key(table, ids), value_set=ans_key)))
-    except (pa.ArrowInvalid, OSError):
-        parts = []  # a column whose type the first block guessed wrong: read the table whole (or report it)
+    except (pa.ArrowInvalid, OSError) as err:
+        # a column whose type the first block guessed wrong: read the table whole (or report why it cannot be)
+        log.warning("%s: reading it whole for the leakage audit, batches failed (%s)", path.name, err)
+        parts = []
     return pa.concat_tables(parts) if parts else _read(path, "public table", ids, columns=wanted)
 
 

@@ -33,7 +33,7 @@ CONTRACT_ROWS = 20_000
 
 
 # ----------------------------------------------------------------------------------------------- splitting
-def split_positions(n: int, test_size: float | int, seed: int = 0, dtype: type = np.int64) -> tuple[np.ndarray, np.ndarray]:
+def split_positions(n: int, test_size: float | int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Row positions of MLE-bench v1's ``train_test_split(..., test_size, random_state=seed)`` on ``n`` rows.
 
     The permutation depends only on ``n``, ``test_size`` and the seed, never on the data.
@@ -46,9 +46,6 @@ def split_positions(n: int, test_size: float | int, seed: int = 0, dtype: type =
         A fraction (test rows = ``ceil(test_size * n)``) or an absolute number of test rows.
     seed : int
         The ``random_state`` (0 in most of v1's preparers; 8 for iwildcam-2019, 42 for a few).
-    dtype : numpy integer type
-        Type of the positions returned (``np.int32`` halves the memory of a split of tens of millions of rows;
-        the positions are the same).
 
     >>> train, test = split_positions(10, 0.2)
     >>> len(train), len(test), sorted(np.concatenate([train, test]).tolist()) == list(range(10))
@@ -57,7 +54,7 @@ def split_positions(n: int, test_size: float | int, seed: int = 0, dtype: type =
     [[6, 9, 0, 2, 5, 7, 1, 4, 3], [8]]
     """
     try:
-        train, test = train_test_split(np.arange(n, dtype=dtype), test_size=test_size, random_state=seed)
+        train, test = train_test_split(np.arange(n), test_size=test_size, random_state=seed)
     except ValueError as err:
         raise _split_error(n, test_size, err) from None
     return np.asarray(train), np.asarray(test)
