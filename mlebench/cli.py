@@ -126,7 +126,7 @@ def _verbosity_options(parser: argparse.ArgumentParser, top: bool) -> None:
     the result unless given so that ``mle-bench -v grade ...`` and ``mle-bench grade ... -v`` both work."""
     verbose, quiet = (0, False) if top else (argparse.SUPPRESS, argparse.SUPPRESS)
     parser.add_argument("-v", "--verbose", action="count", default=verbose,
-                        help="log what happens (INFO); -vv for DEBUG and tracebacks of unexpected errors")
+                        help="log what happens (INFO) and print the traceback of an unexpected error; -vv for DEBUG")
     parser.add_argument("-q", "--quiet", action="store_true", default=quiet,
                         help="only errors: no warnings, no progress bars")
 
